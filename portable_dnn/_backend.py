@@ -1,0 +1,213 @@
+"""Array namespaces, devices and dtypes: everything backend-specific lives here.
+
+The math modules never import an array library. They call :func:`get_namespace`
+at their public entry with the arrays they were given, and create new arrays
+with ``xp.asarray(..., device=device(x), dtype=x.dtype)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+import array_api_compat
+from array_api_compat import device as array_device
+
+Array = Any
+"""Any array of a namespace that follows the Python array API standard."""
+
+#: Backend name -> module that provides its array API namespace.
+BACKENDS: dict[str, str] = {
+    "numpy": "array_api_compat.numpy",
+    "cupy": "array_api_compat.cupy",
+    "array_api_strict": "array_api_strict",
+    "torch": "array_api_compat.torch",
+    "dask": "array_api_compat.dask.array",
+    "jax": "jax.numpy",
+}
+
+#: What to install when a backend's library is missing.
+_INSTALL_HINTS: dict[str, str] = {
+    "cupy": "pip install 'portable_dnn[cuda12]' (or [cuda13]) on a machine with an NVIDIA GPU",
+    "array_api_strict": "pip install array-api-strict",
+    "torch": "pip install torch",
+    "dask": "pip install 'dask[array]'",
+    "jax": "pip install jax",
+}
+
+
+class BackendUnavailableError(ImportError):
+    """The array library of a requested backend is not installed or has no device."""
+
+
+def resolve_namespace(backend: str | ModuleType | None = None) -> ModuleType:
+    """Return the array API namespace for a backend name or module (default NumPy).
+
+    Accepts a name from :data:`BACKENDS`, an array library module (``numpy``,
+    ``cupy``, ...) or a namespace that is already array API compatible.
+    """
+    if backend is None:
+        backend = "numpy"
+    if isinstance(backend, ModuleType):
+        name = backend.__name__
+        if name in BACKENDS and BACKENDS[name] != name:
+            backend = name  # a bare library such as ``numpy``: use its compatible wrapper
+        else:
+            return backend
+    if not isinstance(backend, str):
+        raise TypeError(
+            f"backend: expected a backend name or an array namespace module, "
+            f"got {type(backend).__name__}"
+        )
+    if backend not in BACKENDS:
+        raise ValueError(f"backend: unknown backend {backend!r}; known backends: {sorted(BACKENDS)}")
+    try:
+        return importlib.import_module(BACKENDS[backend])
+    except ImportError as error:
+        hint = _INSTALL_HINTS.get(backend, "install it")
+        raise BackendUnavailableError(
+            f"backend {backend!r} is not available ({error}); {hint}"
+        ) from error
+
+
+def backend_name(xp: ModuleType) -> str:
+    """Short name of a namespace, for messages and metadata (``"numpy"``, ``"cupy"``, ...)."""
+    for name, module in BACKENDS.items():
+        if xp.__name__ == module:
+            return name
+    return xp.__name__
+
+
+def resolve_device(xp: ModuleType, device: Any = None) -> Any:
+    """Turn a device spec into a device object of ``xp`` (``None``: the namespace's default).
+
+    Strings accepted: ``"cpu"``; ``"cuda"``/``"gpu"``/``"cuda:N"`` on CuPy; the device
+    names of array-api-strict (``"device1"``, ``"no_float64"``, ...).
+    """
+    info = xp.__array_namespace_info__()
+    if device is None:
+        return info.default_device()
+    if not isinstance(device, str):
+        return device
+    known = list(info.devices())
+    name = backend_name(xp)
+    if name == "array_api_strict":
+        try:
+            return info.default_device() if device == "cpu" else xp.Device(device)
+        except ValueError:
+            raise ValueError(f"device: unknown array_api_strict device {device!r}; known: {known}") from None
+    if name == "cupy" and (device in ("cuda", "gpu") or device.startswith("cuda:")):
+        index = int(device.partition(":")[2] or 0)
+        if index >= len(known):
+            raise ValueError(f"device: {device!r} requested but CuPy sees {len(known)} CUDA device(s)")
+        return known[index]
+    by_name = {str(candidate): candidate for candidate in known}
+    if device in by_name:
+        return by_name[device]
+    raise ValueError(
+        f"device: unknown device {device!r} for backend {name!r}; known devices: {sorted(by_name)}"
+    )
+
+
+def default_float_dtype(xp: ModuleType, device: Any = None) -> Any:
+    """float64 where the device supports it, else the namespace's default real float."""
+    info = xp.__array_namespace_info__()
+    floats = info.dtypes(device=device, kind="real floating")
+    if "float64" in floats:
+        return floats["float64"]
+    return info.default_dtypes(device=device)["real floating"]
+
+
+def resolve_dtype(xp: ModuleType, dtype: Any, device: Any) -> Any:
+    """A real floating dtype of ``xp`` from ``None`` (see :func:`default_float_dtype`), a name or a dtype."""
+    if dtype is None:
+        return default_float_dtype(xp, device)
+    floats = xp.__array_namespace_info__().dtypes(device=device, kind="real floating")
+    for name, candidate in floats.items():
+        if dtype == name or dtype == candidate:
+            return candidate
+    raise ValueError(
+        f"dtype: expected one of {sorted(floats)} on device {device}, got {dtype!r}"
+    )
+
+
+def _describe(x: Any) -> str:
+    if array_api_compat.is_array_api_obj(x):
+        return f"{type(x).__module__}.{type(x).__name__} on {array_device(x)}"
+    return type(x).__name__
+
+
+def get_namespace(**arrays: Array) -> ModuleType:
+    """The common namespace of the named arrays, checking that they share one device.
+
+    Raises ``TypeError`` for non-arrays or a mix of array libraries and ``ValueError``
+    for a mix of devices, naming the arguments involved.
+    """
+    for name, x in arrays.items():
+        if not array_api_compat.is_array_api_obj(x):
+            raise TypeError(f"{name}: expected an array, got {type(x).__name__}")
+    try:
+        xp = array_api_compat.array_namespace(*arrays.values())
+    except TypeError:
+        described = ", ".join(f"{name}: {_describe(x)}" for name, x in arrays.items())
+        raise TypeError(
+            f"arrays from different libraries cannot be mixed ({described}); "
+            "move them to one backend explicitly first"
+        ) from None
+    items = list(arrays.items())
+    first_name, first = items[0]
+    first_device = array_device(first)
+    for name, x in items[1:]:
+        if array_device(x) != first_device:
+            raise ValueError(
+                f"{name} is on device {array_device(x)} but {first_name} is on device "
+                f"{first_device}; move them to one device explicitly first"
+            )
+    return xp
+
+
+def check_float(xp: ModuleType, **arrays: Array) -> Any:
+    """Check that the named arrays share one real floating dtype and return it."""
+    dtype = None
+    first_name = ""
+    for name, x in arrays.items():
+        if not xp.isdtype(x.dtype, "real floating"):
+            raise TypeError(f"{name}: expected a real floating dtype, got {x.dtype}")
+        if dtype is None:
+            dtype, first_name = x.dtype, name
+        elif x.dtype != dtype:
+            raise TypeError(
+                f"{name} has dtype {x.dtype} but {first_name} has dtype {dtype}; "
+                "cast explicitly to one floating dtype"
+            )
+    return dtype
+
+
+def check_ndim(name: str, x: Array, ndim: int = 2) -> None:
+    """Raise ``ValueError`` unless ``x`` has ``ndim`` dimensions."""
+    if x.ndim != ndim:
+        raise ValueError(f"{name}: expected a {ndim}-D array, got shape {tuple(x.shape)}")
+
+
+def as_float_labels(xp: ModuleType, Y: Array, like: Array, name: str = "Y") -> Array:
+    """Labels (bool, integer or float) as an array of ``like``'s dtype and shape (1, m).
+
+    ``Y`` may have shape (1, m) or (m,) where m is ``like.shape[1]``.
+    """
+    m = like.shape[1]
+    if tuple(Y.shape) not in ((1, m), (m,)):
+        raise ValueError(f"{name}: expected shape (1, {m}) or ({m},), got {tuple(Y.shape)}")
+    if xp.isdtype(Y.dtype, "complex floating"):
+        raise TypeError(f"{name}: expected real labels, got dtype {Y.dtype}")
+    if Y.dtype != like.dtype:
+        Y = xp.astype(Y, like.dtype)
+    return xp.reshape(Y, (1, m))
+
+
+def dtype_name(xp: ModuleType, dtype: Any) -> str:
+    """The standard name of a real floating dtype of ``xp`` (``"float32"``, ``"float64"``)."""
+    for name, candidate in xp.__array_namespace_info__().dtypes(kind="real floating").items():
+        if dtype == candidate:
+            return name
+    raise TypeError(f"dtype: expected a real floating dtype, got {dtype!r}")

@@ -1,0 +1,191 @@
+"""Forward and backward propagation of the [LINEAR->RELU]x(L-1) -> LINEAR -> SIGMOID network.
+
+Shapes: ``X``/``A_prev`` (n_prev, m), ``Wl`` (n_l, n_prev), ``bl`` (n_l, 1), ``Z``/``A`` (n_l, m).
+Caches are the notebook's: ``linear_cache = (A_prev, W, b)``, ``activation_cache = Z``,
+a layer's cache ``(linear_cache, activation_cache)``, and ``caches`` a list of layer caches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import ModuleType
+from typing import Any
+
+from ._backend import Array, as_float_labels, check_float, check_ndim, get_namespace
+from ._parameters import check_layer_shapes, check_parameters
+from .activations import ACTIVATIONS, check_activation
+
+LinearCache = tuple[Array, Array, Array]
+LayerCache = tuple[LinearCache, Array]
+
+
+def layer_activations(L: int) -> list[str]:
+    """The activation of each of the L layers: ReLU for 1..L-1, sigmoid for L."""
+    return ["relu"] * (L - 1) + ["sigmoid"]
+
+
+# -- kernels: no checks, ``xp`` passed in -------------------------------------------------
+
+
+def linear_activation_forward_kernel(
+    xp: ModuleType, A_prev: Array, W: Array, b: Array, activation: str
+) -> tuple[Array, LayerCache]:
+    Z = W @ A_prev + b
+    return ACTIVATIONS[activation].forward(xp, Z), ((A_prev, W, b), Z)
+
+
+def linear_backward_kernel(
+    xp: ModuleType, dZ: Array, A_prev: Array, W: Array
+) -> tuple[Array, Array, Array]:
+    """``(dA_prev, dW, db)`` from ``dZ`` (n, m): dW = dZ A_prev^T / m, db = row sums / m."""
+    m = A_prev.shape[1]
+    dW = (1.0 / m) * (dZ @ A_prev.T)
+    db = (1.0 / m) * xp.sum(dZ, axis=1, keepdims=True)
+    dA_prev = W.T @ dZ
+    return dA_prev, dW, db
+
+
+# -- cache checks ---------------------------------------------------------------------------
+
+
+def _unpack(cache: object, length: int, name: str, layout: str) -> tuple[Any, ...]:
+    if not isinstance(cache, (tuple, list)) or len(cache) != length:
+        raise ValueError(f"{name}: expected a cache {layout}, got {type(cache).__name__}"
+                         f"{' of length ' + str(len(cache)) if isinstance(cache, (tuple, list)) else ''}")
+    return tuple(cache)
+
+
+def _check_linear_cache(cache: object, name: str) -> LinearCache:
+    A_prev, W, b = _unpack(cache, 3, name, "(A_prev, W, b)")
+    check_layer_shapes(A_prev, W, b, (f"{name}[0] (A_prev)", f"{name}[1] (W)", f"{name}[2] (b)"))
+    return A_prev, W, b
+
+
+def _check_layer_cache(cache: object, name: str) -> tuple[LinearCache, Array]:
+    linear_cache, Z = _unpack(cache, 2, name, "((A_prev, W, b), Z)")
+    A_prev, W, b = _check_linear_cache(linear_cache, f"{name}[0]")
+    expected = (W.shape[0], A_prev.shape[1])
+    check_ndim(f"{name}[1] (Z)", Z)
+    if tuple(Z.shape) != expected:
+        raise ValueError(f"{name}[1] (Z): expected shape {expected}, got {tuple(Z.shape)}")
+    return (A_prev, W, b), Z
+
+
+def _check_gradient_shape(name: str, gradient: Array, shape: tuple[int, ...]) -> None:
+    if tuple(gradient.shape) != tuple(shape):
+        raise ValueError(f"{name}: expected shape {tuple(shape)}, got {tuple(gradient.shape)}")
+
+
+# -- public, step-by-step functions ----------------------------------------------------------
+
+
+def linear_forward(A: Array, W: Array, b: Array) -> tuple[Array, LinearCache]:
+    """Z = W A + b. Returns ``(Z, (A, W, b))``; Z has shape (n, m)."""
+    xp = get_namespace(A=A, W=W, b=b)
+    check_float(xp, A=A, W=W, b=b)
+    check_layer_shapes(A, W, b, ("A", "W", "b"))
+    return W @ A + b, (A, W, b)
+
+
+def linear_activation_forward(
+    A_prev: Array, W: Array, b: Array, activation: str
+) -> tuple[Array, LayerCache]:
+    """A = g(W A_prev + b) for ``activation`` "relu" or "sigmoid".
+
+    Returns ``(A, (linear_cache, activation_cache))``; A has shape (n, m).
+    """
+    check_activation(activation)
+    xp = get_namespace(A_prev=A_prev, W=W, b=b)
+    check_float(xp, A_prev=A_prev, W=W, b=b)
+    check_layer_shapes(A_prev, W, b, ("A_prev", "W", "b"))
+    return linear_activation_forward_kernel(xp, A_prev, W, b, activation)
+
+
+def L_model_forward(X: Array, parameters: Mapping[str, Array]) -> tuple[Array, list[LayerCache]]:
+    """Forward pass of [LINEAR->RELU]x(L-1) -> LINEAR -> SIGMOID.
+
+    ``X`` (n0, m); ``parameters`` ``W1, b1, ..., WL, bL``. Returns ``(AL, caches)`` with
+    ``AL`` of shape (nL, m) and one cache per layer.
+    """
+    xp, L = check_parameters(parameters, X=X)
+    caches = []
+    A = X
+    for l, activation in enumerate(layer_activations(L), start=1):
+        A, cache = linear_activation_forward_kernel(
+            xp, A, parameters[f"W{l}"], parameters[f"b{l}"], activation
+        )
+        caches.append(cache)
+    return A, caches
+
+
+def linear_backward(dZ: Array, cache: LinearCache) -> tuple[Array, Array, Array]:
+    """Gradients of the linear step. ``dZ`` (n, m), ``cache = (A_prev, W, b)``.
+
+    Returns ``(dA_prev, dW, db)`` with the shapes of ``A_prev``, ``W`` and ``b``.
+    """
+    A_prev, W, b = _check_linear_cache(cache, "cache")
+    xp = get_namespace(dZ=dZ, A_prev=A_prev, W=W, b=b)
+    check_float(xp, dZ=dZ, A_prev=A_prev, W=W, b=b)
+    _check_gradient_shape("dZ", dZ, (W.shape[0], A_prev.shape[1]))
+    return linear_backward_kernel(xp, dZ, A_prev, W)
+
+
+def linear_activation_backward(
+    dA: Array, cache: LayerCache, activation: str
+) -> tuple[Array, Array, Array]:
+    """Gradients of a LINEAR->ACTIVATION layer from ``dA`` (n, m), the gradient of its output.
+
+    Returns ``(dA_prev, dW, db)`` with the shapes of ``A_prev``, ``W`` and ``b``.
+    """
+    check_activation(activation)
+    (A_prev, W, b), Z = _check_layer_cache(cache, "cache")
+    xp = get_namespace(dA=dA, A_prev=A_prev, W=W, b=b, Z=Z)
+    check_float(xp, dA=dA, A_prev=A_prev, W=W, b=b, Z=Z)
+    _check_gradient_shape("dA", dA, tuple(Z.shape))
+    dZ = ACTIVATIONS[activation].backward(xp, dA, Z)
+    return linear_backward_kernel(xp, dZ, A_prev, W)
+
+
+def output_gradient(xp: ModuleType, AL: Array, Y: Array) -> Array:
+    """dAL = -(Y / AL - (1 - Y) / (1 - AL)), the cross-entropy's gradient with respect to AL.
+
+    An AL of exactly 0 or 1 is moved machine epsilon inside (0, 1) so the result stays
+    finite; any other value is used as given.
+    """
+    eps = float(xp.finfo(AL.dtype).eps)
+    AL = xp.where(AL == 0.0, eps, xp.where(AL == 1.0, 1.0 - eps, AL))
+    return -(Y / AL - (1.0 - Y) / (1.0 - AL))
+
+
+def L_model_backward(AL: Array, Y: Array, caches: Sequence[LayerCache]) -> dict[str, Array]:
+    """Gradients of the cross-entropy cost for the network that produced ``caches``.
+
+    ``AL`` (1, m) the output, ``Y`` labels (1, m) or (m,), ``caches`` from
+    :func:`L_model_forward`. Returns ``grads`` with ``dA0 .. dA{L-1}`` (``dA{l}`` is the
+    gradient with respect to the activation of layer l, ``dA0`` to X), ``dW1 .. dWL``
+    and ``db1 .. dbL``. The output layer is differentiated through
+    :func:`sigmoid_backward` with the cached Z, like the notebook.
+    """
+    if not isinstance(caches, (list, tuple)) or len(caches) == 0:
+        raise ValueError(f"caches: expected a non-empty list of layer caches, got {caches!r:.80}")
+    checked = [_check_layer_cache(cache, f"caches[{i}]") for i, cache in enumerate(caches)]
+    named = {"AL": AL}
+    for i, ((A_prev, W, b), Z) in enumerate(checked):
+        named.update({f"caches[{i}] A_prev": A_prev, f"caches[{i}] W": W,
+                      f"caches[{i}] b": b, f"caches[{i}] Z": Z})
+    xp = get_namespace(**named, Y=Y)
+    check_float(xp, **named)
+    L = len(checked)
+    _check_gradient_shape("AL", AL, tuple(checked[-1][1].shape))
+    if AL.shape[0] != 1:
+        raise ValueError(f"AL: expected shape (1, m), got {tuple(AL.shape)}")
+    Y = as_float_labels(xp, Y, AL)
+
+    grads: dict[str, Array] = {}
+    dA = output_gradient(xp, AL, Y)
+    for l, activation in reversed(list(enumerate(layer_activations(L), start=1))):
+        (A_prev, W, _), Z = checked[l - 1]
+        dZ = ACTIVATIONS[activation].backward(xp, dA, Z)
+        dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_backward_kernel(xp, dZ, A_prev, W)
+        grads[f"dA{l - 1}"] = dA
+    return grads
