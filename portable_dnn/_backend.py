@@ -209,5 +209,5 @@ def dtype_name(xp: ModuleType, dtype: Any) -> str:
     """The standard name of a real floating dtype of ``xp`` (``"float32"``, ``"float64"``)."""
     for name, candidate in xp.__array_namespace_info__().dtypes(kind="real floating").items():
         if dtype == candidate:
-            return name
+            return str(name)
     raise TypeError(f"dtype: expected a real floating dtype, got {dtype!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import ModuleType
+
 from ._backend import Array, check_float, check_ndim, get_namespace
 
 

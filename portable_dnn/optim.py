@@ -14,9 +14,10 @@ def check_learning_rate(learning_rate: object) -> float:
     """``learning_rate`` as a positive finite float, else ``TypeError``/``ValueError``."""
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
         raise TypeError(f"learning_rate: expected a positive number, got {type(learning_rate).__name__}")
-    if not (math.isfinite(learning_rate) and learning_rate > 0):
+    rate = float(learning_rate)
+    if not (math.isfinite(rate) and rate > 0):
         raise ValueError(f"learning_rate: expected a positive finite number, got {learning_rate!r}")
-    return float(learning_rate)
+    return rate
 
 
 def update_parameters(

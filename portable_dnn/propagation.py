@@ -162,8 +162,9 @@ def L_model_backward(AL: Array, Y: Array, caches: Sequence[LayerCache]) -> dict[
 
     ``AL`` (1, m) the output, ``Y`` labels (1, m) or (m,), ``caches`` from
     :func:`L_model_forward`. Returns ``grads`` with ``dA0 .. dA{L-1}`` (``dA{l}`` is the
-    gradient with respect to the activation of layer l, ``dA0`` to X), ``dW1 .. dWL``
-    and ``db1 .. dbL``. The output layer is differentiated through
+    gradient with respect to the activation of layer l, ``dA0`` to X; as in the notebook,
+    of the loss summed over the examples, so m times the cost's), ``dW1 .. dWL`` and
+    ``db1 .. dbL`` (of the cost). The output layer is differentiated through
     :func:`sigmoid_backward` with the cached Z, like the notebook.
     """
     if not isinstance(caches, (list, tuple)) or len(caches) == 0:

@@ -140,7 +140,9 @@ def make(xp: Any, device: Any) -> Any:
 def check(xp: Any, device: Any) -> Any:
     """``check(actual, expected, dtype="float64", atol=1e-8)``: namespace, device, dtype and values."""
 
-    def check(actual: Any, expected: Any, dtype: str = "float64", atol: float = 1e-8, rtol: float = 0.0) -> None:
+    def check(
+        actual: Any, expected: Any, dtype: str = "float64", atol: float = 1e-8, rtol: float = 0.0
+    ) -> None:
         from array_api_compat import array_namespace
         from array_api_compat import device as device_of
 

@@ -6,8 +6,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-
-import portable_dnn as dnn
 from notebook_cases import (
     EXPECTED,
     L_model_backward_case,
@@ -19,6 +17,8 @@ from notebook_cases import (
     linear_forward_case,
     update_parameters_case,
 )
+
+import portable_dnn as dnn
 
 #: dtype -> tolerance: the notebook's 8 printed decimals in float64; float32's precision.
 PRECISIONS = {"float64": {"atol": 1e-8}, "float32": {"atol": 1e-6, "rtol": 1e-5}}

@@ -1,0 +1,38 @@
+"""Project rules checked on the source: the math modules never import NumPy."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import portable_dnn
+
+PACKAGE = Path(portable_dnn.__file__).parent
+#: Modules where the host is genuinely involved: seeded draws, host copies and files, the CLI.
+HOST_MODULES = {"_random.py", "io.py", "datasets.py", "cli.py", "__main__.py"}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_math_modules_do_not_import_numpy():
+    math_modules = [path for path in PACKAGE.glob("*.py") if path.name not in HOST_MODULES]
+    assert len(math_modules) >= 6
+    offenders = {
+        path.name: sorted(name for name in _imported_modules(path) if name.split(".")[0] == "numpy")
+        for path in math_modules
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_the_check_sees_a_numpy_import(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("import numpy as np\nfrom numpy.linalg import norm\n")
+    assert _imported_modules(sample) == {"numpy", "numpy.linalg"}
