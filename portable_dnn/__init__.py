@@ -4,6 +4,8 @@ The same functions run on NumPy, CuPy, array-api-strict (and other array API
 libraries): every function takes its namespace and device from its array arguments.
 """
 
+__version__ = "0.1.0"
+
 from ._backend import BACKENDS, BackendUnavailableError, resolve_device, resolve_namespace
 from .activations import ACTIVATIONS, relu, relu_backward, sigmoid, sigmoid_backward
 from .cost import compute_cost
@@ -18,8 +20,6 @@ from .propagation import (
     linear_backward,
     linear_forward,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",

@@ -211,3 +211,37 @@ def dtype_name(xp: ModuleType, dtype: Any) -> str:
         if dtype == candidate:
             return str(name)
     raise TypeError(f"dtype: expected a real floating dtype, got {dtype!r}")
+
+
+def resolve_placement(device: Any, like: Any = None) -> tuple[ModuleType, Any]:
+    """``(xp, device)`` for where to compute, from a user's ``device=`` setting.
+
+    ``None``: where ``like`` (an array) lives, or NumPy on the CPU. A backend name
+    (``"numpy"``, ``"cupy"``, ...): that backend's default device. ``"cpu"``: NumPy.
+    ``"cuda"``, ``"gpu"``, ``"cuda:N"``: CuPy. Another string: a device of ``like``'s
+    namespace (``"device1"`` of array-api-strict). A device object: its library's namespace.
+    """
+    like_xp = array_api_compat.array_namespace(like) if array_api_compat.is_array_api_obj(like) else None
+    if device is None:
+        if like_xp is None:
+            xp = resolve_namespace("numpy")
+            return xp, resolve_device(xp)
+        return like_xp, array_device(like)
+    if isinstance(device, str):
+        if device in BACKENDS:
+            xp = resolve_namespace(device)
+            return xp, resolve_device(xp)
+        if device == "cpu":
+            xp = resolve_namespace("numpy")
+            return xp, resolve_device(xp, "cpu")
+        if device in ("cuda", "gpu") or device.startswith("cuda:"):
+            xp = resolve_namespace("cupy")
+            return xp, resolve_device(xp, device)
+        xp = like_xp or resolve_namespace("numpy")
+        return xp, resolve_device(xp, device)
+    library = type(device).__module__.split(".")[0]
+    if library in BACKENDS:
+        return resolve_namespace(library), device
+    if like_xp is not None:
+        return like_xp, device
+    raise ValueError(f"device: cannot tell which array library {device!r} belongs to")

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import IO, Any
 
 import array_api_compat
 import numpy as np
 
-from ._backend import Array
+from . import __version__
+from ._backend import Array, dtype_name, resolve_device, resolve_dtype, resolve_namespace
+from ._parameters import check_parameters, num_layers
+from .propagation import layer_activations
 
 
 def to_numpy(x: Array) -> np.ndarray:
@@ -24,3 +34,142 @@ def to_numpy(x: Array) -> np.ndarray:
         x = x.to_device(x.__array_namespace__().Device())
     host: Any = x
     return np.asarray(host)
+
+
+def move_to(x: Any, xp: ModuleType, device: Any, dtype: Any = None) -> Array:
+    """``x`` (an array of any backend, or an array-like) as an array of ``xp`` on ``device``.
+
+    Within one namespace this is a device move; across namespaces it goes through an
+    explicit host copy. ``dtype`` (optional) casts on arrival.
+    """
+    if array_api_compat.is_array_api_obj(x) and array_api_compat.array_namespace(x) is xp:
+        if array_api_compat.device(x) != device:
+            x = array_api_compat.to_device(x, device)
+        return x if dtype is None or x.dtype == dtype else xp.astype(x, dtype)
+    host = to_numpy(x) if array_api_compat.is_array_api_obj(x) else np.asarray(x)
+    if dtype is not None:
+        host = host.astype(np.dtype(dtype_name(xp, dtype)), copy=False)
+    return xp.asarray(host, device=device)
+
+
+FORMAT = "portable_dnn.parameters"
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write through a temporary file beside ``path``, then rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    try:
+        with handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(handle.name, 0o666 & ~_current_umask())
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def save_parameters(
+    path: str | os.PathLike[str], parameters: Mapping[str, Array], **metadata: Any
+) -> Path:
+    """Save ``parameters`` (any backend) to an ``.npz`` of host copies with JSON metadata.
+
+    The metadata records the layer sizes, activations, dtype, format and library version,
+    plus any JSON-serialisable keywords given (``init``, ``classes``, ...). The file is
+    written atomically: a crash leaves any previous file intact. Non-finite parameters
+    are refused. Returns the path written.
+    """
+    xp, L = check_parameters(parameters)
+    host = {key: to_numpy(parameters[key]) for key in parameters}
+    for key, value in host.items():
+        if not np.isfinite(value).all():
+            raise ValueError(f"parameters[{key!r}]: contains NaN or infinity; refusing to save")
+    info = {
+        "format": FORMAT,
+        "version": __version__,
+        "layer_dims": [int(host["W1"].shape[1])] + [int(host[f"W{l}"].shape[0]) for l in range(1, L + 1)],
+        "activations": layer_activations(L),
+        "dtype": str(host["W1"].dtype),
+        **metadata,
+    }
+    text = json.dumps(info)
+    target = Path(path)
+    write_atomically(target, lambda handle: np.savez(handle, **host, __metadata__=np.asarray(text)))
+    return target
+
+
+def _open_npz(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such model file")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError(f"{path}: not an .npz parameter file")
+            arrays = {key: data[key] for key in data.files}
+    except ValueError as error:
+        raise ValueError(f"{path}: not a portable_dnn parameter file ({error})") from error
+    except (OSError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path}: unreadable or corrupted parameter file ({error})") from error
+    try:
+        metadata = json.loads(str(arrays.pop("__metadata__")))
+    except (KeyError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: missing or corrupted '__metadata__' ({error})") from error
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a portable_dnn parameter file (format {metadata.get('format')!r})"
+                         if isinstance(metadata, dict) else f"{path}: metadata is not a JSON object")
+    return arrays, metadata
+
+
+def load_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The JSON metadata saved with a parameter file."""
+    return _open_npz(Path(path))[1]
+
+
+def load_parameters(
+    path: str | os.PathLike[str],
+    *,
+    backend: str | ModuleType | None = None,
+    device: Any = None,
+    dtype: Any = None,
+) -> dict[str, Array]:
+    """Load parameters saved by :func:`save_parameters` onto ``backend``/``device``.
+
+    ``dtype`` defaults to the saved dtype where the device supports it (else the device's
+    default float). Files are read with ``allow_pickle=False``; a file that is not a
+    complete, consistent parameter file raises ``ValueError`` naming it.
+    """
+    source = Path(path)
+    arrays, metadata = _open_npz(source)
+    xp = resolve_namespace(backend)
+    device = resolve_device(xp, device)
+    if dtype is None:
+        available = xp.__array_namespace_info__().dtypes(device=device, kind="real floating")
+        dtype = metadata.get("dtype") if metadata.get("dtype") in available else None
+    dtype = resolve_dtype(xp, dtype, device)
+    try:
+        L = num_layers(arrays, str(source))
+        for key, value in arrays.items():
+            if value.dtype.kind != "f" or value.ndim != 2:
+                raise ValueError(f"{source}: {key!r} must be a 2-D float array, got {value.dtype} {value.shape}")
+        expected = metadata.get("layer_dims")
+        found = [int(arrays["W1"].shape[1])] + [int(arrays[f"W{l}"].shape[0]) for l in range(1, L + 1)]
+        if expected != found:
+            raise ValueError(f"{source}: metadata layer_dims {expected} do not match the arrays' {found}")
+    except ValueError as error:
+        raise ValueError(f"{source}: inconsistent parameter file: {error}") from None
+    parameters = {key: move_to(arrays[key], xp, device, dtype) for key in sorted(arrays, key=_layer_order)}
+    check_parameters(parameters, name=str(source))
+    return parameters
+
+
+def _layer_order(key: str) -> tuple[int, bool]:
+    """W1, b1, W2, b2, ...: the notebook's key order."""
+    return int(key[1:]), key.startswith("b")

@@ -9,7 +9,7 @@ import portable_dnn
 
 PACKAGE = Path(portable_dnn.__file__).parent
 #: Modules where the host is genuinely involved: seeded draws, host copies and files, the CLI.
-HOST_MODULES = {"_random.py", "io.py", "datasets.py", "cli.py", "__main__.py"}
+HOST_MODULES = {"_random.py", "io.py", "datasets.py", "cli.py", "plots.py", "__main__.py"}
 
 
 def _imported_modules(path: Path) -> set[str]:

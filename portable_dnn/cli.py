@@ -1,0 +1,252 @@
+"""``portable-dnn``: train, predict and list backends from the command line.
+
+    portable-dnn train                  # the default network on the embedded digits dataset
+    portable-dnn train --train train_catvnoncat.h5 --test test_catvnoncat.h5
+    portable-dnn predict MODEL DATA     # DATA: a course .h5 file, an .npy of images, or "digits"
+    portable-dnn info                   # the backends and devices on this machine
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NoReturn
+
+import numpy as np
+
+from . import __version__
+from ._backend import BACKENDS, BackendUnavailableError, backend_name, resolve_device, resolve_namespace
+from .datasets import Dataset, load_digits_parity, load_h5_dataset, read_h5_split
+from .initialization import INIT_SCHEMES, initialize_parameters_deep
+from .io import load_metadata, load_parameters, save_parameters, to_numpy
+from .models import predict_proba
+from .training import TrainingDivergedError, train
+
+#: Defaults by dataset: the course's settings for its cat files; for the digits, a learning
+#: rate at which the same network converges within the same 3000 iterations.
+COURSE_LEARNING_RATE = 0.0075
+DIGITS_LEARNING_RATE = 0.1
+
+
+class CommandError(Exception):
+    """An error to report as one line, without a traceback."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _layers(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 2 positive sizes, got {text!r}")
+    return sizes
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="portable-dnn", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"portable_dnn {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    placement = _Parser(add_help=False)
+    placement.add_argument("--backend", default="numpy", choices=sorted(BACKENDS))
+    placement.add_argument("--device", default=None, help="e.g. cpu, cuda, cuda:1, device1")
+    placement.add_argument("--dtype", default=None, choices=["float32", "float64"],
+                           help="default: float64 where the device has it")
+
+    train_cmd = commands.add_parser("train", parents=[placement], help="train and evaluate a network")
+    train_cmd.add_argument("--train", type=Path, help="the course's train_catvnoncat.h5 (with --test)")
+    train_cmd.add_argument("--test", type=Path, help="the course's test_catvnoncat.h5 (with --train)")
+    train_cmd.add_argument("--layers", type=_layers, help="layer sizes, default n_x,20,7,5,1")
+    train_cmd.add_argument("--iterations", type=_non_negative_int, default=3000)
+    train_cmd.add_argument("--learning-rate", type=_positive_float,
+                           help=f"default {COURSE_LEARNING_RATE} with --train/--test, "
+                                f"{DIGITS_LEARNING_RATE} on the embedded digits")
+    train_cmd.add_argument("--init", default="lecun", choices=sorted(INIT_SCHEMES))
+    train_cmd.add_argument("--seed", type=int, default=1)
+    train_cmd.add_argument("--out", type=Path, default=Path("portable-dnn-output"),
+                           help="output folder (default: ./portable-dnn-output)")
+    train_cmd.add_argument("--quiet", action="store_true", help="no progress bar or cost lines")
+
+    predict_cmd = commands.add_parser("predict", parents=[placement], help="predict with a saved model")
+    predict_cmd.add_argument("model", type=Path, help="a model file written by 'train'")
+    predict_cmd.add_argument("data", help="a course .h5 file, an .npy of images (m, h, w[, c]), "
+                                          "or 'digits' (the embedded test images)")
+
+    commands.add_parser("info", help="list the backends and devices available here")
+    return parser
+
+
+def _placement(args: argparse.Namespace) -> tuple[ModuleType, Any]:
+    xp = resolve_namespace(args.backend)
+    return xp, resolve_device(xp, args.device)
+
+
+def _load_dataset(args: argparse.Namespace, xp: ModuleType, device: Any) -> tuple[Dataset, str]:
+    if (args.train is None) != (args.test is None):
+        raise CommandError("--train and --test go together (the course's two .h5 files)")
+    if args.train is not None:
+        return load_h5_dataset(args.train, args.test, backend=xp, device=device, dtype=args.dtype), "h5"
+    return load_digits_parity(backend=xp, device=device, dtype=args.dtype), "digits"
+
+
+def _accuracy(X: Any, Y: Any, parameters: dict[str, Any]) -> tuple[np.ndarray, float]:
+    predictions = to_numpy(predict_proba(X, parameters))[0] > 0.5
+    return predictions, float(np.mean(predictions == (to_numpy(Y)[0] == 1)))
+
+
+def command_train(args: argparse.Namespace) -> None:
+    xp, device = _placement(args)
+    data, source = _load_dataset(args, xp, device)
+    n_x = data.train_x.shape[0]
+    layers = args.layers or [n_x, 20, 7, 5, 1]
+    if layers[0] != n_x or layers[-1] != 1:
+        raise CommandError(f"--layers must start with the input size {n_x} and end with 1, got {layers}")
+    learning_rate = args.learning_rate or (COURSE_LEARNING_RATE if source == "h5" else DIGITS_LEARNING_RATE)
+    parameters = initialize_parameters_deep(
+        layers, seed=args.seed, init=args.init, backend=xp, device=device, dtype=data.train_x.dtype
+    )
+    if not args.quiet:
+        print(f"Training {layers} on {data.train_x.shape[1]} {source} images "
+              f"({backend_name(xp)}, {device}, {data.train_x.dtype}); learning rate {learning_rate}")
+    parameters, costs = _train_with_progress(args, data, parameters, learning_rate)
+
+    train_predictions, train_accuracy = _accuracy(data.train_x, data.train_y, parameters)
+    test_predictions, test_accuracy = _accuracy(data.test_x, data.test_y, parameters)
+    print(f"Train accuracy: {train_accuracy:.4f}")
+    print(f"Test accuracy: {test_accuracy:.4f}")
+
+    from . import plots
+
+    out: Path = args.out
+    model_path = save_parameters(
+        out / "model.npz", parameters, init=args.init, seed=args.seed, learning_rate=learning_rate,
+        num_iterations=args.iterations, costs=costs, classes=data.classes,
+        image_shape=list(data.image_shape), pixel_max=data.pixel_max, dataset=source,
+    )
+    curve = plots.save_cost_curve(out / "cost_curve.png", costs, learning_rate)
+    wrong = np.flatnonzero(test_predictions != (to_numpy(data.test_y)[0] == 1))
+    grid = plots.save_image_grid(
+        out / "misclassified.png", to_numpy(data.test_x).T[wrong], data.image_shape,
+        [f"predicted: {data.classes[int(test_predictions[i])]}\ntrue: "
+         f"{data.classes[int(to_numpy(data.test_y)[0, i])]}" for i in wrong],
+        title=f"{len(wrong)} misclassified test images",
+    )
+    print(f"Wrote {model_path}, {curve} and {grid}")
+
+
+def _train_with_progress(
+    args: argparse.Namespace, data: Dataset, parameters: dict[str, Any], learning_rate: float
+) -> tuple[dict[str, Any], list[float]]:
+    common = {"learning_rate": learning_rate, "num_iterations": args.iterations}
+    try:
+        if args.quiet:
+            return train(data.train_x, data.train_y, parameters, **common)
+        from tqdm import tqdm
+
+        with tqdm(total=args.iterations, unit="it", desc="training", dynamic_ncols=True) as bar:
+
+            def on_cost(i: int, cost: float) -> None:
+                bar.set_postfix(cost=f"{cost:.6f}", refresh=False)
+                tqdm.write(f"Cost after iteration {i}: {cost}")
+
+            return train(data.train_x, data.train_y, parameters, **common,
+                         on_iteration=lambda i: bar.update(1), on_cost=on_cost)
+    except TrainingDivergedError as error:
+        raise CommandError(f"{error}; nothing was saved") from None
+
+
+def _read_images(data: str, metadata: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Host images (m, n_x) scaled to [0, 1], and labels if the data has them."""
+    pixel_max = float(metadata.get("pixel_max", 255.0))
+    if data == "digits":
+        dataset = load_digits_parity()
+        return to_numpy(dataset.test_x).T, to_numpy(dataset.test_y)[0]
+    path = Path(data)
+    if path.suffix in (".h5", ".hdf5"):
+        for split in ("test", "train"):
+            try:
+                images, labels, _ = read_h5_split(path, split)
+            except ValueError as error:
+                if "missing dataset" in str(error):
+                    continue
+                raise
+            return images.reshape(len(images), -1) / pixel_max, labels
+        raise CommandError(f"{path}: holds neither test_set_x/test_set_y nor train_set_x/train_set_y")
+    if path.suffix == ".npy":
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        images = np.load(path, allow_pickle=False)
+        flat = images.reshape(len(images), -1)
+        return (flat / pixel_max if images.dtype == np.uint8 else flat.astype(np.float64)), None
+    raise CommandError(f"{data}: expected a .h5 or .npy file, or 'digits'")
+
+
+def command_predict(args: argparse.Namespace) -> None:
+    xp, device = _placement(args)
+    metadata = load_metadata(args.model)
+    parameters = load_parameters(args.model, backend=xp, device=device, dtype=args.dtype)
+    images, labels = _read_images(args.data, metadata)
+    n_x = metadata["layer_dims"][0]
+    if images.shape[1] != n_x:
+        raise CommandError(f"{args.data}: images have {images.shape[1]} values each, the model expects {n_x}")
+    X = xp.asarray(images.T.astype(to_numpy(parameters["W1"]).dtype), device=device)
+    probabilities = to_numpy(predict_proba(X, parameters))[0]
+    classes = metadata.get("classes") or ["0", "1"]
+    for i, p in enumerate(probabilities):
+        print(f"{i}: {classes[int(p > 0.5)]} (p={p:.4f})")
+    if labels is not None:
+        print(f"Accuracy: {float(np.mean((probabilities > 0.5) == (labels == 1))):.4f}")
+
+
+def command_info(args: argparse.Namespace) -> None:
+    print(f"portable_dnn {__version__}")
+    for name in BACKENDS:
+        try:
+            xp = resolve_namespace(name)
+            devices = list(xp.__array_namespace_info__().devices())
+            library = importlib.import_module(name.split(".")[0])
+            status = f"{getattr(library, '__version__', '?')}; devices: {', '.join(map(str, devices)) or 'none'}"
+        except BackendUnavailableError:
+            status = "not installed"
+        except Exception as error:  # a library present but unusable (no CUDA driver, ...)
+            status = f"unavailable ({type(error).__name__}: {error})"
+        print(f"  {name:<17} {status}")
+
+
+COMMANDS = {"train": command_train, "predict": command_predict, "info": command_info}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("\nportable-dnn: interrupted; no file was left half-written", file=sys.stderr)
+        return 130
+    except (CommandError, BackendUnavailableError, ValueError, TypeError, OSError) as error:
+        print(f"portable-dnn: error: {error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,162 @@
+"""Datasets in the course's layout: ``X`` (n_x, m) scaled to [0, 1], ``Y`` (1, m) of 0/1.
+
+- :func:`load_h5_dataset`: the course's ``train_catvnoncat.h5`` / ``test_catvnoncat.h5`` files.
+- :func:`load_digits_parity`: the embedded default, UCI handwritten digits labelled even/odd.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ._backend import Array, dtype_name, resolve_device, resolve_dtype, resolve_namespace
+
+
+class Dataset(NamedTuple):
+    """Train and test arrays, the class names (index = label) and each image's shape."""
+
+    train_x: Array
+    train_y: Array
+    test_x: Array
+    test_y: Array
+    classes: list[str]
+    image_shape: tuple[int, ...]
+    pixel_max: float
+
+
+def images_to_columns(
+    images: np.ndarray, pixel_max: float, *, xp: ModuleType, device: Any, dtype: Any
+) -> Array:
+    """Host images (m, ...) -> (n_x, m) array scaled by ``1 / pixel_max``, moved to ``device``."""
+    m = images.shape[0]
+    columns = images.reshape(m, -1).T / pixel_max
+    return xp.asarray(columns.astype(_host_dtype(dtype, xp)), dtype=dtype, device=device)
+
+
+def labels_to_row(labels: np.ndarray, *, xp: ModuleType, device: Any, dtype: Any) -> Array:
+    """Host 0/1 labels (m,) -> (1, m) array of ``dtype`` on ``device``."""
+    return xp.asarray(labels.reshape(1, -1).astype(_host_dtype(dtype, xp)), dtype=dtype, device=device)
+
+
+def _host_dtype(dtype: Any, xp: ModuleType) -> np.dtype[Any]:
+    return np.dtype(dtype_name(xp, dtype))
+
+
+def _placement(backend: str | ModuleType | None, device: Any, dtype: Any) -> tuple[ModuleType, Any, Any]:
+    xp = resolve_namespace(backend)
+    device = resolve_device(xp, device)
+    return xp, device, resolve_dtype(xp, dtype, device)
+
+
+def _read_h5(path: Path, keys: list[str], optional: list[str]) -> dict[str, np.ndarray]:
+    try:
+        import h5py
+    except ImportError as error:
+        raise ImportError(f"reading {path} needs h5py: pip install 'portable_dnn[cli]'") from error
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    try:
+        with h5py.File(path, "r") as handle:
+            found = {}
+            for key in keys + optional:
+                if key in handle and isinstance(handle[key], h5py.Dataset):
+                    found[key] = np.asarray(handle[key][()])
+                elif key in keys:
+                    raise ValueError(f"{path}: missing dataset {key!r} (found {sorted(handle.keys())})")
+            return found
+    except OSError as error:
+        raise ValueError(f"{path}: not a readable HDF5 file ({error})") from error
+
+
+def _check_images_and_labels(path: Path, x_key: str, images: np.ndarray, y_key: str, labels: np.ndarray) -> None:
+    if images.ndim not in (3, 4) or images.dtype != np.uint8:
+        raise ValueError(
+            f"{path}: {x_key!r} must be uint8 images of shape (m, height, width[, channels]), "
+            f"got {images.dtype} of shape {images.shape}"
+        )
+    labels = labels.reshape(-1) if labels.ndim == 2 and 1 in labels.shape else labels
+    if labels.shape != (images.shape[0],):
+        raise ValueError(
+            f"{path}: {y_key!r} must hold one label per image ({images.shape[0]}), got shape {labels.shape}"
+        )
+    if not np.isin(labels, (0, 1)).all():
+        raise ValueError(f"{path}: {y_key!r} must hold labels 0 and 1 only, got {np.unique(labels)[:10]}")
+
+
+def read_h5_split(path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+    """Host ``(images, labels, classes)`` of one course file: ``{split}_set_x``, ``{split}_set_y``
+    and, where present, ``list_classes`` (``None`` otherwise)."""
+    path = Path(path)
+    x_key, y_key = f"{split}_set_x", f"{split}_set_y"
+    found = _read_h5(path, [x_key, y_key], optional=["list_classes"])
+    images, labels = found[x_key], found[y_key]
+    _check_images_and_labels(path, x_key, images, y_key, labels)
+    classes = None
+    if "list_classes" in found:
+        classes = [c.decode() if isinstance(c, bytes) else str(c) for c in found["list_classes"].reshape(-1)]
+    return images, labels.reshape(-1), classes
+
+
+def load_h5_dataset(
+    train_path: str | Path,
+    test_path: str | Path,
+    *,
+    backend: str | ModuleType | None = None,
+    device: Any = None,
+    dtype: Any = None,
+) -> Dataset:
+    """Load the course's HDF5 files (``train_set_x`` (m, 64, 64, 3) uint8, ``train_set_y``,
+    ``list_classes``; ``test_set_x``, ``test_set_y``) as a :class:`Dataset`.
+
+    Images are flattened to columns and divided by 255; labels become (1, m) rows of
+    ``dtype`` (default float64 where the device has it). ``ValueError`` names the file and
+    key of anything missing or malformed.
+    """
+    xp, device, dtype = _placement(backend, device, dtype)
+    train_images, train_labels, classes = read_h5_split(train_path, "train")
+    test_images, test_labels, _ = read_h5_split(test_path, "test")
+    if classes is None:
+        raise ValueError(f"{train_path}: missing dataset 'list_classes'")
+    if train_images.shape[1:] != test_images.shape[1:]:
+        raise ValueError(
+            f"{test_path}: 'test_set_x' images have shape {test_images.shape[1:]}, "
+            f"but {train_path}: 'train_set_x' images have shape {train_images.shape[1:]}"
+        )
+    place = {"xp": xp, "device": device, "dtype": dtype}
+    return Dataset(
+        images_to_columns(train_images, 255.0, **place), labels_to_row(train_labels, **place),
+        images_to_columns(test_images, 255.0, **place), labels_to_row(test_labels, **place),
+        classes, tuple(int(n) for n in train_images.shape[1:]), 255.0,
+    )
+
+
+#: The embedded dataset's classes: label 0 is an even digit, label 1 an odd one.
+DIGITS_PARITY_CLASSES = ["even", "odd"]
+
+
+def load_digits_parity(
+    *, backend: str | ModuleType | None = None, device: Any = None, dtype: Any = None
+) -> Dataset:
+    """The embedded default dataset: 1,797 handwritten digits (8x8, 16 grey levels) labelled
+    0 = even, 1 = odd; a fixed split of 1,348 training and 449 test images.
+
+    Source: "Optical Recognition of Handwritten Digits", E. Alpaydin and C. Kaynak (1998),
+    UCI Machine Learning Repository, CC BY 4.0 (the part that scikit-learn distributes).
+    Pixels are divided by 16; arrays are placed as in :func:`load_h5_dataset`.
+    """
+    xp, device, dtype = _placement(backend, device, dtype)
+    place = {"xp": xp, "device": device, "dtype": dtype}
+    with resources.files("portable_dnn").joinpath("data/digits_parity.npz").open("rb") as handle:
+        with np.load(handle, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    return Dataset(
+        images_to_columns(arrays["train_images"], 16.0, **place),
+        labels_to_row(arrays["train_digits"] % 2, **place),
+        images_to_columns(arrays["test_images"], 16.0, **place),
+        labels_to_row(arrays["test_digits"] % 2, **place),
+        list(DIGITS_PARITY_CLASSES), (8, 8), 16.0,
+    )

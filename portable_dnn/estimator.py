@@ -1,0 +1,201 @@
+"""``DeepNeuralNetwork``: the notebook's "easy-to-use neural network class".
+
+It follows scikit-learn's estimator conventions (samples in rows, ``get_params`` /
+``set_params``, fitted attributes ending in ``_``), so it works in ``Pipeline``,
+``clone`` and ``cross_val_score`` when scikit-learn is installed, without needing it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import array_api_compat
+
+from ._backend import Array, dtype_name, resolve_dtype, resolve_placement
+from .initialization import check_layer_dims, initialize_parameters_deep
+from .io import load_metadata, load_parameters, move_to, save_parameters
+from .models import predict_proba
+from .training import train
+
+
+class DeepNeuralNetwork:
+    """A binary classifier: [LINEAR->RELU] x len(hidden_layers) -> LINEAR -> SIGMOID.
+
+    ``fit(X, y)`` takes ``X`` (m, n_features) and labels ``y`` (m,) of 0/1 (bool, int or
+    float), as NumPy, CuPy or any supported arrays (or array-likes). Training runs on
+    ``device``: ``None`` (where ``X`` lives), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, a backend
+    name such as ``"array_api_strict"``, or a device object. ``dtype``: ``None`` (``X``'s
+    floating dtype, else float64 where available), ``"float32"`` or ``"float64"``.
+    Predictions come back in the namespace and device of the ``X`` they are asked for.
+
+    Fitted attributes: ``parameters_`` (on the training device), ``costs_`` (every 100
+    iterations), ``layer_dims_``, ``n_features_in_``, ``classes_`` (``[0, 1]``).
+    """
+
+    def __init__(
+        self,
+        hidden_layers: Sequence[int] = (20, 7, 5),
+        learning_rate: float = 0.0075,
+        num_iterations: int = 3000,
+        init: str = "lecun",
+        seed: int = 1,
+        device: Any = None,
+        dtype: Any = None,
+        print_cost: bool = False,
+    ) -> None:
+        self.hidden_layers = hidden_layers
+        self.learning_rate = learning_rate
+        self.num_iterations = num_iterations
+        self.init = init
+        self.seed = seed
+        self.device = device
+        self.dtype = dtype
+        self.print_cost = print_cost
+
+    # -- scikit-learn's estimator protocol -----------------------------------------------
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's parameters, by name."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> DeepNeuralNetwork:
+        """Set constructor parameters by name; unknown names raise ``ValueError``."""
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"{name!r} is not a parameter of DeepNeuralNetwork; valid: {valid}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        changed = {
+            name: value for name, value in self.get_params().items()
+            if value != inspect.signature(type(self).__init__).parameters[name].default
+        }
+        return f"DeepNeuralNetwork({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    def __sklearn_tags__(self) -> Any:
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="classifier",
+            target_tags=TargetTags(required=True),
+            classifier_tags=ClassifierTags(multi_class=False),
+            input_tags=InputTags(),
+        )
+
+    # -- training and prediction ----------------------------------------------------------------
+
+    def _columns(self, X: Any, xp: ModuleType, device: Any, dtype: Any) -> Array:
+        """``X`` (m, n) on the training placement, as columns (n, m)."""
+        X = move_to(X, xp, device)
+        if X.ndim != 2:
+            raise ValueError(f"X: expected a 2-D array (n_samples, n_features), got shape {tuple(X.shape)}")
+        if not xp.isdtype(X.dtype, ("real floating", "integral", "bool")):
+            raise TypeError(f"X: expected real numbers, got dtype {X.dtype}")
+        return xp.astype(X, dtype).T if X.dtype != dtype else X.T
+
+    def fit(self, X: Any, y: Any) -> DeepNeuralNetwork:
+        """Train on ``X`` (m, n_features) and labels ``y`` (m,) of 0/1. Returns ``self``."""
+        hidden = check_layer_dims([1, *self.hidden_layers, 1], "hidden_layers")[1:-1]
+        xp, device = resolve_placement(self.device, X)
+        dtype = self.dtype
+        if dtype is None and array_api_compat.is_array_api_obj(X):
+            try:  # keep X's float32/float64 when training on another library
+                dtype = dtype_name(array_api_compat.array_namespace(X), X.dtype)
+            except TypeError:
+                dtype = None
+        dtype = resolve_dtype(xp, dtype, device)
+        columns = self._columns(X, xp, device, dtype)
+        labels = move_to(y, xp, device)
+        if labels.ndim != 1 or labels.shape[0] != columns.shape[1]:
+            raise ValueError(f"y: expected shape ({columns.shape[1]},), got {tuple(labels.shape)}")
+        layer_dims = [columns.shape[0], *hidden, 1]
+        parameters = initialize_parameters_deep(
+            layer_dims, seed=self.seed, init=self.init, backend=xp, device=device, dtype=dtype
+        )
+        report = (lambda i, cost: print(f"Cost after iteration {i}: {cost}")) if self.print_cost else None
+        self.parameters_, self.costs_ = train(
+            columns, labels, parameters, learning_rate=self.learning_rate,
+            num_iterations=self.num_iterations, on_cost=report,
+        )
+        self.layer_dims_ = layer_dims
+        self.n_features_in_ = layer_dims[0]
+        self.classes_ = [0, 1]
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "parameters_"):
+            raise AttributeError("this DeepNeuralNetwork is not fitted yet; call fit(X, y) first")
+
+    def _probability_of_one(self, X: Any) -> tuple[Array, ModuleType, Any]:
+        """P(y = 1) (m,) on the training placement, and the placement to return results to."""
+        self._check_fitted()
+        W1 = self.parameters_["W1"]
+        xp = array_api_compat.array_namespace(W1)
+        device = array_api_compat.device(W1)
+        if array_api_compat.is_array_api_obj(X):
+            home_xp, home_device = array_api_compat.array_namespace(X), array_api_compat.device(X)
+        else:
+            home_xp, home_device = resolve_placement(None)
+        columns = self._columns(X, xp, device, W1.dtype)
+        if columns.shape[0] != self.n_features_in_:
+            raise ValueError(f"X: expected {self.n_features_in_} features, got {columns.shape[0]}")
+        return predict_proba(columns, self.parameters_)[0, :], home_xp, home_device
+
+    def predict_proba(self, X: Any) -> Array:
+        """Class probabilities (m, 2), columns ``[P(y=0), P(y=1)]``, in ``X``'s namespace."""
+        p, home_xp, home_device = self._probability_of_one(X)
+        xp = array_api_compat.array_namespace(p)
+        return move_to(xp.stack([1.0 - p, p], axis=1), home_xp, home_device)
+
+    def predict(self, X: Any) -> Array:
+        """Labels (m,) of 0/1 (probability above 0.5), integers in ``X``'s namespace."""
+        p, home_xp, home_device = self._probability_of_one(X)
+        xp = array_api_compat.array_namespace(p)
+        return move_to(xp.astype(p > 0.5, xp.int64), home_xp, home_device)
+
+    def score(self, X: Any, y: Any) -> float:
+        """Mean accuracy of ``predict(X)`` against labels ``y`` (m,)."""
+        p, _, _ = self._probability_of_one(X)
+        xp = array_api_compat.array_namespace(p)
+        labels = move_to(y, xp, array_api_compat.device(p))
+        return float(xp.mean(xp.astype(xp.astype(p > 0.5, p.dtype) == xp.astype(labels, p.dtype), p.dtype)))
+
+    # -- saving ------------------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Save the fitted network (parameters + constructor settings) atomically to ``path``."""
+        self._check_fitted()
+        settings = {k: v for k, v in self.get_params().items() if k not in ("device", "dtype")}
+        settings["hidden_layers"] = list(settings["hidden_layers"])
+        return save_parameters(path, self.parameters_, init=self.init, estimator=settings,
+                               costs=list(self.costs_))
+
+    @classmethod
+    def load(
+        cls, path: str | os.PathLike[str], *, device: Any = None, dtype: Any = None
+    ) -> DeepNeuralNetwork:
+        """A fitted network from :meth:`save`, placed on ``device`` (default: NumPy, CPU)."""
+        metadata = load_metadata(path)
+        xp, where = resolve_placement(device)
+        settings = dict(metadata.get("estimator", {}))
+        if "hidden_layers" in settings:
+            settings["hidden_layers"] = tuple(settings["hidden_layers"])
+        model = cls(**settings, device=device, dtype=dtype)
+        model.parameters_ = load_parameters(path, backend=xp, device=where, dtype=dtype)
+        model.costs_ = list(metadata.get("costs", []))
+        model.layer_dims_ = list(metadata["layer_dims"])
+        model.n_features_in_ = model.layer_dims_[0]
+        model.classes_ = [0, 1]
+        return model
+

@@ -1,0 +1,96 @@
+"""The course's two-layer and L-layer models, and ``predict``.
+
+Column layout, as in the course: ``X`` (n_x, m), ``Y`` (1, m). Training runs where
+``X`` lives (its namespace and device) and in ``X``'s floating dtype.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from array_api_compat import device as array_device
+
+from ._backend import Array, as_float_labels, get_namespace
+from ._parameters import check_parameters
+from .initialization import Parameters, check_layer_dims, initialize_parameters_deep
+from .training import forward_activations, train
+
+
+def _print_cost(iteration: int, cost: float) -> None:
+    print(f"Cost after iteration {iteration}: {cost}")
+
+
+def _fit(
+    X: Array, Y: Array, layers_dims: Sequence[int], init: str,
+    learning_rate: float, num_iterations: int, print_cost: bool,
+) -> tuple[Parameters, list[float]]:
+    xp = get_namespace(X=X, Y=Y)
+    dims = check_layer_dims(layers_dims, "layers_dims")
+    if len(X.shape) == 2 and dims[0] != X.shape[0]:
+        raise ValueError(f"layers_dims[0] is {dims[0]} but X has {X.shape[0]} rows (features)")
+    parameters = initialize_parameters_deep(
+        dims, seed=1, init=init, backend=xp, device=array_device(X), dtype=X.dtype
+    )
+    return train(
+        X, Y, parameters, learning_rate=learning_rate, num_iterations=num_iterations,
+        on_cost=_print_cost if print_cost else None,
+    )
+
+
+def two_layer_model(
+    X: Array,
+    Y: Array,
+    layers_dims: Sequence[int],
+    learning_rate: float = 0.0075,
+    num_iterations: int = 3000,
+    print_cost: bool = False,
+) -> tuple[Parameters, list[float]]:
+    """Train LINEAR->RELU->LINEAR->SIGMOID, ``layers_dims = (n_x, n_h, n_y)``.
+
+    Initialised as the course does (``randn * 0.01``, seed 1). Returns
+    ``(parameters, costs)`` with the costs of iterations 0, 100, 200, ...; with
+    ``print_cost`` prints ``Cost after iteration i: c`` for those and the last iteration.
+    """
+    if len(layers_dims) != 3:
+        raise ValueError(f"layers_dims: expected (n_x, n_h, n_y), got {list(layers_dims)}")
+    return _fit(X, Y, layers_dims, "small", learning_rate, num_iterations, print_cost)
+
+
+def L_layer_model(
+    X: Array,
+    Y: Array,
+    layers_dims: Sequence[int],
+    learning_rate: float = 0.0075,
+    num_iterations: int = 3000,
+    print_cost: bool = False,
+) -> tuple[Parameters, list[float]]:
+    """Train [LINEAR->RELU]x(L-1) -> LINEAR -> SIGMOID with ``layers_dims = (n_x, n_1, ..., n_L)``.
+
+    Initialised as the course does (``randn / sqrt(n_prev)``, seed 1). Returns
+    ``(parameters, costs)`` as :func:`two_layer_model`.
+    """
+    return _fit(X, Y, layers_dims, "lecun", learning_rate, num_iterations, print_cost)
+
+
+def predict_proba(X: Array, parameters: Mapping[str, Array]) -> Array:
+    """The network's output probabilities AL (1, m) for ``X`` (n_x, m), without caches."""
+    xp, L = check_parameters(parameters, X=X)
+    return forward_activations(xp, X, parameters, L)[L]
+
+
+def predict(X: Array, y: Array, parameters: Mapping[str, Array], *, print_accuracy: bool = True
+            ) -> tuple[Array, float]:
+    """0/1 predictions (1, m) for ``X`` (n_x, m): 1 where the probability exceeds 0.5.
+
+    Returns ``(p, accuracy)``: ``p`` in ``X``'s namespace, device and dtype, and the
+    fraction of ``p`` equal to the labels ``y`` ((1, m) or (m,)), printed as the course
+    does (``Accuracy: ...``) unless ``print_accuracy`` is false.
+    """
+    probabilities = predict_proba(X, parameters)
+    xp = get_namespace(X=X, y=y)
+    p = xp.astype(probabilities > 0.5, X.dtype)
+    labels = as_float_labels(xp, y, X, "y")
+    accuracy = float(xp.mean(xp.astype(p == labels, X.dtype)))
+    if print_accuracy:
+        print(f"Accuracy: {accuracy}")
+    return p, accuracy
+

@@ -1,0 +1,65 @@
+"""PNG figures for the command line (matplotlib, Agg): the cost curve and an image grid."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .io import write_atomically
+
+
+def _figure_module() -> Any:
+    try:
+        import matplotlib
+    except ImportError as error:
+        raise ImportError("plots need matplotlib: pip install 'portable_dnn[cli]'") from error
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(figure: Any, path: Path) -> Path:
+    write_atomically(path, lambda handle: figure.savefig(handle, format="png", dpi=100))
+    _figure_module().close(figure)
+    return path
+
+
+def save_cost_curve(path: Path, costs: Sequence[float], learning_rate: float) -> Path:
+    """The recorded costs (every 100 iterations) against iterations, as the course plots them."""
+    plt = _figure_module()
+    figure, axes = plt.subplots(figsize=(5, 4))
+    axes.plot(np.arange(len(costs)) * 100, costs, marker="." if len(costs) < 40 else None)
+    axes.set_xlabel("iteration")
+    axes.set_ylabel("cost")
+    axes.set_title(f"Learning rate = {learning_rate}")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def save_image_grid(
+    path: Path, images: np.ndarray, image_shape: Sequence[int], captions: Sequence[str],
+    *, title: str, limit: int = 24,
+) -> Path:
+    """Up to ``limit`` images (rows of ``images``, values in [0, 1]) with their captions."""
+    plt = _figure_module()
+    count = min(len(images), limit)
+    columns = max(1, min(6, count))
+    rows = max(1, math.ceil(count / columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(2.0 * columns, 2.3 * rows + 0.4), squeeze=False)
+    for index, axis in enumerate(axes.flat):
+        axis.axis("off")
+        if index < count:
+            image = np.clip(images[index].reshape(tuple(image_shape)), 0.0, 1.0)
+            axis.imshow(image, cmap="gray_r" if image.ndim == 2 else None, interpolation="nearest")
+            axis.set_title(captions[index], fontsize=8)
+    if count == 0:
+        axes.flat[0].text(0.5, 0.5, "none", ha="center", va="center")
+    figure.suptitle(title if count == len(images) else f"{title} (first {count})")
+    figure.tight_layout()
+    return _save(figure, path)

@@ -1,0 +1,150 @@
+"""The training path: full-batch gradient descent, fused and free of host syncs.
+
+It computes what ``L_model_forward`` -> ``L_model_backward`` -> ``update_parameters``
+compute, with three differences that matter for speed and none for the result (to
+float rounding): the output gradient is the fused ``dZ_L = AL - Y`` of sigmoid with
+cross-entropy; no gradient with respect to ``X`` is formed; each layer's weights are
+updated as soon as its gradients are known. The only host syncs are the recorded costs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from types import ModuleType
+
+from ._backend import Array, as_float_labels, check_float
+from ._parameters import check_parameters
+from .activations import relu_backward_kernel, relu_kernel, sigmoid_kernel
+from .cost import cross_entropy_kernel
+from .optim import check_learning_rate
+
+#: Called after each iteration with the iteration index (no host sync).
+IterationCallback = Callable[[int], None]
+#: Called with (iteration, cost) whenever a cost is recorded or reported.
+CostCallback = Callable[[int, float], None]
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The cost became non-finite; ``parameters`` holds the last finite parameters."""
+
+    def __init__(self, iteration: int, cost: float, learning_rate: float, parameters: dict[str, Array]):
+        super().__init__(
+            f"training diverged: the cost is {cost} at iteration {iteration} with learning_rate="
+            f"{learning_rate}; try a smaller learning rate (for example {learning_rate / 10:g})"
+        )
+        self.iteration = iteration
+        self.parameters = parameters
+
+
+def check_iterations(num_iterations: object) -> int:
+    """``num_iterations`` as a non-negative int, else ``TypeError``/``ValueError``."""
+    if isinstance(num_iterations, bool) or not isinstance(num_iterations, int):
+        raise TypeError(f"num_iterations: expected a non-negative integer, got {num_iterations!r}")
+    if num_iterations < 0:
+        raise ValueError(f"num_iterations: expected a non-negative integer, got {num_iterations}")
+    return num_iterations
+
+
+def check_binary_labels(xp: ModuleType, Y: Array, X: Array, name: str = "Y") -> Array:
+    """Labels as a (1, m) float array of X's dtype; ``ValueError`` unless every label is 0 or 1."""
+    Y = as_float_labels(xp, Y, X, name)
+    if not bool(xp.all((Y == 0.0) | (Y == 1.0))):
+        raise ValueError(f"{name}: expected labels 0 and 1 only (or False/True)")
+    return Y
+
+
+def all_finite(xp: ModuleType, arrays: Mapping[str, Array]) -> bool:
+    """Whether every array holds only finite values (one host sync)."""
+    return bool(xp.all(xp.stack([xp.all(xp.isfinite(a)) for a in arrays.values()])))
+
+
+def check_finite(xp: ModuleType, **arrays: Array) -> None:
+    """``ValueError`` naming the first array that holds NaN or infinity."""
+    if all_finite(xp, arrays):
+        return
+    for name, array in arrays.items():
+        if not bool(xp.all(xp.isfinite(array))):
+            raise ValueError(f"{name}: contains NaN or infinity")
+
+
+def forward_activations(xp: ModuleType, X: Array, parameters: Mapping[str, Array], L: int) -> list[Array]:
+    """``[X, A1, ..., AL]``: every layer's output (ReLU masks are read back from them)."""
+    activations = [X]
+    A = X
+    for l in range(1, L + 1):
+        Z = parameters[f"W{l}"] @ A + parameters[f"b{l}"]
+        A = relu_kernel(xp, Z) if l < L else sigmoid_kernel(xp, Z)
+        activations.append(A)
+    return activations
+
+
+def descend(
+    xp: ModuleType, activations: list[Array], Y: Array, parameters: dict[str, Array],
+    L: int, learning_rate: float,
+) -> dict[str, Array]:
+    """One backward pass and gradient step from the forward pass's ``activations``; a new dict."""
+    m = Y.shape[1]
+    updated = dict(parameters)
+    dZ = activations[L] - Y
+    for l in range(L, 0, -1):
+        W = parameters[f"W{l}"]
+        A_prev = activations[l - 1]
+        dW = (1.0 / m) * (dZ @ A_prev.T)
+        db = (1.0 / m) * xp.sum(dZ, axis=1, keepdims=True)
+        if l > 1:
+            # ReLU'(Z) is 1 exactly where the ReLU's output A_prev is positive.
+            dZ = relu_backward_kernel(xp, W.T @ dZ, A_prev)
+        updated[f"W{l}"] = W - learning_rate * dW
+        updated[f"b{l}"] = parameters[f"b{l}"] - learning_rate * db
+    return updated
+
+
+def train(
+    X: Array,
+    Y: Array,
+    parameters: Mapping[str, Array],
+    *,
+    learning_rate: float,
+    num_iterations: int,
+    record_every: int = 100,
+    on_iteration: IterationCallback | None = None,
+    on_cost: CostCallback | None = None,
+) -> tuple[dict[str, Array], list[float]]:
+    """Gradient descent on the cross-entropy cost from ``parameters``.
+
+    ``X`` (n0, m) and ``Y`` (1, m) or (m,) with labels 0/1, on the parameters' namespace
+    and device. Returns ``(parameters, costs)``: the trained parameters (the inputs are
+    not modified) and the costs at iterations 0, ``record_every``, ... (the course's
+    ``costs``). ``on_cost(i, cost)`` is called for those iterations and the last one.
+    Raises :class:`TrainingDivergedError` when a computed cost is not finite.
+    """
+    xp, L = check_parameters(parameters, X=X)
+    lr = check_learning_rate(learning_rate)
+    num_iterations = check_iterations(num_iterations)
+    check_float(xp, X=X)
+    if X.shape[1] == 0:
+        raise ValueError(f"X: expected at least one example (column), got shape {tuple(X.shape)}")
+    Y = check_binary_labels(xp, Y, X)
+    check_finite(xp, X=X, **{f"parameters[{key!r}]": value for key, value in parameters.items()})
+    current = dict(parameters)
+    last_finite = current
+    costs: list[float] = []
+    for i in range(num_iterations):
+        activations = forward_activations(xp, X, current, L)
+        recorded = i % record_every == 0
+        if recorded or i == num_iterations - 1:
+            cost = float(cross_entropy_kernel(xp, activations[L], Y))
+            if not math.isfinite(cost):
+                raise TrainingDivergedError(i, cost, lr, last_finite)
+            last_finite = current
+            if recorded:
+                costs.append(cost)
+            if on_cost is not None:
+                on_cost(i, cost)
+        current = descend(xp, activations, Y, current, L, lr)
+        if on_iteration is not None:
+            on_iteration(i)
+    if num_iterations and not all_finite(xp, current):
+        raise TrainingDivergedError(num_iterations, math.nan, lr, last_finite)
+    return current, costs
