@@ -9,8 +9,11 @@ __version__ = "0.1.0"
 from ._backend import BACKENDS, BackendUnavailableError, resolve_device, resolve_namespace
 from .activations import ACTIVATIONS, relu, relu_backward, sigmoid, sigmoid_backward
 from .cost import compute_cost
+from .datasets import Dataset, load_digits_parity, load_h5_dataset
+from .estimator import DeepNeuralNetwork
 from .initialization import INIT_SCHEMES, initialize_parameters, initialize_parameters_deep
-from .io import to_numpy
+from .io import load_metadata, load_parameters, move_to, save_parameters, to_numpy
+from .models import L_layer_model, predict, predict_proba, two_layer_model
 from .optim import update_parameters
 from .propagation import (
     L_model_backward,
@@ -20,14 +23,19 @@ from .propagation import (
     linear_backward,
     linear_forward,
 )
+from .training import TrainingDivergedError, train
 
 __all__ = [
     "ACTIVATIONS",
     "BACKENDS",
     "INIT_SCHEMES",
     "BackendUnavailableError",
+    "Dataset",
+    "DeepNeuralNetwork",
+    "L_layer_model",
     "L_model_backward",
     "L_model_forward",
+    "TrainingDivergedError",
     "compute_cost",
     "initialize_parameters",
     "initialize_parameters_deep",
@@ -35,12 +43,22 @@ __all__ = [
     "linear_activation_forward",
     "linear_backward",
     "linear_forward",
+    "load_digits_parity",
+    "load_h5_dataset",
+    "load_metadata",
+    "load_parameters",
+    "move_to",
+    "predict",
+    "predict_proba",
     "relu",
     "relu_backward",
     "resolve_device",
     "resolve_namespace",
+    "save_parameters",
     "sigmoid",
     "sigmoid_backward",
     "to_numpy",
+    "train",
+    "two_layer_model",
     "update_parameters",
 ]

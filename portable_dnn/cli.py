@@ -133,7 +133,7 @@ def command_train(args: argparse.Namespace) -> None:
               f"({backend_name(xp)}, {device}, {data.train_x.dtype}); learning rate {learning_rate}")
     parameters, costs = _train_with_progress(args, data, parameters, learning_rate)
 
-    train_predictions, train_accuracy = _accuracy(data.train_x, data.train_y, parameters)
+    _, train_accuracy = _accuracy(data.train_x, data.train_y, parameters)
     test_predictions, test_accuracy = _accuracy(data.test_x, data.test_y, parameters)
     print(f"Train accuracy: {train_accuracy:.4f}")
     print(f"Test accuracy: {test_accuracy:.4f}")
@@ -228,7 +228,8 @@ def command_info(args: argparse.Namespace) -> None:
             xp = resolve_namespace(name)
             devices = list(xp.__array_namespace_info__().devices())
             library = importlib.import_module(name.split(".")[0])
-            status = f"{getattr(library, '__version__', '?')}; devices: {', '.join(map(str, devices)) or 'none'}"
+            listed = ", ".join(map(str, devices)) or "none"
+            status = f"{getattr(library, '__version__', '?')}; devices: {listed}"
         except BackendUnavailableError:
             status = "not installed"
         except Exception as error:  # a library present but unusable (no CUDA driver, ...)

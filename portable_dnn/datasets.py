@@ -72,7 +72,9 @@ def _read_h5(path: Path, keys: list[str], optional: list[str]) -> dict[str, np.n
         raise ValueError(f"{path}: not a readable HDF5 file ({error})") from error
 
 
-def _check_images_and_labels(path: Path, x_key: str, images: np.ndarray, y_key: str, labels: np.ndarray) -> None:
+def _check_images_and_labels(
+    path: Path, x_key: str, images: np.ndarray, y_key: str, labels: np.ndarray
+) -> None:
     if images.ndim not in (3, 4) or images.dtype != np.uint8:
         raise ValueError(
             f"{path}: {x_key!r} must be uint8 images of shape (m, height, width[, channels]), "

@@ -64,7 +64,9 @@ def _current_umask() -> int:
 def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """Write through a temporary file beside ``path``, then rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    handle = tempfile.NamedTemporaryFile(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
     try:
         with handle:
             write(handle)
@@ -87,7 +89,7 @@ def save_parameters(
     written atomically: a crash leaves any previous file intact. Non-finite parameters
     are refused. Returns the path written.
     """
-    xp, L = check_parameters(parameters)
+    _, L = check_parameters(parameters)
     host = {key: to_numpy(parameters[key]) for key in parameters}
     for key, value in host.items():
         if not np.isfinite(value).all():
@@ -102,7 +104,8 @@ def save_parameters(
     }
     text = json.dumps(info)
     target = Path(path)
-    write_atomically(target, lambda handle: np.savez(handle, **host, __metadata__=np.asarray(text)))
+    arrays: dict[str, Any] = {**host, "__metadata__": np.asarray(text)}
+    write_atomically(target, lambda handle: np.savez(handle, **arrays))
     return target
 
 
@@ -110,10 +113,12 @@ def _open_npz(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such model file")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with open(path, "rb") as handle:
+            data = np.load(handle, allow_pickle=False)
             if not isinstance(data, np.lib.npyio.NpzFile):
-                raise ValueError(f"{path}: not an .npz parameter file")
-            arrays = {key: data[key] for key in data.files}
+                raise ValueError("an .npy array, not an .npz archive")
+            with data:
+                arrays = {key: data[key] for key in data.files}
     except ValueError as error:
         raise ValueError(f"{path}: not a portable_dnn parameter file ({error})") from error
     except (OSError, EOFError, zipfile.BadZipFile) as error:
@@ -155,14 +160,16 @@ def load_parameters(
         dtype = metadata.get("dtype") if metadata.get("dtype") in available else None
     dtype = resolve_dtype(xp, dtype, device)
     try:
-        L = num_layers(arrays, str(source))
+        L = num_layers(arrays, "arrays")
         for key, value in arrays.items():
             if value.dtype.kind != "f" or value.ndim != 2:
-                raise ValueError(f"{source}: {key!r} must be a 2-D float array, got {value.dtype} {value.shape}")
+                raise ValueError(f"{key!r} must be a 2-D float array, got {value.dtype} {value.shape}")
+            if not np.isfinite(value).all():
+                raise ValueError(f"{key!r} contains NaN or infinity")
         expected = metadata.get("layer_dims")
         found = [int(arrays["W1"].shape[1])] + [int(arrays[f"W{l}"].shape[0]) for l in range(1, L + 1)]
         if expected != found:
-            raise ValueError(f"{source}: metadata layer_dims {expected} do not match the arrays' {found}")
+            raise ValueError(f"metadata layer_dims {expected} do not match the arrays' {found}")
     except ValueError as error:
         raise ValueError(f"{source}: inconsistent parameter file: {error}") from None
     parameters = {key: move_to(arrays[key], xp, device, dtype) for key in sorted(arrays, key=_layer_order)}

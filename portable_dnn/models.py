@@ -7,6 +7,7 @@ Column layout, as in the course: ``X`` (n_x, m), ``Y`` (1, m). Training runs whe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+
 from array_api_compat import device as array_device
 
 from ._backend import Array, as_float_labels, get_namespace

@@ -1,0 +1,109 @@
+"""DeepNeuralNetwork: scikit-learn conventions, placement, save/load."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from array_api_compat import array_namespace
+from array_api_compat import device as array_device
+
+import portable_dnn as dnn
+from portable_dnn import DeepNeuralNetwork
+
+
+@pytest.fixture(scope="module")
+def digits():
+    data = dnn.load_digits_parity()
+    return (dnn.to_numpy(data.train_x).T, dnn.to_numpy(data.train_y)[0].astype(np.int64),
+            dnn.to_numpy(data.test_x).T, dnn.to_numpy(data.test_y)[0].astype(np.int64))
+
+
+def test_fit_predict_score_on_the_backend_under_test(digits, make, xp, device):
+    X, y, X_test, y_test = digits
+    model = DeepNeuralNetwork(hidden_layers=(16,), learning_rate=0.1, num_iterations=300)
+    assert model.fit(make(X), make(y, None)) is model
+    assert model.layer_dims_ == [64, 16, 1] and model.n_features_in_ == 64 and len(model.costs_) == 3
+    predictions = model.predict(make(X_test))
+    assert array_namespace(predictions) is xp and array_device(predictions) == device
+    assert tuple(predictions.shape) == (449,)
+    probabilities = dnn.to_numpy(model.predict_proba(make(X_test)))
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(dnn.to_numpy(predictions), probabilities[:, 1] > 0.5)
+    assert model.score(make(X_test), make(y_test, None)) > 0.9
+
+
+def test_device_selects_where_training_runs_and_predictions_come_home(digits):
+    strict = pytest.importorskip("array_api_strict")
+    X, y, X_test, _ = digits
+    model = DeepNeuralNetwork(hidden_layers=(8,), learning_rate=0.1, num_iterations=20,
+                              device="array_api_strict").fit(X, y)
+    assert array_namespace(model.parameters_["W1"]) is strict
+    assert isinstance(model.predict(X_test), np.ndarray)  # NumPy in, NumPy out
+    on_device1 = strict.asarray(X_test, device=strict.Device("device1"))
+    moved = DeepNeuralNetwork(hidden_layers=(8,), num_iterations=20, device="cpu").fit(X, y)
+    prediction = moved.predict(on_device1)
+    assert prediction.device == strict.Device("device1")
+    reference = DeepNeuralNetwork(hidden_layers=(8,), num_iterations=20).fit(X, y)
+    np.testing.assert_array_equal(dnn.to_numpy(prediction), reference.predict(X_test))
+
+
+def test_float32_training(digits):
+    X, y, _, _ = digits
+    model = DeepNeuralNetwork(hidden_layers=(8,), num_iterations=5, dtype="float32").fit(X, y)
+    assert model.parameters_["W1"].dtype == np.float32
+    model = DeepNeuralNetwork(hidden_layers=(8,), num_iterations=5).fit(X.astype(np.float32), y)
+    assert model.parameters_["W1"].dtype == np.float32
+
+
+def test_save_and_load(digits, tmp_path):
+    X, y, X_test, _ = digits
+    model = DeepNeuralNetwork(hidden_layers=(8, 4), learning_rate=0.05, num_iterations=120).fit(X, y)
+    path = model.save(tmp_path / "net.npz")
+    loaded = DeepNeuralNetwork.load(path)
+    assert loaded.get_params() == model.get_params()
+    assert loaded.costs_ == model.costs_
+    np.testing.assert_array_equal(loaded.predict_proba(X_test), model.predict_proba(X_test))
+    on_strict = DeepNeuralNetwork.load(path, device="array_api_strict")
+    np.testing.assert_array_equal(on_strict.predict(X_test), model.predict(X_test))
+
+
+def test_params_protocol():
+    model = DeepNeuralNetwork(learning_rate=0.5)
+    assert model.get_params()["learning_rate"] == 0.5
+    assert model.set_params(num_iterations=7) is model and model.num_iterations == 7
+    with pytest.raises(ValueError, match="'epochs' is not a parameter"):
+        model.set_params(epochs=3)
+    with pytest.raises(AttributeError, match="not fitted yet"):
+        model.predict(np.ones((2, 3)))
+    assert repr(model) == "DeepNeuralNetwork(learning_rate=0.5, num_iterations=7)"
+
+
+def test_bad_inputs(digits):
+    X, y, _, _ = digits
+    with pytest.raises(ValueError, match=r"y: expected shape \(1348,\)"):
+        DeepNeuralNetwork(num_iterations=1).fit(X, y[:-1])
+    with pytest.raises(ValueError, match="labels 0 and 1 only"):
+        DeepNeuralNetwork(num_iterations=1).fit(X, y + 1)
+    with pytest.raises(ValueError, match="hidden_layers"):
+        DeepNeuralNetwork(hidden_layers=(0,)).fit(X, y)
+    model = DeepNeuralNetwork(hidden_layers=(4,), num_iterations=1).fit(X, y)
+    with pytest.raises(ValueError, match="X: expected 64 features, got 3"):
+        model.predict(np.ones((2, 3)))
+
+
+def test_scikit_learn_pipeline_clone_and_cross_validation(digits):
+    sklearn = pytest.importorskip("sklearn")
+    from sklearn.base import clone, is_classifier
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, X_test, y_test = digits
+    model = DeepNeuralNetwork(hidden_layers=(16,), learning_rate=0.05, num_iterations=200)
+    assert is_classifier(model)
+    copy = clone(model)
+    assert copy is not model and copy.get_params() == model.get_params()
+    pipeline = make_pipeline(StandardScaler(), model).fit(X, y)
+    assert pipeline.score(X_test, y_test) > 0.85
+    scores = cross_val_score(make_pipeline(StandardScaler(), clone(model)), X, y, cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.85, sklearn.__version__

@@ -1,0 +1,126 @@
+"""The course's models and the fast training path, on every backend."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import portable_dnn as dnn
+
+
+def xor_data(m: int = 240, seed: int = 0):
+    """Two features; label 1 where they share a sign: separable only by a hidden layer."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1, 1, size=(2, m))
+    return X, (X[0:1] * X[1:2] > 0).astype(np.int64)
+
+
+def textbook_training(X, Y, parameters, learning_rate, num_iterations):
+    """The course's loop through the public step-by-step functions."""
+    costs = []
+    for i in range(num_iterations):
+        AL, caches = dnn.L_model_forward(X, parameters)
+        cost = dnn.compute_cost(AL, Y)
+        grads = dnn.L_model_backward(AL, Y, caches)
+        parameters = dnn.update_parameters(parameters, grads, learning_rate)
+        if i % 100 == 0:
+            costs.append(float(cost))
+    return parameters, costs
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_fast_path_equals_the_step_by_step_functions(dtype, make, check, backend_kwargs):
+    host_X, host_Y = xor_data(60)
+    X, Y = make(host_X, dtype), make(host_Y, None)
+    start = dnn.initialize_parameters_deep([2, 5, 3, 1], seed=2, init="he", dtype=dtype, **backend_kwargs)
+    expected, expected_costs = textbook_training(X, Y, start, 0.5, 201)
+    trained, costs = dnn.train(X, Y, start, learning_rate=0.5, num_iterations=201)
+    tolerance = {"rtol": 1e-9, "atol": 1e-12} if dtype == "float64" else {"rtol": 2e-4, "atol": 1e-5}
+    assert list(trained) == list(expected)
+    for key in expected:
+        check(trained[key], dnn.to_numpy(expected[key]), dtype=dtype, **tolerance)
+    np.testing.assert_allclose(costs, expected_costs, **tolerance)
+    for key, value in start.items():  # the starting parameters are not modified
+        np.testing.assert_array_equal(
+            dnn.to_numpy(value), dnn.to_numpy(dnn.initialize_parameters_deep(
+                [2, 5, 3, 1], seed=2, init="he", dtype=dtype, **backend_kwargs)[key]))
+
+
+def test_L_layer_model_learns(make, capsys):
+    host_X, host_Y = xor_data()
+    X, Y = make(host_X), make(host_Y, None)
+    parameters, costs = dnn.L_layer_model(X, Y, [2, 8, 4, 1], learning_rate=0.5, num_iterations=1001,
+                                          print_cost=True)
+    assert len(costs) == 11 and costs[-1] < costs[0] / 4
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == f"Cost after iteration 0: {costs[0]}"
+    assert printed[-1].startswith("Cost after iteration 1000: ")
+    p, accuracy = dnn.predict(X, Y, parameters)
+    assert accuracy > 0.9
+    assert capsys.readouterr().out == f"Accuracy: {accuracy}\n"
+    assert float(dnn.to_numpy(p).mean()) == pytest.approx(float((dnn.to_numpy(p) == 1).mean()))
+
+
+def test_two_layer_model_uses_the_course_initialisation(make):
+    host_X, host_Y = xor_data()
+    X, Y = make(host_X), make(host_Y, None)
+    parameters, costs = dnn.two_layer_model(X, Y, (2, 16, 1), learning_rate=1.0, num_iterations=1501)
+    assert costs[-1] < costs[0] / 10
+    assert dnn.predict(X, Y, parameters, print_accuracy=False)[1] > 0.95
+    untrained, _ = dnn.two_layer_model(X, Y, (2, 16, 1), num_iterations=0)
+    expected = dnn.initialize_parameters(2, 16, 1)  # randn * 0.01, seed 1
+    for key in expected:
+        np.testing.assert_array_equal(dnn.to_numpy(untrained[key]), expected[key])
+    with pytest.raises(ValueError, match=r"layers_dims: expected \(n_x, n_h, n_y\)"):
+        dnn.two_layer_model(X, Y, (2, 8, 4, 1))
+
+
+def test_L_layer_model_uses_lecun_initialisation(make):
+    X, Y = (make(a, None if a.dtype.kind == "i" else "float64") for a in xor_data())
+    parameters, costs = dnn.L_layer_model(X, Y, [2, 3, 1], num_iterations=0)
+    assert costs == []
+    rng = np.random.RandomState(1)
+    np.testing.assert_allclose(dnn.to_numpy(parameters["W1"]), rng.randn(3, 2) / np.sqrt(2), rtol=1e-15)
+
+
+def test_predict_threshold_and_namespace(make, check):
+    parameters = {"W1": make([[1.0]]), "b1": make([[0.0]])}
+    X = make([[-1.0, 0.0, 1e-9, 2.0]])
+    p, accuracy = dnn.predict(X, make([0, 0, 1, 1], None), parameters, print_accuracy=False)
+    check(p, [[0.0, 0.0, 1.0, 1.0]])  # 0.5 exactly is not above the threshold
+    assert accuracy == 1.0
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
+def test_diverging_training_stops_with_the_last_finite_parameters(make):
+    X = make(np.random.RandomState(0).randn(3, 10) * 1e3)
+    Y = make(np.arange(10) % 2, None)
+    start = {key: make(value * 1e150) for key, value in dnn.initialize_parameters_deep([3, 4, 1]).items()}
+    with pytest.raises(dnn.TrainingDivergedError, match=r"iteration \d+ .*smaller learning rate") as info:
+        dnn.train(X, Y, start, learning_rate=1e150, num_iterations=500)
+    for value in info.value.parameters.values():
+        assert np.isfinite(dnn.to_numpy(value)).all()
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [([0, 1, 2, 1], "labels 0 and 1 only"), ([0, 1, 1], r"expected shape \(1, 4\) or \(4,\)")],
+)
+def test_train_refuses_bad_labels(labels, message, make):
+    parameters = {"W1": make(np.ones((1, 2))), "b1": make(np.zeros((1, 1)))}
+    with pytest.raises(ValueError, match=message):
+        dnn.train(make(np.ones((2, 4))), make(labels, None), parameters, learning_rate=0.1, num_iterations=1)
+
+
+def test_train_refuses_nan_inputs_and_bad_settings(make):
+    parameters = {"W1": make(np.ones((1, 2))), "b1": make(np.zeros((1, 1)))}
+    Y = make([0, 1], None)
+    with pytest.raises(ValueError, match="X: contains NaN or infinity"):
+        dnn.train(make([[1.0, np.nan], [0.0, 1.0]]), Y, parameters, learning_rate=0.1, num_iterations=1)
+    X = make(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="learning_rate"):
+        dnn.train(X, Y, parameters, learning_rate=float("nan"), num_iterations=1)
+    with pytest.raises(ValueError, match="num_iterations"):
+        dnn.train(X, Y, parameters, learning_rate=0.1, num_iterations=-1)
+    with pytest.raises(TypeError, match="num_iterations"):
+        dnn.train(X, Y, parameters, learning_rate=0.1, num_iterations=2.5)
