@@ -250,4 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CommandError, BackendUnavailableError, ValueError, TypeError, OSError) as error:
         print(f"portable-dnn: error: {error}", file=sys.stderr)
         return 1
+    except ImportError as error:
+        print(f"portable-dnn: error: {error}; the command line needs: pip install 'portable_dnn[cli]'",
+              file=sys.stderr)
+        return 1
     return 0
