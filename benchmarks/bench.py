@@ -1,0 +1,431 @@
+"""Benchmark: one full-batch training iteration (forward, cost, backward, update), side by side.
+
+    python benchmarks/bench.py [--quick] [--json FILE] [--workloads cat-f64,wide-f32,...]
+
+Every implementation runs the same network from the same initial parameters, in one process,
+interleaved round by round after a warm-up; the table gives the median ms per iteration and
+its ratio to the GEMM floor of the same backend (the iteration's matrix products alone, into
+preallocated outputs). Peak memory is measured per implementation in a fresh subprocess.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import textbook  # noqa: E402
+
+import portable_dnn as dnn  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    layers: tuple[int, ...]
+    m: int
+    dtype: str
+    gpu: bool = False
+
+    @property
+    def flops(self) -> float:
+        """Multiply-adds x 2 of the iteration's matrix products (no gradient for X)."""
+        pairs = list(zip(self.layers[1:], self.layers[:-1]))
+        forward = sum(n * p for n, p in pairs)
+        backward = forward + sum(n * p for n, p in pairs[1:])
+        return 2.0 * self.m * (forward + backward)
+
+
+WORKLOADS = {
+    w.name: w
+    for w in [
+        Workload("cat-f64", (12288, 20, 7, 5, 1), 209, "float64"),
+        Workload("cat-f32", (12288, 20, 7, 5, 1), 209, "float32"),
+        Workload("wide-f32", (784, 1024, 1024, 1), 8192, "float32"),
+        Workload("wide-f64", (784, 1024, 1024, 1), 8192, "float64"),
+        Workload("gpu-f32", (4096, 4096, 4096, 1), 16384, "float32", gpu=True),
+    ]
+}
+LEARNING_RATE = 0.0075
+Runner = Callable[[int], None]
+
+
+def host_data(w: Workload) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Inputs in [0, 1), random 0/1 labels, and the course's L-layer initial parameters."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(w.layers[0], w.m).astype(w.dtype)
+    Y = (rng.rand(1, w.m) > 0.5).astype(w.dtype)
+    parameters = dnn.initialize_parameters_deep(list(w.layers), seed=1, init="lecun", dtype=w.dtype)
+    return X, Y, parameters
+
+
+# -- implementations: each returns run(k), which performs k iterations ------------------------
+
+
+def gemm_floor(xp: Any, w: Workload, X: Any, Y: Any, P: dict[str, Any]) -> Runner:
+    """Only the iteration's matrix products, into preallocated outputs."""
+    L = len(w.layers) - 1
+    A = [X] + [xp.ones((n, w.m), dtype=X.dtype) * 0.5 for n in w.layers[1:]]
+    dZ = [None] + [xp.ones((n, w.m), dtype=X.dtype) * 0.1 for n in w.layers[1:]]
+    dW = {l: xp.empty_like(P[f"W{l}"]) for l in range(1, L + 1)}
+    dA = {l: xp.empty((w.layers[l], w.m), dtype=X.dtype) for l in range(1, L)}
+
+    def run(k: int) -> None:
+        for _ in range(k):
+            for l in range(1, L + 1):
+                xp.matmul(P[f"W{l}"], A[l - 1], out=A[l])
+            for l in range(L, 0, -1):
+                xp.matmul(dZ[l], A[l - 1].T, out=dW[l])
+                if l > 1:
+                    xp.matmul(P[f"W{l}"].T, dZ[l], out=dA[l - 1])
+        synchronize(xp)
+
+    return run
+
+
+def library(xp: Any, w: Workload, X: Any, Y: Any, P: dict[str, Any]) -> Runner:
+    state = {"parameters": dict(P)}
+
+    def run(k: int) -> None:
+        state["parameters"], _ = dnn.train(X, Y, state["parameters"], learning_rate=LEARNING_RATE,
+                                           num_iterations=k, record_every=10**9)
+        synchronize(xp)
+
+    return run
+
+
+def notebook_textbook(xp: Any, w: Workload, X: Any, Y: Any, P: dict[str, Any]) -> Runner:
+    state = {"parameters": dict(P)}
+
+    def run(k: int) -> None:
+        state["parameters"], _ = textbook.train(X, Y, state["parameters"], LEARNING_RATE, k)
+
+    return run
+
+
+def sklearn_mlp(xp: Any, w: Workload, X: Any, Y: Any, P: dict[str, Any]) -> Runner:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    rows, labels = np.ascontiguousarray(X.T), Y[0].astype(np.int64)
+    model = MLPClassifier(
+        hidden_layer_sizes=w.layers[1:-1], activation="relu", solver="sgd", alpha=0.0,
+        batch_size=w.m, learning_rate_init=LEARNING_RATE, momentum=0.0, nesterovs_momentum=False,
+        shuffle=False, early_stopping=False, tol=0.0, n_iter_no_change=10**9,
+        warm_start=True, max_iter=1, random_state=0,
+    )
+
+    def run(k: int) -> None:
+        model.set_params(max_iter=k)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(rows, labels)
+
+    return run
+
+
+def _torch_tensors(w: Workload, X: Any, Y: Any, P: dict[str, Any], device: str) -> tuple[Any, Any, dict[str, Any]]:
+    import torch
+
+    def move(a: Any) -> Any:
+        return torch.as_tensor(np.asarray(dnn.to_numpy(a)), device=device).clone()
+
+    return move(X), move(Y), {key: move(value) for key, value in P.items()}
+
+
+def torch_manual(xp: Any, w: Workload, X: Any, Y: Any, P: dict[str, Any], device: str = "cpu") -> Runner:
+    import torch
+
+    tX, tY, tP = _torch_tensors(w, X, Y, P, device)
+    L = len(w.layers) - 1
+
+    @torch.no_grad()
+    def run(k: int) -> None:
+        for _ in range(k):
+            A = [tX]
+            for l in range(1, L + 1):
+                Z = torch.addmm(tP[f"b{l}"], tP[f"W{l}"], A[-1])
+                A.append(torch.relu_(Z) if l < L else torch.sigmoid_(Z))
+            dZ = A[L] - tY
+            for l in range(L, 0, -1):
+                W = tP[f"W{l}"]
+                dW = dZ @ A[l - 1].T / w.m
+                db = dZ.sum(dim=1, keepdim=True) / w.m
+                if l > 1:
+                    dZ = (W.T @ dZ).mul_(A[l - 1] > 0)
+                W.sub_(dW, alpha=LEARNING_RATE)
+                tP[f"b{l}"].sub_(db, alpha=LEARNING_RATE)
+        if device != "cpu":
+            torch.cuda.synchronize()
+
+    return run
+
+
+def torch_autograd(xp: Any, w: Workload, X: Any, Y: Any, P: dict[str, Any], device: str = "cpu") -> Runner:
+    import torch
+
+    tX, tY, tP = _torch_tensors(w, X, Y, P, device)
+    for value in tP.values():
+        value.requires_grad_(True)
+    L = len(w.layers) - 1
+
+    def run(k: int) -> None:
+        for _ in range(k):
+            A = tX
+            for l in range(1, L + 1):
+                Z = torch.addmm(tP[f"b{l}"], tP[f"W{l}"], A)
+                A = torch.relu(Z) if l < L else Z
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(A, tY)
+            loss.backward()
+            with torch.no_grad():
+                for value in tP.values():
+                    value.sub_(value.grad, alpha=LEARNING_RATE)
+                    value.grad = None
+        if device != "cpu":
+            torch.cuda.synchronize()
+
+    return run
+
+
+def synchronize(xp: Any) -> None:
+    if dnn.resolve_namespace("numpy") is not xp and "cupy" in xp.__name__:
+        import cupy
+
+        cupy.cuda.Device().synchronize()
+
+
+IMPLEMENTATIONS: dict[str, tuple[str, Callable[..., Runner]]] = {
+    # name: (backend, factory)
+    "GEMM floor (NumPy)": ("numpy", gemm_floor),
+    "portable_dnn (NumPy)": ("numpy", library),
+    "textbook NumPy": ("numpy", notebook_textbook),
+    "sklearn MLP": ("numpy", sklearn_mlp),
+    "PyTorch CPU manual": ("torch", torch_manual),
+    "PyTorch CPU autograd": ("torch", torch_autograd),
+}
+GPU_IMPLEMENTATIONS: dict[str, tuple[str, Callable[..., Runner]]] = {
+    "GEMM floor (CuPy)": ("cupy", gemm_floor),
+    "portable_dnn (CuPy)": ("cupy", library),
+    "PyTorch CUDA manual": ("torch-cuda", lambda *a: torch_manual(*a, device="cuda")),
+    "PyTorch CUDA autograd": ("torch-cuda", lambda *a: torch_autograd(*a, device="cuda")),
+}
+
+
+def available(backend: str) -> bool:
+    try:
+        if backend in ("torch", "torch-cuda"):
+            import torch
+
+            return backend == "torch" or torch.cuda.is_available()
+        if backend == "sklearn":
+            import sklearn  # noqa: F401
+        if backend == "cupy":
+            import cupy
+
+            return bool(cupy.cuda.runtime.getDeviceCount() > 0)
+        return True
+    except Exception:
+        return False
+
+
+def build(name: str, w: Workload) -> Runner:
+    backend, factory = {**IMPLEMENTATIONS, **GPU_IMPLEMENTATIONS}[name]
+    X, Y, P = host_data(w)
+    if backend == "cupy":
+        xp = dnn.resolve_namespace("cupy")
+        X, Y = xp.asarray(X), xp.asarray(Y)
+        P = {key: xp.asarray(value) for key, value in P.items()}
+    else:
+        xp = dnn.resolve_namespace("numpy")
+    return factory(xp, w, X, Y, P)
+
+
+def implementations_for(w: Workload) -> list[str]:
+    table = GPU_IMPLEMENTATIONS if w.gpu else IMPLEMENTATIONS
+    names = []
+    for name, (backend, _) in table.items():
+        needs = "sklearn" if name.startswith("sklearn") else backend
+        if available(needs):
+            names.append(name)
+    return names
+
+
+def time_workload(w: Workload, rounds: int, budget_s: float) -> dict[str, list[float]]:
+    """Median-ready samples (seconds per iteration) for every implementation, interleaved."""
+    runners = {name: build(name, w) for name in implementations_for(w)}
+    iterations = {}
+    for name, run in runners.items():  # warm-up, and size k so one sample takes ~budget_s
+        run(1)
+        start = time.perf_counter()
+        run(1)
+        iterations[name] = max(1, min(200, int(budget_s / max(time.perf_counter() - start, 1e-6))))
+    samples: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(rounds):
+        for name, run in runners.items():
+            gc.collect()
+            start = time.perf_counter()
+            run(iterations[name])
+            samples[name].append((time.perf_counter() - start) / iterations[name])
+    return samples
+
+
+# -- memory: one fresh process per implementation ----------------------------------------------
+
+
+def _rss_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def memory_probe(name: str, w: Workload) -> dict[str, float]:
+    """Peak extra host memory (MiB) of 3 iterations beyond the data and parameters."""
+    run = build(name, w)
+    gc.collect()
+    before = _rss_kib("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
+    run(3)
+    result = {"peak_extra_mib": (_rss_kib("VmHWM") - before) / 1024}
+    if w.gpu:
+        backend = GPU_IMPLEMENTATIONS[name][0]
+        if backend == "cupy":
+            import cupy
+
+            result["device_pool_mib"] = cupy.get_default_memory_pool().total_bytes() / 2**20
+        else:
+            import torch
+
+            result["device_peak_mib"] = torch.cuda.max_memory_allocated() / 2**20
+    return result
+
+
+def minimum_memory_mib(w: Workload) -> float:
+    """Gradients plus one set of cached activations: what any implementation must hold."""
+    itemsize = np.dtype(w.dtype).itemsize
+    parameters = sum(n * (p + 1) for n, p in zip(w.layers[1:], w.layers[:-1]))
+    activations = sum(w.layers[1:]) * w.m
+    return (parameters + activations) * itemsize / 2**20
+
+
+def measure_memory(name: str, w: Workload) -> dict[str, float] | None:
+    command = [sys.executable, __file__, "--memory-probe", name, "--workloads", w.name]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        print(f"  (memory probe of {name} failed: {result.stderr.strip().splitlines()[-1:]})")
+        return None
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# -- per-call overhead of the public functions -------------------------------------------------
+
+
+def call_overhead() -> dict[str, float]:
+    """Microseconds per call on tiny arrays, and the bare NumPy expression for comparison."""
+    rng = np.random.RandomState(0)
+    A, W, b = rng.randn(3, 2), rng.randn(4, 3), rng.randn(4, 1)
+    X, parameters = rng.randn(3, 2), dnn.initialize_parameters_deep([3, 4, 1])
+    AL, Y = np.array([[0.2, 0.7]]), np.array([[0, 1]])
+    cases: dict[str, Callable[[], object]] = {
+        "bare NumPy W @ A + b": lambda: W @ A + b,
+        "linear_forward": lambda: dnn.linear_forward(A, W, b),
+        "linear_activation_forward": lambda: dnn.linear_activation_forward(A, W, b, "relu"),
+        "L_model_forward (2 layers)": lambda: dnn.L_model_forward(X, parameters),
+        "compute_cost": lambda: dnn.compute_cost(AL, Y),
+    }
+    result = {}
+    for label, call in cases.items():
+        n = 2000
+        best = min(_time_calls(call, n) for _ in range(5))
+        result[label] = best / n * 1e6
+    return result
+
+
+def _time_calls(call: Callable[[], object], n: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        call()
+    return time.perf_counter() - start
+
+
+# -- report -----------------------------------------------------------------------------------
+
+
+def report(w: Workload, samples: dict[str, list[float]], memory: dict[str, Any]) -> list[dict[str, Any]]:
+    floor_name = next(name for name in samples if name.startswith("GEMM floor"))
+    floor = statistics.median(samples[floor_name])
+    minimum = minimum_memory_mib(w)
+    rows = []
+    print(f"\n{w.name}: layers {list(w.layers)}, m={w.m}, {w.dtype} "
+          f"({w.flops / 1e9:.2f} GFLOP per iteration; floor {w.flops / floor / 1e9:.1f} GFLOP/s)")
+    print(f"  {'implementation':<24} {'ms/iter':>9} {'min':>9} {'x floor':>8} {'peak MiB':>9} {'x need':>7}")
+    for name, values in samples.items():
+        median = statistics.median(values)
+        mem = memory.get(name) or {}
+        peak = mem.get("peak_extra_mib")
+        row = {"workload": w.name, "implementation": name, "ms_median": median * 1e3,
+               "ms_min": min(values) * 1e3, "ratio_to_floor": median / floor, "samples": len(values),
+               "memory": mem, "minimum_memory_mib": minimum}
+        rows.append(row)
+        peak_text = f"{peak:9.1f}" if peak is not None else f"{'-':>9}"
+        need_text = f"{peak / minimum:7.2f}" if peak is not None else f"{'-':>7}"
+        extra = "".join(f"  {k}={v:.0f}" for k, v in mem.items() if k.startswith("device"))
+        print(f"  {name:<24} {median * 1e3:9.2f} {min(values) * 1e3:9.2f} {median / floor:8.3f} "
+              f"{peak_text} {need_text}{extra}")
+    print(f"  (x need: peak extra memory / ({minimum:.1f} MiB of gradients + cached activations))")
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workloads", default=None, help="comma-separated, default: all that can run here")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--budget", type=float, default=0.5, help="seconds per timed sample")
+    parser.add_argument("--quick", action="store_true", help="3 rounds of ~0.2 s: a smoke test")
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--json", type=Path, default=Path("benchmark-results.json"))
+    parser.add_argument("--memory-probe", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    names = args.workloads.split(",") if args.workloads else list(WORKLOADS)
+    workloads = [WORKLOADS[name] for name in names]
+    if args.memory_probe:
+        print(json.dumps(memory_probe(args.memory_probe, workloads[0])))
+        return
+    if args.quick:
+        args.rounds, args.budget = 3, 0.2
+    gpu = available("cupy") or available("torch-cuda")
+    print(f"portable_dnn {dnn.__version__}; NumPy {np.__version__}; Python {platform.python_version()}; "
+          f"{os.cpu_count()} CPUs; GPU: {'yes' if gpu else 'no'}")
+    results: dict[str, Any] = {"rows": [], "overhead_us": {}}
+    for w in workloads:
+        if w.gpu and not gpu:
+            print(f"\n{w.name}: skipped (no GPU backend available)")
+            continue
+        samples = time_workload(w, args.rounds, args.budget)
+        memory = {} if args.no_memory else {name: measure_memory(name, w) for name in samples}
+        results["rows"] += report(w, samples, memory)
+    print("\nper-call overhead on tiny arrays (µs):")
+    results["overhead_us"] = call_overhead()
+    for label, micros in results["overhead_us"].items():
+        print(f"  {label:<28} {micros:8.1f}")
+    args.json.write_text(json.dumps(results, indent=2))
+    print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
