@@ -8,8 +8,9 @@ with ``xp.asarray(..., device=device(x), dtype=x.dtype)``.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import array_api_compat
 from array_api_compat import device as array_device
@@ -245,3 +246,44 @@ def resolve_placement(device: Any, like: Any = None) -> tuple[ModuleType, Any]:
     if like_xp is not None:
         return like_xp, device
     raise ValueError(f"device: cannot tell which array library {device!r} belongs to")
+
+
+class Kernels(NamedTuple):
+    """Three hot-loop operations, with a fast form where the library allows it.
+
+    ``matmul(a, b, out)`` is ``a @ b``, written into ``out`` when given and supported;
+    ``relu_(Z)`` is ``max(Z, 0)``, computed in place of ``Z`` when supported;
+    ``mask_(dA, keep)`` is ``dA`` where the boolean ``keep`` is true, else 0, in place of
+    ``dA`` when supported.
+    Callers always use the returned array, so the portable forms (which allocate) and
+    the in-place forms are interchangeable; ``reuses_buffers`` says which one this is.
+    """
+
+    matmul: Callable[[Any, Any, Any], Any]
+    relu_: Callable[[Any], Any]
+    mask_: Callable[[Any, Any], Any]
+    reuses_buffers: bool
+
+
+#: Libraries whose functions take ``out=`` and whose arithmetic mixes bool with float
+#: (NumPy and CuPy); they get in-place kernels. Every other namespace gets the standard's.
+_OUT_LIBRARIES = ("numpy", "cupy")
+
+
+def kernels(xp: ModuleType) -> Kernels:
+    """The :class:`Kernels` for namespace ``xp``."""
+    name = backend_name(xp)
+    if name in _OUT_LIBRARIES:
+        library = importlib.import_module(name)  # the library behind the namespace, for out=
+        return Kernels(
+            matmul=lambda a, b, out: library.matmul(a, b) if out is None else library.matmul(a, b, out=out),
+            relu_=lambda Z: library.maximum(Z, 0, out=Z),
+            mask_=lambda dA, keep: library.multiply(dA, keep, out=dA),
+            reuses_buffers=True,
+        )
+    return Kernels(
+        matmul=lambda a, b, out: a @ b,
+        relu_=lambda Z: xp.maximum(Z, 0.0),
+        mask_=lambda dA, keep: xp.where(keep, dA, 0.0),
+        reuses_buffers=False,
+    )

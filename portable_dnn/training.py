@@ -13,9 +13,11 @@ import math
 from collections.abc import Callable, Mapping
 from types import ModuleType
 
-from ._backend import Array, as_float_labels, check_float
+from array_api_compat import device as array_device
+
+from ._backend import Array, as_float_labels, check_float, kernels
 from ._parameters import check_parameters
-from .activations import relu_backward_kernel, relu_kernel, sigmoid_kernel
+from .activations import sigmoid_kernel
 from .cost import cross_entropy_kernel
 from .optim import check_learning_rate
 
@@ -54,9 +56,15 @@ def check_binary_labels(xp: ModuleType, Y: Array, X: Array, name: str = "Y") -> 
     return Y
 
 
-def all_finite(xp: ModuleType, arrays: Mapping[str, Array]) -> bool:
-    """Whether every array holds only finite values (one host sync)."""
-    return bool(xp.all(xp.stack([xp.all(xp.isfinite(a)) for a in arrays.values()])))
+def all_finite(xp: ModuleType, arrays: Mapping[str, Array], block: int = 1 << 16) -> bool:
+    """Whether every array holds only finite values: one host sync, and temporaries of at
+    most ``block`` elements (a whole-array mask would cost as much as a layer's activations)."""
+    checks = []
+    for array in arrays.values():
+        rows = max(1, block // max(1, array.shape[-1]))
+        for start in range(0, array.shape[0], rows):
+            checks.append(xp.all(xp.isfinite(array[start:min(start + rows, array.shape[0]), ...])))
+    return not checks or bool(xp.all(xp.stack(checks)))
 
 
 def check_finite(xp: ModuleType, **arrays: Array) -> None:
@@ -68,36 +76,72 @@ def check_finite(xp: ModuleType, **arrays: Array) -> None:
             raise ValueError(f"{name}: contains NaN or infinity")
 
 
-def forward_activations(xp: ModuleType, X: Array, parameters: Mapping[str, Array], L: int) -> list[Array]:
+class Workspace:
+    """Per-layer output buffers reused across iterations (where the backend writes in place).
+
+    ``Z[l]`` (n_l, m) holds layer l's pre-activation, then its activation, then (in the
+    backward pass) the gradient with respect to it; ``dW[l]`` the weight gradient. Without
+    in-place kernels the dicts are empty and each operation allocates.
+    """
+
+    def __init__(self, xp: ModuleType, parameters: Mapping[str, Array], L: int, m: int) -> None:
+        self.kernels = kernels(xp)
+        W1 = parameters["W1"]
+        # Row sums as a matrix-vector product: faster than a strided reduction.
+        self.ones = xp.ones((m, 1), dtype=W1.dtype, device=array_device(W1))
+        self.Z: dict[int, Array] = {}
+        self.dW: dict[int, Array] = {}
+        if not self.kernels.reuses_buffers:
+            return
+        place = {"dtype": W1.dtype, "device": array_device(W1)}
+        for l in range(1, L + 1):
+            n = parameters[f"W{l}"].shape[0]
+            self.Z[l] = xp.empty((n, m), **place)
+            self.dW[l] = xp.empty(tuple(parameters[f"W{l}"].shape), **place)
+
+
+def forward_activations(
+    xp: ModuleType, X: Array, parameters: Mapping[str, Array], L: int, workspace: Workspace | None = None
+) -> list[Array]:
     """``[X, A1, ..., AL]``: every layer's output (ReLU masks are read back from them)."""
+    ops = workspace.kernels if workspace is not None else kernels(xp)
     activations = [X]
     A = X
     for l in range(1, L + 1):
-        Z = parameters[f"W{l}"] @ A + parameters[f"b{l}"]
-        A = relu_kernel(xp, Z) if l < L else sigmoid_kernel(xp, Z)
+        Z = ops.matmul(parameters[f"W{l}"], A, workspace.Z.get(l) if workspace else None)
+        Z += parameters[f"b{l}"]
+        A = ops.relu_(Z) if l < L else sigmoid_kernel(xp, Z)
         activations.append(A)
     return activations
 
 
 def descend(
     xp: ModuleType, activations: list[Array], Y: Array, parameters: dict[str, Array],
-    L: int, learning_rate: float,
-) -> dict[str, Array]:
-    """One backward pass and gradient step from the forward pass's ``activations``; a new dict."""
-    m = Y.shape[1]
-    updated = dict(parameters)
+    L: int, learning_rate: float, workspace: Workspace,
+) -> None:
+    """One backward pass from the forward pass's ``activations``; updates ``parameters``.
+
+    Each layer's ``W``/``b`` are updated (in place where the backend allows, so they must
+    be the training's own copies) as soon as their gradients and ``dA`` are known.
+    """
+    ops = workspace.kernels
+    step = learning_rate / Y.shape[1]
     dZ = activations[L] - Y
     for l in range(L, 0, -1):
-        W = parameters[f"W{l}"]
+        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
         A_prev = activations[l - 1]
-        dW = (1.0 / m) * (dZ @ A_prev.T)
-        db = (1.0 / m) * xp.sum(dZ, axis=1, keepdims=True)
+        dW = ops.matmul(dZ, A_prev.T, workspace.dW.get(l))
+        db = dZ @ workspace.ones
         if l > 1:
-            # ReLU'(Z) is 1 exactly where the ReLU's output A_prev is positive.
-            dZ = relu_backward_kernel(xp, W.T @ dZ, A_prev)
-        updated[f"W{l}"] = W - learning_rate * dW
-        updated[f"b{l}"] = parameters[f"b{l}"] - learning_rate * db
-    return updated
+            # ReLU'(Z) is 1 exactly where the ReLU's output A_prev is positive. Once that
+            # mask is taken, A_prev's buffer is free to receive dA_prev.
+            active = A_prev > 0
+            dZ = ops.mask_(ops.matmul(W.T, dZ, workspace.Z.get(l - 1)), active)
+        dW *= step
+        W -= dW
+        db *= step
+        b -= db
+        parameters[f"W{l}"], parameters[f"b{l}"] = W, b
 
 
 def train(
@@ -127,22 +171,24 @@ def train(
         raise ValueError(f"X: expected at least one example (column), got shape {tuple(X.shape)}")
     Y = check_binary_labels(xp, Y, X)
     check_finite(xp, X=X, **{f"parameters[{key!r}]": value for key, value in parameters.items()})
-    current = dict(parameters)
-    last_finite = current
+    # The training's own copies, updated in place where the backend allows.
+    current = {key: xp.asarray(value, copy=True) for key, value in parameters.items()}
+    last_finite = dict(parameters)
+    workspace = Workspace(xp, current, L, X.shape[1])
     costs: list[float] = []
     for i in range(num_iterations):
-        activations = forward_activations(xp, X, current, L)
+        activations = forward_activations(xp, X, current, L, workspace)
         recorded = i % record_every == 0
         if recorded or i == num_iterations - 1:
             cost = float(cross_entropy_kernel(xp, activations[L], Y))
             if not math.isfinite(cost):
                 raise TrainingDivergedError(i, cost, lr, last_finite)
-            last_finite = current
+            last_finite = {key: xp.asarray(value, copy=True) for key, value in current.items()}
             if recorded:
                 costs.append(cost)
             if on_cost is not None:
                 on_cost(i, cost)
-        current = descend(xp, activations, Y, current, L, lr)
+        descend(xp, activations, Y, current, L, lr, workspace)
         if on_iteration is not None:
             on_iteration(i)
     if num_iterations and not all_finite(xp, current):
