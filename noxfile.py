@@ -54,6 +54,22 @@ def tests_cupy(session: nox.Session) -> None:
 
 
 @nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmark table (benchmarks/bench.py); arguments after -- go to it.
+
+    Peers: scikit-learn, and PyTorch (``$PORTABLE_DNN_BENCH_TORCH``, default ``torch==2.13.0``;
+    set it empty to leave PyTorch out). CuPy and PyTorch CUDA join on a GPU machine.
+    """
+    session.install("-e", ".[bench]")
+    torch = os.environ.get("PORTABLE_DNN_BENCH_TORCH", "torch==2.13.0")
+    if torch:
+        session.install(torch)
+    if shutil.which("nvidia-smi"):
+        session.install("-e", f".[{os.environ.get('PORTABLE_DNN_CUDA_EXTRA', 'cuda12')}]")
+    session.run("python", "benchmarks/bench.py", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff on the package, tests, benchmarks and this file."""
     session.install("ruff")

@@ -3,9 +3,11 @@
     python benchmarks/bench.py [--quick] [--json FILE] [--workloads cat-f64,wide-f32,...]
 
 Every implementation runs the same network from the same initial parameters, in one process,
-interleaved round by round after a warm-up; the table gives the median ms per iteration and
-its ratio to the GEMM floor of the same backend (the iteration's matrix products alone, into
-preallocated outputs). Peak memory is measured per implementation in a fresh subprocess.
+interleaved round by round after a warm-up (each sample: at least 10 iterations, at least
+--budget seconds). The table gives the median ms per iteration and the median over rounds of
+its ratio to the GEMM floor of the same backend measured in the same round (the floor: the
+iteration's matrix products alone, into preallocated outputs). Peak memory is measured per
+implementation in a fresh subprocess.
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import textbook  # noqa: E402
+import textbook
 
-import portable_dnn as dnn  # noqa: E402
+import portable_dnn as dnn
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Workload:
     @property
     def flops(self) -> float:
         """Multiply-adds x 2 of the iteration's matrix products (no gradient for X)."""
-        pairs = list(zip(self.layers[1:], self.layers[:-1]))
+        pairs = list(zip(self.layers[1:], self.layers[:-1], strict=False))
         forward = sum(n * p for n, p in pairs)
         backward = forward + sum(n * p for n, p in pairs[1:])
         return 2.0 * self.m * (forward + backward)
@@ -138,7 +140,9 @@ def sklearn_mlp(xp: Any, w: Workload, X: Any, Y: Any, P: dict[str, Any]) -> Runn
     return run
 
 
-def _torch_tensors(w: Workload, X: Any, Y: Any, P: dict[str, Any], device: str) -> tuple[Any, Any, dict[str, Any]]:
+def _torch_tensors(
+    w: Workload, X: Any, Y: Any, P: dict[str, Any], device: str
+) -> tuple[Any, Any, dict[str, Any]]:
     import torch
 
     def move(a: Any) -> Any:
@@ -319,7 +323,7 @@ def minimum_memory_mib(w: Workload) -> float:
     """New parameters, gradients and one set of cached activations: what any implementation
     must hold beyond its inputs (the caller's parameters are not overwritten)."""
     itemsize = np.dtype(w.dtype).itemsize
-    parameters = sum(n * (p + 1) for n, p in zip(w.layers[1:], w.layers[:-1]))
+    parameters = sum(n * (p + 1) for n, p in zip(w.layers[1:], w.layers[:-1], strict=False))
     activations = sum(w.layers[1:]) * w.m
     return (2 * parameters + activations) * itemsize / 2**20
 
@@ -370,6 +374,9 @@ def _time_calls(call: Callable[[], object], n: int) -> float:
 def report(w: Workload, samples: dict[str, list[float]], memory: dict[str, Any]) -> list[dict[str, Any]]:
     floor_name = next(name for name in samples if name.startswith("GEMM floor"))
     floor = statistics.median(samples[floor_name])
+    # Each round's sample against the floor's sample of the same round: robust to drift.
+    paired = {name: statistics.median(v / f for v, f in zip(values, samples[floor_name], strict=True))
+              for name, values in samples.items()}
     minimum = minimum_memory_mib(w)
     rows = []
     print(f"\n{w.name}: layers {list(w.layers)}, m={w.m}, {w.dtype} "
@@ -380,13 +387,13 @@ def report(w: Workload, samples: dict[str, list[float]], memory: dict[str, Any])
         mem = memory.get(name) or {}
         peak = mem.get("peak_extra_mib")
         row = {"workload": w.name, "implementation": name, "ms_median": median * 1e3,
-               "ms_min": min(values) * 1e3, "ratio_to_floor": median / floor, "samples": len(values),
+               "ms_min": min(values) * 1e3, "ratio_to_floor": paired[name], "samples": len(values),
                "memory": mem, "minimum_memory_mib": minimum}
         rows.append(row)
         peak_text = f"{peak:9.1f}" if peak is not None else f"{'-':>9}"
         need_text = f"{peak / minimum:7.2f}" if peak is not None else f"{'-':>7}"
         extra = "".join(f"  {k}={v:.0f}" for k, v in mem.items() if k.startswith("device"))
-        print(f"  {name:<24} {median * 1e3:9.2f} {min(values) * 1e3:9.2f} {median / floor:8.3f} "
+        print(f"  {name:<24} {median * 1e3:9.2f} {min(values) * 1e3:9.2f} {paired[name]:8.3f} "
               f"{peak_text} {need_text}{extra}")
     print(f"  (x need: peak extra memory / {minimum:.1f} MiB of new parameters, gradients and "
           "cached activations)")
@@ -396,7 +403,7 @@ def report(w: Workload, samples: dict[str, list[float]], memory: dict[str, Any])
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workloads", default=None, help="comma-separated, default: all that can run here")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--budget", type=float, default=0.5, help="seconds per timed sample")
     parser.add_argument("--quick", action="store_true", help="3 rounds of ~0.2 s: a smoke test")
     parser.add_argument("--no-memory", action="store_true")

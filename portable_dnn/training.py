@@ -173,7 +173,7 @@ def train(
     check_finite(xp, X=X, **{f"parameters[{key!r}]": value for key, value in parameters.items()})
     # The training's own copies, updated in place where the backend allows.
     current = {key: xp.asarray(value, copy=True) for key, value in parameters.items()}
-    last_finite = dict(parameters)
+    last_finite = dict(parameters)  # the caller's, never modified: no copy needed until iteration 1
     workspace = Workspace(xp, current, L, X.shape[1])
     costs: list[float] = []
     for i in range(num_iterations):
@@ -183,7 +183,8 @@ def train(
             cost = float(cross_entropy_kernel(xp, activations[L], Y))
             if not math.isfinite(cost):
                 raise TrainingDivergedError(i, cost, lr, last_finite)
-            last_finite = {key: xp.asarray(value, copy=True) for key, value in current.items()}
+            if recorded and i > 0:  # a snapshot every record_every iterations (one parameter set)
+                last_finite = {key: xp.asarray(value, copy=True) for key, value in current.items()}
             if recorded:
                 costs.append(cost)
             if on_cost is not None:
