@@ -168,18 +168,24 @@ def get_namespace(**arrays: Array) -> ModuleType:
     return xp
 
 
+def describe_dtype(dtype: Any) -> str:
+    """A dtype's short name for messages (``float32``, not ``array_api_strict.float32``)."""
+    return str(dtype).rsplit(".", 1)[-1]
+
+
 def check_float(xp: ModuleType, **arrays: Array) -> Any:
     """Check that the named arrays share one real floating dtype and return it."""
     dtype = None
     first_name = ""
     for name, x in arrays.items():
         if not xp.isdtype(x.dtype, "real floating"):
-            raise TypeError(f"{name}: expected a real floating dtype, got {x.dtype}")
+            raise TypeError(f"{name}: expected a real floating dtype, got {describe_dtype(x.dtype)}")
         if dtype is None:
             dtype, first_name = x.dtype, name
         elif x.dtype != dtype:
             raise TypeError(
-                f"{name} has dtype {x.dtype} but {first_name} has dtype {dtype}; "
+                f"{name} has dtype {describe_dtype(x.dtype)} but {first_name} has dtype "
+                f"{describe_dtype(dtype)}; "
                 "cast explicitly to one floating dtype"
             )
     return dtype
@@ -200,7 +206,7 @@ def as_float_labels(xp: ModuleType, Y: Array, like: Array, name: str = "Y") -> A
     if tuple(Y.shape) not in ((1, m), (m,)):
         raise ValueError(f"{name}: expected shape (1, {m}) or ({m},), got {tuple(Y.shape)}")
     if xp.isdtype(Y.dtype, "complex floating"):
-        raise TypeError(f"{name}: expected real labels, got dtype {Y.dtype}")
+        raise TypeError(f"{name}: expected real labels, got dtype {describe_dtype(Y.dtype)}")
     if Y.dtype != like.dtype:
         Y = xp.astype(Y, like.dtype)
     return xp.reshape(Y, (1, m))

@@ -12,7 +12,8 @@ def num_layers(parameters: object, name: str = "parameters") -> int:
     """L for a dict holding exactly ``W1, b1, ..., WL, bL``; ``ValueError`` naming what is off."""
     if not isinstance(parameters, Mapping):
         raise TypeError(f"{name}: expected a dict of arrays, got {type(parameters).__name__}")
-    L = len(parameters) // 2
+    keys = [str(key) for key in parameters]
+    L = max(sum(key.startswith("W") for key in keys), sum(key.startswith("b") for key in keys))
     expected = {f"{kind}{l}" for l in range(1, L + 1) for kind in ("W", "b")}
     keys = set(parameters)
     if L < 1 or keys != expected:
@@ -26,8 +27,10 @@ def num_layers(parameters: object, name: str = "parameters") -> int:
 
 
 def check_weight_and_bias(W: Array, b: Array, w_name: str, b_name: str) -> None:
-    """``W`` must be 2-D (n, n_prev) and ``b`` of shape (n, 1)."""
+    """``W`` must be 2-D (n, n_prev) with n, n_prev >= 1 and ``b`` of shape (n, 1)."""
     check_ndim(w_name, W)
+    if 0 in tuple(W.shape):
+        raise ValueError(f"{w_name}: expected at least one unit and one input, got shape {tuple(W.shape)}")
     if tuple(b.shape) != (W.shape[0], 1):
         raise ValueError(
             f"{b_name}: expected shape ({W.shape[0]}, 1) to match {w_name} of shape "
@@ -36,8 +39,10 @@ def check_weight_and_bias(W: Array, b: Array, w_name: str, b_name: str) -> None:
 
 
 def check_rows(A: Array, n_rows: int, a_name: str, why: str) -> None:
-    """``A`` must be 2-D with ``n_rows`` rows (``why`` says where that number comes from)."""
+    """``A`` must be 2-D with ``n_rows`` rows and at least one column (example)."""
     check_ndim(a_name, A)
+    if A.shape[1] == 0:
+        raise ValueError(f"{a_name}: expected at least one example (column), got shape {tuple(A.shape)}")
     if A.shape[0] != n_rows:
         raise ValueError(
             f"{a_name}: expected {n_rows} rows ({why}), got shape {tuple(A.shape)}"

@@ -19,7 +19,14 @@ from typing import Any, NoReturn
 import numpy as np
 
 from . import __version__
-from ._backend import BACKENDS, BackendUnavailableError, backend_name, resolve_device, resolve_namespace
+from ._backend import (
+    BACKENDS,
+    BackendUnavailableError,
+    backend_name,
+    describe_dtype,
+    resolve_device,
+    resolve_namespace,
+)
 from .datasets import Dataset, load_digits_parity, load_h5_dataset, read_h5_split
 from .initialization import INIT_SCHEMES, initialize_parameters_deep
 from .io import load_metadata, load_parameters, save_parameters, to_numpy
@@ -130,7 +137,8 @@ def command_train(args: argparse.Namespace) -> None:
     )
     if not args.quiet:
         print(f"Training {layers} on {data.train_x.shape[1]} {source} images "
-              f"({backend_name(xp)}, {device}, {data.train_x.dtype}); learning rate {learning_rate}")
+              f"({backend_name(xp)}, {device}, {describe_dtype(data.train_x.dtype)}); "
+              f"learning rate {learning_rate}")
     parameters, costs = _train_with_progress(args, data, parameters, learning_rate)
 
     _, train_accuracy = _accuracy(data.train_x, data.train_y, parameters)

@@ -16,11 +16,11 @@ from typing import Any
 
 import array_api_compat
 
-from ._backend import Array, dtype_name, resolve_dtype, resolve_placement
+from ._backend import Array, describe_dtype, dtype_name, resolve_dtype, resolve_placement
 from .initialization import check_layer_dims, initialize_parameters_deep
 from .io import load_metadata, load_parameters, move_to, save_parameters
 from .models import predict_proba
-from .training import train
+from .training import TrainingDivergedError, train
 
 
 class DeepNeuralNetwork:
@@ -101,7 +101,7 @@ class DeepNeuralNetwork:
         if X.ndim != 2:
             raise ValueError(f"X: expected a 2-D array (n_samples, n_features), got shape {tuple(X.shape)}")
         if not xp.isdtype(X.dtype, ("real floating", "integral", "bool")):
-            raise TypeError(f"X: expected real numbers, got dtype {X.dtype}")
+            raise TypeError(f"X: expected real numbers, got dtype {describe_dtype(X.dtype)}")
         return xp.astype(X, dtype).T if X.dtype != dtype else X.T
 
     def fit(self, X: Any, y: Any) -> DeepNeuralNetwork:
@@ -124,11 +124,16 @@ class DeepNeuralNetwork:
             layer_dims, seed=self.seed, init=self.init, backend=xp, device=device, dtype=dtype
         )
         report = (lambda i, cost: print(f"Cost after iteration {i}: {cost}")) if self.print_cost else None
-        self.parameters_, self.costs_ = train(
-            columns, labels, parameters, learning_rate=self.learning_rate,
-            num_iterations=self.num_iterations, on_cost=report,
-        )
         self.layer_dims_ = layer_dims
+        try:
+            self.parameters_, self.costs_ = train(
+                columns, labels, parameters, learning_rate=self.learning_rate,
+                num_iterations=self.num_iterations, on_cost=report,
+            )
+        except TrainingDivergedError as error:
+            self.parameters_, self.costs_ = error.parameters, []  # the last finite parameters
+            self.n_features_in_, self.classes_ = layer_dims[0], [0, 1]
+            raise
         self.n_features_in_ = layer_dims[0]
         self.classes_ = [0, 1]
         return self

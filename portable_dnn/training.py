@@ -167,8 +167,6 @@ def train(
     lr = check_learning_rate(learning_rate)
     num_iterations = check_iterations(num_iterations)
     check_float(xp, X=X)
-    if X.shape[1] == 0:
-        raise ValueError(f"X: expected at least one example (column), got shape {tuple(X.shape)}")
     Y = check_binary_labels(xp, Y, X)
     check_finite(xp, X=X, **{f"parameters[{key!r}]": value for key, value in parameters.items()})
     # The training's own copies, updated in place where the backend allows.

@@ -121,3 +121,24 @@ def test_module_and_console_entry_points():
     result = subprocess.run([sys.executable, "-m", "portable_dnn", "info"], capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0 and "array_api_strict" in result.stdout
+
+
+def test_ctrl_c_stops_cleanly_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("portable_dnn.cli.train", interrupted)
+    out = tmp_path / "out"
+    assert main(["train", "--out", str(out), "--quiet"]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_diverging_training_saves_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    with pytest.warns(RuntimeWarning):  # NumPy's own overflow warnings on the way to NaN
+        code = main(["train", "--learning-rate", "1e300", "--iterations", "200", "--out", str(out), "--quiet"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "training diverged" in err and "smaller learning rate" in err and "nothing was saved" in err
+    assert not out.exists()

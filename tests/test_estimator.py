@@ -107,3 +107,12 @@ def test_scikit_learn_pipeline_clone_and_cross_validation(digits):
     assert pipeline.score(X_test, y_test) > 0.85
     scores = cross_val_score(make_pipeline(StandardScaler(), clone(model)), X, y, cv=3)
     assert scores.shape == (3,) and scores.min() > 0.85, sklearn.__version__
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
+def test_divergence_keeps_the_last_finite_parameters(digits):
+    X, y, _, _ = digits
+    model = DeepNeuralNetwork(hidden_layers=(8,), learning_rate=1e300, num_iterations=300)
+    with pytest.raises(dnn.TrainingDivergedError, match="smaller learning rate"):
+        model.fit(X, y)
+    assert all(np.isfinite(value).all() for value in model.parameters_.values())
