@@ -244,5 +244,5 @@ def test_saturated_inputs_give_finite_cost_and_gradients(make):
     assert math.isfinite(float(dnn.compute_cost(AL, Y)))
     for value in dnn.L_model_backward(AL, Y, caches).values():
         assert np.isfinite(dnn.to_numpy(value)).all()
-    trained, costs = dnn.train(X, Y, parameters, learning_rate=0.01, num_iterations=3)
+    _, costs = dnn.train(X, Y, parameters, learning_rate=0.01, num_iterations=3)
     assert all(math.isfinite(cost) for cost in costs)
