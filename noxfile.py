@@ -53,6 +53,21 @@ def tests_cupy(session: nox.Session) -> None:
     _run_tests(session, "cupy")
 
 
+@nox.session(name="tests-torch")
+def tests_torch(session: nox.Session) -> None:
+    """The test suite on PyTorch tensors (``$PORTABLE_DNN_TORCH``, default ``torch==2.13.0``)."""
+    session.install("-e", ".[test]", os.environ.get("PORTABLE_DNN_TORCH", "torch==2.13.0"))
+    _run_tests(session, "torch")
+
+
+@nox.session(name="tests-jax")
+def tests_jax(session: nox.Session) -> None:
+    """The test suite on JAX arrays, with float64 switched on for the notebook's values."""
+    session.install("-e", ".[test]", "jax")
+    session.run("python", "-m", "pytest", *session.posargs,
+                env={"PORTABLE_DNN_BACKEND": "jax", "JAX_ENABLE_X64": "1"})
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
     """The benchmark table (benchmarks/bench.py); arguments after -- go to it.

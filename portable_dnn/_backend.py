@@ -98,12 +98,20 @@ def resolve_device(xp: ModuleType, device: Any = None) -> Any:
             return info.default_device() if device == "cpu" else xp.Device(device)
         except ValueError:
             raise ValueError(f"device: unknown array_api_strict device {device!r}; known: {known}") from None
+    if name == "torch":
+        try:
+            return importlib.import_module("torch").device(device)
+        except RuntimeError:
+            raise ValueError(f"device: unknown torch device {device!r}") from None
     if name == "cupy" and (device in ("cuda", "gpu") or device.startswith("cuda:")):
         index = int(device.partition(":")[2] or 0)
         if index >= len(known):
             raise ValueError(f"device: {device!r} requested but CuPy sees {len(known)} CUDA device(s)")
         return known[index]
     by_name = {str(candidate): candidate for candidate in known}
+    for candidate in reversed(known):  # JAX devices also answer to their platform ("cpu", "gpu")
+        if isinstance(getattr(candidate, "platform", None), str):
+            by_name.setdefault(candidate.platform, candidate)
     if device in by_name:
         return by_name[device]
     raise ValueError(
@@ -124,6 +132,9 @@ def resolve_dtype(xp: ModuleType, dtype: Any, device: Any) -> Any:
     """A real floating dtype of ``xp`` from ``None`` (see :func:`default_float_dtype`), a name or a dtype."""
     if dtype is None:
         return default_float_dtype(xp, device)
+    if backend_name(xp) == "jax" and dtype in ("float64", getattr(xp, "float64", None)):
+        # JAX computes in float32 unless float64 is switched on (a process-wide setting).
+        importlib.import_module("jax").config.update("jax_enable_x64", True)
     floats = xp.__array_namespace_info__().dtypes(device=device, kind="real floating")
     for name, candidate in floats.items():
         if dtype == name or dtype == candidate:
@@ -271,18 +282,20 @@ class Kernels(NamedTuple):
     reuses_buffers: bool
 
 
-#: Libraries whose functions take ``out=`` and whose arithmetic mixes bool with float
-#: (NumPy and CuPy); they get in-place kernels. Every other namespace gets the standard's.
-_OUT_LIBRARIES = ("numpy", "cupy")
-
-
 def kernels(xp: ModuleType) -> Kernels:
-    """The :class:`Kernels` for namespace ``xp``."""
+    """The :class:`Kernels` for namespace ``xp``: in place for NumPy, CuPy and PyTorch (whose
+    functions take ``out=`` and multiply float by bool), the standard's forms elsewhere."""
     name = backend_name(xp)
-    if name in _OUT_LIBRARIES:
+    if name in ("numpy", "cupy", "torch"):
         library = importlib.import_module(name)  # the library behind the namespace, for out=
+
+        def matmul(a: Any, b: Any, out: Any) -> Any:
+            return library.matmul(a, b) if out is None else library.matmul(a, b, out=out)
+
+        if name == "torch":  # torch.maximum takes no Python scalar; clamp_ is its in-place ReLU
+            return Kernels(matmul, lambda Z: Z.clamp_(min=0), lambda dA, keep: dA.mul_(keep), True)
         return Kernels(
-            matmul=lambda a, b, out: library.matmul(a, b) if out is None else library.matmul(a, b, out=out),
+            matmul,
             relu_=lambda Z: library.maximum(Z, 0, out=Z),
             mask_=lambda dA, keep: library.multiply(dA, keep, out=dA),
             reuses_buffers=True,

@@ -125,8 +125,10 @@ def descend(
     be the training's own copies) as soon as their gradients and ``dA`` are known.
     """
     ops = workspace.kernels
-    step = learning_rate / Y.shape[1]
+    # The backward pass is linear in dZ, so scaling dZ_L by the step learning_rate / m once
+    # gives every dW and db already scaled: the update is then a single subtraction.
     dZ = activations[L] - Y
+    dZ *= learning_rate / Y.shape[1]
     for l in range(L, 0, -1):
         W, b = parameters[f"W{l}"], parameters[f"b{l}"]
         A_prev = activations[l - 1]
@@ -137,9 +139,7 @@ def descend(
             # mask is taken, A_prev's buffer is free to receive dA_prev.
             active = A_prev > 0
             dZ = ops.mask_(ops.matmul(W.T, dZ, workspace.Z.get(l - 1)), active)
-        dW *= step
         W -= dW
-        db *= step
         b -= db
         parameters[f"W{l}"], parameters[f"b{l}"] = W, b
 
