@@ -12,10 +12,10 @@ def num_layers(parameters: object, name: str = "parameters") -> int:
     """L for a dict holding exactly ``W1, b1, ..., WL, bL``; ``ValueError`` naming what is off."""
     if not isinstance(parameters, Mapping):
         raise TypeError(f"{name}: expected a dict of arrays, got {type(parameters).__name__}")
-    keys = [str(key) for key in parameters]
-    L = max(sum(key.startswith("W") for key in keys), sum(key.startswith("b") for key in keys))
-    expected = {f"{kind}{l}" for l in range(1, L + 1) for kind in ("W", "b")}
     keys = set(parameters)
+    names = [str(key) for key in keys]
+    L = max(sum(key.startswith("W") for key in names), sum(key.startswith("b") for key in names))
+    expected = {f"{kind}{l}" for l in range(1, L + 1) for kind in ("W", "b")}
     if L < 1 or keys != expected:
         missing = sorted(expected - keys, key=str)
         extra = sorted(keys - expected, key=str)
