@@ -68,6 +68,13 @@ def tests_jax(session: nox.Session) -> None:
                 env={"PORTABLE_DNN_BACKEND": "jax", "JAX_ENABLE_X64": "1"})
 
 
+@nox.session(name="tests-dask")
+def tests_dask(session: nox.Session) -> None:
+    """The test suite on Dask arrays (the cluster test runs in every session with Dask)."""
+    session.install("-e", ".[test]")
+    _run_tests(session, "dask")
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
     """The benchmark table (benchmarks/bench.py); arguments after -- go to it.

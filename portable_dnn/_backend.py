@@ -274,12 +274,20 @@ class Kernels(NamedTuple):
     ``dA`` when supported.
     Callers always use the returned array, so the portable forms (which allocate) and
     the in-place forms are interchangeable; ``reuses_buffers`` says which one this is.
+    ``settle(arrays)`` ends an iteration: Dask computes (persists) the new parameters there,
+    so that task graphs do not grow with the iteration count; elsewhere it does nothing.
     """
 
     matmul: Callable[[Any, Any, Any], Any]
     relu_: Callable[[Any], Any]
     mask_: Callable[[Any, Any], Any]
     reuses_buffers: bool
+    settle: Callable[[dict[str, Any]], dict[str, Any]] = lambda arrays: arrays
+
+
+def is_lazy(xp: ModuleType) -> bool:
+    """Whether the namespace builds task graphs instead of computing (Dask)."""
+    return backend_name(xp) == "dask"
 
 
 def kernels(xp: ModuleType) -> Kernels:
@@ -300,9 +308,17 @@ def kernels(xp: ModuleType) -> Kernels:
             mask_=lambda dA, keep: library.multiply(dA, keep, out=dA),
             reuses_buffers=True,
         )
+    settle = _persist if is_lazy(xp) else Kernels._field_defaults["settle"]
     return Kernels(
         matmul=lambda a, b, out: a @ b,
         relu_=lambda Z: xp.maximum(Z, 0.0),
         mask_=lambda dA, keep: xp.where(keep, dA, 0.0),
         reuses_buffers=False,
+        settle=settle,
     )
+
+
+def _persist(arrays: dict[str, Any]) -> dict[str, Any]:
+    """Dask: compute the arrays (on the cluster when a client is active) and keep the results."""
+    persisted = importlib.import_module("dask").persist(*arrays.values())
+    return dict(zip(arrays, persisted, strict=True))

@@ -15,7 +15,7 @@ from types import ModuleType
 
 from array_api_compat import device as array_device
 
-from ._backend import Array, as_float_labels, check_float, kernels
+from ._backend import Array, as_float_labels, check_float, is_lazy, kernels
 from ._parameters import check_parameters
 from .activations import sigmoid_kernel
 from .cost import cross_entropy_kernel
@@ -59,6 +59,8 @@ def check_binary_labels(xp: ModuleType, Y: Array, X: Array, name: str = "Y") -> 
 def all_finite(xp: ModuleType, arrays: Mapping[str, Array], block: int = 1 << 16) -> bool:
     """Whether every array holds only finite values: one host sync, and temporaries of at
     most ``block`` elements (a whole-array mask would cost as much as a layer's activations)."""
+    if is_lazy(xp):  # Dask reduces chunk by chunk already; slicing would only multiply tasks
+        return bool(xp.all(xp.stack([xp.all(xp.isfinite(array)) for array in arrays.values()])))
     checks = []
     for array in arrays.values():
         rows = max(1, block // max(1, array.shape[-1]))
@@ -188,6 +190,7 @@ def train(
             if on_cost is not None:
                 on_cost(i, cost)
         descend(xp, activations, Y, current, L, lr, workspace)
+        current = workspace.kernels.settle(current)
         if on_iteration is not None:
             on_iteration(i)
     if num_iterations and not all_finite(xp, current):

@@ -33,8 +33,8 @@ def test_fast_path_equals_the_step_by_step_functions(dtype, make, check, backend
     host_X, host_Y = xor_data(60)
     X, Y = make(host_X, dtype), make(host_Y, None)
     start = dnn.initialize_parameters_deep([2, 5, 3, 1], seed=2, init="he", dtype=dtype, **backend_kwargs)
-    expected, expected_costs = textbook_training(X, Y, start, 0.5, 201)
-    trained, costs = dnn.train(X, Y, start, learning_rate=0.5, num_iterations=201)
+    expected, expected_costs = textbook_training(X, Y, start, 0.5, 101)
+    trained, costs = dnn.train(X, Y, start, learning_rate=0.5, num_iterations=101)
     tolerance = {"rtol": 1e-9, "atol": 1e-12} if dtype == "float64" else {"rtol": 2e-4, "atol": 1e-5}
     assert list(trained) == list(expected)
     for key in expected:
@@ -49,12 +49,12 @@ def test_fast_path_equals_the_step_by_step_functions(dtype, make, check, backend
 def test_L_layer_model_learns(make, capsys):
     host_X, host_Y = xor_data()
     X, Y = make(host_X), make(host_Y, None)
-    parameters, costs = dnn.L_layer_model(X, Y, [2, 8, 4, 1], learning_rate=0.5, num_iterations=1001,
+    parameters, costs = dnn.L_layer_model(X, Y, [2, 8, 4, 1], learning_rate=1.0, num_iterations=301,
                                           print_cost=True)
-    assert len(costs) == 11 and costs[-1] < costs[0] / 4
+    assert len(costs) == 4 and costs[-1] < costs[0] / 4
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == f"Cost after iteration 0: {costs[0]}"
-    assert printed[-1].startswith("Cost after iteration 1000: ")
+    assert printed[-1].startswith("Cost after iteration 300: ")
     p, accuracy = dnn.predict(X, Y, parameters)
     assert accuracy > 0.9
     assert capsys.readouterr().out == f"Accuracy: {accuracy}\n"
@@ -64,7 +64,7 @@ def test_L_layer_model_learns(make, capsys):
 def test_two_layer_model_uses_the_course_initialisation(make):
     host_X, host_Y = xor_data()
     X, Y = make(host_X), make(host_Y, None)
-    parameters, costs = dnn.two_layer_model(X, Y, (2, 16, 1), learning_rate=1.0, num_iterations=1501)
+    parameters, costs = dnn.two_layer_model(X, Y, (2, 16, 1), learning_rate=3.0, num_iterations=401)
     assert costs[-1] < costs[0] / 10
     assert dnn.predict(X, Y, parameters, print_accuracy=False)[1] > 0.95
     untrained, _ = dnn.two_layer_model(X, Y, (2, 16, 1), num_iterations=0)
