@@ -74,7 +74,7 @@ def main() -> None:
             parameters = dnn.initialize_parameters_deep([N_FEATURES, 64, 1], seed=1, init="he", backend="dask",
                                                         dtype="float32")
             start = time.perf_counter()
-            trained, costs = dnn.train(X, Y, parameters, learning_rate=0.1, num_iterations=args.iterations)
+            _, costs = dnn.train(X, Y, parameters, learning_rate=0.1, num_iterations=args.iterations)
             elapsed = time.perf_counter() - start
             print(f"data {size_gb:.2f} GB on disk, {len(X.chunks[1])} chunks; workers: "
                   f"{len(client.scheduler_info()['workers'])} x memory limit {args.memory_limit}")
