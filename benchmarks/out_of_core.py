@@ -1,11 +1,11 @@
 """Out-of-core training with Dask: a dataset larger than each worker's memory limit, streamed from disk.
 
-    python benchmarks/out_of_core.py [--examples 400000] [--memory-limit 400MB] [--iterations 3]
+    python benchmarks/out_of_core.py [--examples 400000] [--memory-limit 1GB] [--iterations 3]
                                      [--scheduler tcp://host:8786]
 
 Writes X (784, m) float32 and labels to .npy files (1.25 GB for the default m), then trains
 [784, 64, 1] on a LocalCluster of 2 workers (or the given scheduler). X is read chunk by chunk
-(memory-mapped, 20,000 examples a chunk) inside the workers; only the small parameters are
+(memory-mapped, 10,000 examples a chunk) inside the workers; only the small parameters are
 kept whole and persisted after each iteration.
 """
 
@@ -58,8 +58,8 @@ def from_npy(path: Path, chunk: int) -> da.Array:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=400_000)
-    parser.add_argument("--chunk", type=int, default=20_000)
-    parser.add_argument("--memory-limit", default="400MB")
+    parser.add_argument("--chunk", type=int, default=10_000)
+    parser.add_argument("--memory-limit", default="1GB")
     parser.add_argument("--iterations", type=int, default=3)
     parser.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
     args = parser.parse_args()
