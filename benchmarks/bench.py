@@ -218,6 +218,7 @@ IMPLEMENTATIONS: dict[str, tuple[str, Callable[..., Runner]]] = {
     "portable_dnn (NumPy)": ("numpy", library),
     "textbook NumPy": ("numpy", notebook_textbook),
     "sklearn MLP": ("numpy", sklearn_mlp),
+    "portable_dnn (PyTorch CPU)": ("torch", library),
     "PyTorch CPU manual": ("torch", torch_manual),
     "PyTorch CPU autograd": ("torch", torch_autograd),
 }
@@ -249,10 +250,10 @@ def available(backend: str) -> bool:
 def build(name: str, w: Workload) -> Runner:
     backend, factory = {**IMPLEMENTATIONS, **GPU_IMPLEMENTATIONS}[name]
     X, Y, P = host_data(w)
-    if backend == "cupy":
-        xp = dnn.resolve_namespace("cupy")
+    if backend in ("cupy", "torch"):
+        xp = dnn.resolve_namespace(backend)
         X, Y = xp.asarray(X), xp.asarray(Y)
-        P = {key: xp.asarray(value) for key, value in P.items()}
+        P = {key: xp.asarray(value, copy=True) for key, value in P.items()}
     else:
         xp = dnn.resolve_namespace("numpy")
     return factory(xp, w, X, Y, P)
@@ -381,7 +382,7 @@ def report(w: Workload, samples: dict[str, list[float]], memory: dict[str, Any])
     rows = []
     print(f"\n{w.name}: layers {list(w.layers)}, m={w.m}, {w.dtype} "
           f"({w.flops / 1e9:.2f} GFLOP per iteration; floor {w.flops / floor / 1e9:.1f} GFLOP/s)")
-    print(f"  {'implementation':<24} {'ms/iter':>9} {'min':>9} {'x floor':>8} {'peak MiB':>9} {'x need':>7}")
+    print(f"  {'implementation':<27} {'ms/iter':>9} {'min':>9} {'x floor':>8} {'peak MiB':>9} {'x need':>7}")
     for name, values in samples.items():
         median = statistics.median(values)
         mem = memory.get(name) or {}
@@ -393,7 +394,7 @@ def report(w: Workload, samples: dict[str, list[float]], memory: dict[str, Any])
         peak_text = f"{peak:9.1f}" if peak is not None else f"{'-':>9}"
         need_text = f"{peak / minimum:7.2f}" if peak is not None else f"{'-':>7}"
         extra = "".join(f"  {k}={v:.0f}" for k, v in mem.items() if k.startswith("device"))
-        print(f"  {name:<24} {median * 1e3:9.2f} {min(values) * 1e3:9.2f} {paired[name]:8.3f} "
+        print(f"  {name:<27} {median * 1e3:9.2f} {min(values) * 1e3:9.2f} {paired[name]:8.3f} "
               f"{peak_text} {need_text}{extra}")
     print(f"  (x need: peak extra memory / {minimum:.1f} MiB of new parameters, gradients and "
           "cached activations)")
