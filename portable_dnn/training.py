@@ -15,7 +15,7 @@ from types import ModuleType
 
 from array_api_compat import device as array_device
 
-from ._backend import Array, as_float_labels, check_float, is_lazy, kernels
+from ._backend import Array, Kernels, as_float_labels, check_float, is_lazy, kernels
 from ._parameters import check_parameters
 from .activations import sigmoid_kernel
 from .cost import cross_entropy_kernel
@@ -117,6 +117,25 @@ def forward_activations(
     return activations
 
 
+def _relu_backward_through(ops: Kernels, W: Array, dZ: Array, A_prev: Array, buffer: Array | None,
+                           blocks: int = 4) -> Array:
+    """dZ_prev = (W.T @ dZ) * (A_prev > 0): ReLU'(Z) is 1 exactly where the ReLU's output is positive.
+
+    With a buffer (A_prev's own), the result is written over A_prev a block of rows at a time,
+    each block's mask taken just before its rows are overwritten: the boolean mask then costs
+    1/blocks of a full one.
+    """
+    if buffer is None:
+        return ops.mask_(ops.matmul(W.T, dZ, None), A_prev > 0)
+    rows = A_prev.shape[0]
+    size = -(-rows // blocks)
+    for start in range(0, rows, size):
+        stop = min(start + size, rows)
+        keep = A_prev[start:stop, ...] > 0
+        ops.mask_(ops.matmul(W.T[start:stop, ...], dZ, buffer[start:stop, ...]), keep)
+    return buffer
+
+
 def descend(
     xp: ModuleType, activations: list[Array], Y: Array, parameters: dict[str, Array],
     L: int, learning_rate: float, workspace: Workspace,
@@ -137,10 +156,7 @@ def descend(
         dW = ops.matmul(dZ, A_prev.T, workspace.dW.get(l))
         db = dZ @ workspace.ones
         if l > 1:
-            # ReLU'(Z) is 1 exactly where the ReLU's output A_prev is positive. Once that
-            # mask is taken, A_prev's buffer is free to receive dA_prev.
-            active = A_prev > 0
-            dZ = ops.mask_(ops.matmul(W.T, dZ, workspace.Z.get(l - 1)), active)
+            dZ = _relu_backward_through(ops, W, dZ, A_prev, workspace.Z.get(l - 1))
         W -= dW
         b -= db
         parameters[f"W{l}"], parameters[f"b{l}"] = W, b
