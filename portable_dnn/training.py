@@ -128,7 +128,8 @@ def _relu_backward_through(ops: Kernels, W: Array, dZ: Array, A_prev: Array, buf
     if buffer is None:
         return ops.mask_(ops.matmul(W.T, dZ, None), A_prev > 0)
     rows = A_prev.shape[0]
-    size = -(-rows // blocks)
+    # Large layers go in blocks to bound the mask; small ones in one (fewer calls, less overhead).
+    size = -(-rows // blocks) if rows * A_prev.shape[1] >= 1 << 20 else rows
     for start in range(0, rows, size):
         stop = min(start + size, rows)
         keep = A_prev[start:stop, ...] > 0
