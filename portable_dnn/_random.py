@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import Array, dtype_name
+from ._backend import Array
+from .io import move_to
 
 
 def scaled_normal_draws(
@@ -32,9 +33,4 @@ def scaled_normal_draws(
     ``device`` with one explicit ``xp.asarray`` per array.
     """
     rng = np.random.RandomState(seed)
-    host_dtype = np.dtype(dtype_name(xp, dtype))
-    arrays = []
-    for shape in shapes:
-        draws = scale(rng.randn(*shape), shape[1]).astype(host_dtype, copy=False)
-        arrays.append(xp.asarray(draws, dtype=dtype, device=device))
-    return arrays
+    return [move_to(scale(rng.randn(*shape), shape[1]), xp, device, dtype) for shape in shapes]

@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._backend import Array, dtype_name, resolve_device, resolve_dtype, resolve_namespace
+from ._backend import Array, resolve_device, resolve_dtype, resolve_namespace
+from .io import move_to
 
 
 class Dataset(NamedTuple):
@@ -33,17 +34,12 @@ def images_to_columns(
 ) -> Array:
     """Host images (m, ...) -> (n_x, m) array scaled by ``1 / pixel_max``, moved to ``device``."""
     m = images.shape[0]
-    columns = images.reshape(m, -1).T / pixel_max
-    return xp.asarray(columns.astype(_host_dtype(dtype, xp)), dtype=dtype, device=device)
+    return move_to(images.reshape(m, -1).T / pixel_max, xp, device, dtype)
 
 
 def labels_to_row(labels: np.ndarray, *, xp: ModuleType, device: Any, dtype: Any) -> Array:
     """Host 0/1 labels (m,) -> (1, m) array of ``dtype`` on ``device``."""
-    return xp.asarray(labels.reshape(1, -1).astype(_host_dtype(dtype, xp)), dtype=dtype, device=device)
-
-
-def _host_dtype(dtype: Any, xp: ModuleType) -> np.dtype[Any]:
-    return np.dtype(dtype_name(xp, dtype))
+    return move_to(labels.reshape(1, -1), xp, device, dtype)
 
 
 def _placement(backend: str | ModuleType | None, device: Any, dtype: Any) -> tuple[ModuleType, Any, Any]:
