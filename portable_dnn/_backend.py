@@ -266,9 +266,11 @@ def resolve_placement(device: Any, like: Any = None) -> tuple[ModuleType, Any]:
 
 
 class Kernels(NamedTuple):
-    """Three hot-loop operations, with a fast form where the library allows it.
+    """Four hot-loop operations, with a fast form where the library allows it.
 
     ``matmul(a, b, out)`` is ``a @ b``, written into ``out`` when given and supported;
+    ``affine(W, A, b, out)`` is ``W @ A + b`` (b broadcast over columns), likewise; PyTorch
+    folds the bias into the matrix product;
     ``relu_(Z)`` is ``max(Z, 0)``, computed in place of ``Z`` when supported;
     ``mask_(dA, keep)`` is ``dA`` where the boolean ``keep`` is true, else 0, in place of
     ``dA`` when supported.
@@ -279,6 +281,7 @@ class Kernels(NamedTuple):
     """
 
     matmul: Callable[[Any, Any, Any], Any]
+    affine: Callable[[Any, Any, Any, Any], Any]
     relu_: Callable[[Any], Any]
     mask_: Callable[[Any, Any], Any]
     reuses_buffers: bool
@@ -301,9 +304,19 @@ def kernels(xp: ModuleType) -> Kernels:
             return library.matmul(a, b) if out is None else library.matmul(a, b, out=out)
 
         if name == "torch":  # torch.maximum takes no Python scalar; clamp_ is its in-place ReLU
-            return Kernels(matmul, lambda Z: Z.clamp_(min=0), lambda dA, keep: dA.mul_(keep), True)
+
+            def addmm(W: Any, A: Any, b: Any, out: Any) -> Any:  # the bias inside the product
+                return library.addmm(b, W, A) if out is None else library.addmm(b, W, A, out=out)
+
+            return Kernels(matmul, addmm, lambda Z: Z.clamp_(min=0), lambda dA, keep: dA.mul_(keep), True)
+
+        def affine(W: Any, A: Any, b: Any, out: Any) -> Any:
+            Z = matmul(W, A, out)
+            return library.add(Z, b, out=Z)
+
         return Kernels(
             matmul,
+            affine,
             relu_=lambda Z: library.maximum(Z, 0, out=Z),
             mask_=lambda dA, keep: library.multiply(dA, keep, out=dA),
             reuses_buffers=True,
@@ -311,6 +324,7 @@ def kernels(xp: ModuleType) -> Kernels:
     settle = _persist if is_lazy(xp) else Kernels._field_defaults["settle"]
     return Kernels(
         matmul=lambda a, b, out: a @ b,
+        affine=lambda W, A, b, out: W @ A + b,
         relu_=lambda Z: xp.maximum(Z, 0.0),
         mask_=lambda dA, keep: xp.where(keep, dA, 0.0),
         reuses_buffers=False,

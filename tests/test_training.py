@@ -112,6 +112,24 @@ def test_train_refuses_bad_labels(labels, message, make):
         dnn.train(make(np.ones((2, 4))), make(labels, None), parameters, learning_rate=0.1, num_iterations=1)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_finite_check_is_exact_at_the_extremes(make, dtype):
+    """Every non-finite value is caught wherever it is, and huge finite values (whose sum
+    would overflow) pass."""
+    big = float(np.finfo(dtype).max)
+    parameters = {"W1": make(np.zeros((1, 3)), dtype), "b1": make(np.zeros((1, 1)), dtype)}
+    Y = make([0, 1, 1, 0], None)
+    X = np.full((3, 4), big)
+    X[0, 0] = -big
+    dnn.train(make(X, dtype), Y, parameters, learning_rate=0.1, num_iterations=0)
+    for bad in (np.nan, np.inf, -np.inf):
+        for row, col in ((0, 0), (2, 3), (1, 2)):
+            X_bad = np.ones((3, 4))
+            X_bad[row, col] = bad
+            with pytest.raises(ValueError, match="X: contains NaN or infinity"):
+                dnn.train(make(X_bad, dtype), Y, parameters, learning_rate=0.1, num_iterations=0)
+
+
 def test_train_refuses_nan_inputs_and_bad_settings(make):
     parameters = {"W1": make(np.ones((1, 2))), "b1": make(np.zeros((1, 1)))}
     Y = make([0, 1], None)
