@@ -46,6 +46,19 @@ def test_fast_path_equals_the_step_by_step_functions(dtype, make, check, backend
                 [2, 5, 3, 1], seed=2, init="he", dtype=dtype, **backend_kwargs)[key]))
 
 
+
+def test_fast_path_equals_the_step_by_step_functions_on_a_wide_layer(make, check, backend_kwargs):
+    """A hidden layer of over 2**20 values, an odd number of rows: its ReLU gradient is taken
+    block-wise over the spent activations."""
+    host_X, host_Y = xor_data(1000, seed=3)
+    X, Y = make(host_X), make(host_Y, None)
+    start = dnn.initialize_parameters_deep([2, 1051, 3, 1], seed=4, init="he", **backend_kwargs)
+    expected, expected_costs = textbook_training(X, Y, start, 0.5, 3)
+    trained, costs = dnn.train(X, Y, start, learning_rate=0.5, num_iterations=3)
+    for key in expected:
+        check(trained[key], dnn.to_numpy(expected[key]), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(costs, expected_costs, rtol=1e-9)
+
 def test_L_layer_model_learns(make, capsys):
     host_X, host_Y = xor_data()
     X, Y = make(host_X), make(host_Y, None)
