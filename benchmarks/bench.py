@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -81,22 +82,29 @@ def host_data(w: Workload) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray
 def gemm_floor(xp: Any, w: Workload, X: Any, Y: Any, P: dict[str, Any]) -> Runner:
     """Only the iteration's matrix products, into preallocated outputs."""
     L = len(w.layers) - 1
-    A = [X] + [xp.full((n, w.m), 0.5, dtype=X.dtype) for n in w.layers[1:]]
-    dZ = [None] + [xp.full((n, w.m), 0.1, dtype=X.dtype) for n in w.layers[1:]]
-    dW = {l: xp.full(P[f"W{l}"].shape, 0.0, dtype=X.dtype) for l in range(1, L + 1)}
-    dA = {l: xp.full((w.layers[l], w.m), 0.0, dtype=X.dtype) for l in range(1, L)}
+    matmul = sys.modules[xp.__name__.rsplit(".", 1)[-1]].matmul  # the library's own, with out=
+    place = {"dtype": X.dtype, "device": array_api_compat.device(X)}
+    A = [X] + [xp.full((n, w.m), 0.5, **place) for n in w.layers[1:]]
+    dZ = [None] + [xp.full((n, w.m), 0.1, **place) for n in w.layers[1:]]
+    dW = {l: xp.full(P[f"W{l}"].shape, 0.0, **place) for l in range(1, L + 1)}
+    dA = {l: xp.full((w.layers[l], w.m), 0.0, **place) for l in range(1, L)}
 
     def run(k: int) -> None:
         for _ in range(k):
             for l in range(1, L + 1):
-                xp.matmul(P[f"W{l}"], A[l - 1], out=A[l])
+                matmul(P[f"W{l}"], A[l - 1], out=A[l])
             for l in range(L, 0, -1):
-                xp.matmul(dZ[l], A[l - 1].T, out=dW[l])
+                matmul(dZ[l], A[l - 1].T, out=dW[l])
                 if l > 1:
-                    xp.matmul(P[f"W{l}"].T, dZ[l], out=dA[l - 1])
+                    matmul(P[f"W{l}"].T, dZ[l], out=dA[l - 1])
         synchronize(xp)
 
     return run
+
+
+def torch_floor(xp: Any, w: Workload, X: Any, Y: Any, P: dict[str, Any], device: str = "cpu") -> Runner:
+    tX, tY, tP = _torch_tensors(w, X, Y, P, device)
+    return gemm_floor(array_api_compat.array_namespace(tX), w, tX, tY, tP)
 
 
 def library(xp: Any, w: Workload, X: Any, Y: Any, P: dict[str, Any]) -> Runner:
@@ -210,14 +218,21 @@ def synchronize(xp: Any) -> None:
         import cupy
 
         cupy.cuda.Device().synchronize()
+    elif "torch" in xp.__name__:
+        import torch
+
+        if torch.cuda.is_initialized():
+            torch.cuda.synchronize()
 
 
 IMPLEMENTATIONS: dict[str, tuple[str, Callable[..., Runner]]] = {
     # name: (backend, factory)
+    # the GEMM floor of each backend comes first among that backend's implementations
     "GEMM floor (NumPy)": ("numpy", gemm_floor),
     "portable_dnn (NumPy)": ("numpy", library),
     "textbook NumPy": ("numpy", notebook_textbook),
     "sklearn MLP": ("numpy", sklearn_mlp),
+    "GEMM floor (PyTorch CPU)": ("torch", torch_floor),
     "portable_dnn (PyTorch CPU)": ("torch", library),
     "PyTorch CPU manual": ("torch", torch_manual),
     "PyTorch CPU autograd": ("torch", torch_autograd),
@@ -225,6 +240,7 @@ IMPLEMENTATIONS: dict[str, tuple[str, Callable[..., Runner]]] = {
 GPU_IMPLEMENTATIONS: dict[str, tuple[str, Callable[..., Runner]]] = {
     "GEMM floor (CuPy)": ("cupy", gemm_floor),
     "portable_dnn (CuPy)": ("cupy", library),
+    "GEMM floor (PyTorch CUDA)": ("torch-cuda", lambda *a: torch_floor(*a, device="cuda")),
     "PyTorch CUDA manual": ("torch-cuda", lambda *a: torch_manual(*a, device="cuda")),
     "PyTorch CUDA autograd": ("torch-cuda", lambda *a: torch_autograd(*a, device="cuda")),
 }
@@ -300,24 +316,39 @@ def _rss_kib(field: str) -> int:
 
 
 def memory_probe(name: str, w: Workload) -> dict[str, float]:
-    """Peak extra host memory (MiB) of 3 iterations beyond the data and parameters."""
+    """Peak extra memory (MiB) of 3 iterations beyond the data and parameters: host RSS, and on
+    a GPU workload device memory (which is then the ``peak_extra_mib`` compared with the need).
+
+    A first iteration runs before: it loads the code pages, thread pools and BLAS workspaces
+    that any use of the library would, and which are not what the method holds.
+    """
     run = build(name, w)
+    run(1)
     gc.collect()
+    device_before = _device_memory(name, w, reset=True)
     before = _rss_kib("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
     run(3)
-    result = {"peak_extra_mib": (_rss_kib("VmHWM") - before) / 1024}
-    if w.gpu:
-        backend = GPU_IMPLEMENTATIONS[name][0]
-        if backend == "cupy":
-            import cupy
+    host = (_rss_kib("VmHWM") - before) / 1024
+    if not w.gpu:
+        return {"peak_extra_mib": host}
+    return {"peak_extra_mib": (_device_memory(name, w) - device_before) / 2**20, "host_peak_extra_mib": host}
 
-            result["device_pool_mib"] = cupy.get_default_memory_pool().total_bytes() / 2**20
-        else:
-            import torch
 
-            result["device_peak_mib"] = torch.cuda.max_memory_allocated() / 2**20
-    return result
+def _device_memory(name: str, w: Workload, reset: bool = False) -> int:
+    """Bytes held on the GPU: CuPy's pool (which keeps its peak), PyTorch's peak allocation."""
+    if not w.gpu:
+        return 0
+    if GPU_IMPLEMENTATIONS[name][0] == "cupy":
+        import cupy
+
+        return int(cupy.get_default_memory_pool().total_bytes())
+    import torch
+
+    if reset:
+        torch.cuda.reset_peak_memory_stats()
+        return int(torch.cuda.memory_allocated())
+    return int(torch.cuda.max_memory_allocated())
 
 
 def minimum_memory_mib(w: Workload) -> float:
@@ -331,7 +362,10 @@ def minimum_memory_mib(w: Workload) -> float:
 
 def measure_memory(name: str, w: Workload) -> dict[str, float] | None:
     command = [sys.executable, __file__, "--memory-probe", name, "--workloads", w.name]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    # A fixed mmap threshold makes glibc return every freed block of 128 KiB or more to the
+    # system at once, so RSS follows live allocations instead of the allocator's caching.
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": str(128 * 1024)}
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if result.returncode != 0:
         print(f"  (memory probe of {name} failed: {result.stderr.strip().splitlines()[-1:]})")
         return None
@@ -372,32 +406,39 @@ def _time_calls(call: Callable[[], object], n: int) -> float:
 # -- report -----------------------------------------------------------------------------------
 
 
+def backend_of(name: str) -> str:
+    return {**IMPLEMENTATIONS, **GPU_IMPLEMENTATIONS}[name][0]
+
+
 def report(w: Workload, samples: dict[str, list[float]], memory: dict[str, Any]) -> list[dict[str, Any]]:
-    floor_name = next(name for name in samples if name.startswith("GEMM floor"))
-    floor = statistics.median(samples[floor_name])
-    # Each round's sample against the floor's sample of the same round: robust to drift.
-    paired = {name: statistics.median(v / f for v, f in zip(values, samples[floor_name], strict=True))
-              for name, values in samples.items()}
+    """Print the workload's table; each implementation against the GEMM floor of its backend."""
+    floors = {backend_of(name): name for name in samples if name.startswith("GEMM floor")}
+    numpy_floor = statistics.median(samples[floors[backend_of(next(iter(samples)))]])
     minimum = minimum_memory_mib(w)
     rows = []
     print(f"\n{w.name}: layers {list(w.layers)}, m={w.m}, {w.dtype} "
-          f"({w.flops / 1e9:.2f} GFLOP per iteration; floor {w.flops / floor / 1e9:.1f} GFLOP/s)")
+          f"({w.flops / 1e9:.2f} GFLOP per iteration; floor {w.flops / numpy_floor / 1e9:.1f} GFLOP/s)")
     print(f"  {'implementation':<27} {'ms/iter':>9} {'min':>9} {'x floor':>8} {'peak MiB':>9} {'x need':>7}")
     for name, values in samples.items():
+        floor = floors[backend_of(name)]
+        # Each round's sample against its floor's sample of the same round: robust to drift.
+        ratio = statistics.median(v / f for v, f in zip(values, samples[floor], strict=True))
         median = statistics.median(values)
         mem = memory.get(name) or {}
-        peak = mem.get("peak_extra_mib")
-        row = {"workload": w.name, "implementation": name, "ms_median": median * 1e3,
-               "ms_min": min(values) * 1e3, "ratio_to_floor": paired[name], "samples": len(values),
-               "memory": mem, "minimum_memory_mib": minimum}
+        peak, floor_peak = mem.get("peak_extra_mib"), (memory.get(floor) or {}).get("peak_extra_mib")
+        # Memory beyond what the backend's own matrix products take (BLAS workspace, threads).
+        need = None if peak is None or floor_peak is None or name == floor else (peak - floor_peak) / minimum
+        row = {"workload": w.name, "implementation": name, "backend": backend_of(name), "floor": floor,
+               "ms_median": median * 1e3, "ms_min": min(values) * 1e3, "ratio_to_floor": ratio,
+               "samples": len(values), "memory": mem, "minimum_memory_mib": minimum, "ratio_to_need": need}
         rows.append(row)
         peak_text = f"{peak:9.1f}" if peak is not None else f"{'-':>9}"
-        need_text = f"{peak / minimum:7.2f}" if peak is not None else f"{'-':>7}"
+        need_text = f"{need:7.2f}" if need is not None else f"{'-':>7}"
         extra = "".join(f"  {k}={v:.0f}" for k, v in mem.items() if k.startswith("device"))
-        print(f"  {name:<27} {median * 1e3:9.2f} {min(values) * 1e3:9.2f} {paired[name]:8.3f} "
+        print(f"  {name:<27} {median * 1e3:9.2f} {min(values) * 1e3:9.2f} {ratio:8.3f} "
               f"{peak_text} {need_text}{extra}")
-    print(f"  (x need: peak extra memory / {minimum:.1f} MiB of new parameters, gradients and "
-          "cached activations)")
+    print(f"  (x floor: against the GEMM floor of the same backend; x need: peak extra memory beyond "
+          f"that floor's, / {minimum:.1f} MiB of new parameters, gradients and cached activations)")
     return rows
 
 

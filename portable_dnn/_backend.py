@@ -308,7 +308,15 @@ def kernels(xp: ModuleType) -> Kernels:
             def addmm(W: Any, A: Any, b: Any, out: Any) -> Any:  # the bias inside the product
                 return library.addmm(b, W, A) if out is None else library.addmm(b, W, A, out=out)
 
-            return Kernels(matmul, addmm, lambda Z: Z.clamp_(min=0), lambda dA, keep: dA.mul_(keep), True)
+            def mask_in_chunks(dA: Any, keep: Any) -> Any:  # mul_ converts keep to a float temporary:
+                rows = max(1, (1 << 18) // max(1, dA.shape[1]))  # keep it at 2**18 values, in cache
+                if rows >= dA.shape[0]:
+                    return dA.mul_(keep)
+                for start in range(0, dA.shape[0], rows):
+                    dA[start:start + rows, ...].mul_(keep[start:start + rows, ...])
+                return dA
+
+            return Kernels(matmul, addmm, lambda Z: Z.clamp_(min=0), mask_in_chunks, True)
 
         def affine(W: Any, A: Any, b: Any, out: Any) -> Any:
             Z = matmul(W, A, out)

@@ -122,11 +122,11 @@ def _relu_backward_through(ops: Kernels, W: Array, dZ: Array, A_prev: Array, buf
     1/blocks of a full one (1/8 of the layer's bytes in float32 with 2 blocks; more blocks
     would shrink it further but slow the matrix product down).
     """
-    if buffer is None:
-        return ops.mask_(ops.matmul(W.T, dZ, None), A_prev > 0)
     rows = A_prev.shape[0]
-    # Large layers go in blocks to bound the mask; small ones in one (fewer calls, less overhead).
-    size = -(-rows // blocks) if rows * A_prev.shape[1] >= 1 << 20 else rows
+    if buffer is None or rows * A_prev.shape[1] < 1 << 20:  # small layers in one go: fewer calls
+        keep = A_prev > 0
+        return ops.mask_(ops.matmul(W.T, dZ, buffer), keep)
+    size = -(-rows // blocks)
     for start in range(0, rows, size):
         stop = min(start + size, rows)
         keep = A_prev[start:stop, ...] > 0
