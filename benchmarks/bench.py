@@ -268,7 +268,7 @@ def build(name: str, w: Workload) -> Runner:
     X, Y, P = host_data(w)
     if backend in ("cupy", "torch"):
         xp = dnn.resolve_namespace(backend)
-        X, Y = xp.asarray(X), xp.asarray(Y)
+        X, Y = xp.asarray(X, copy=True), xp.asarray(Y, copy=True)  # the library's own allocation, as the peers'
         P = {key: xp.asarray(value, copy=True) for key, value in P.items()}
     else:
         xp = dnn.resolve_namespace("numpy")

@@ -266,14 +266,19 @@ def resolve_placement(device: Any, like: Any = None) -> tuple[ModuleType, Any]:
 
 
 class Kernels(NamedTuple):
-    """Four hot-loop operations, with a fast form where the library allows it.
+    """Six hot-loop operations, with a fast form where the library allows it.
 
     ``matmul(a, b, out)`` is ``a @ b``, written into ``out`` when given and supported;
     ``affine(W, A, b, out)`` is ``W @ A + b`` (b broadcast over columns), likewise; PyTorch
     folds the bias into the matrix product;
+    ``subtract_product(C, a, b, out)`` is ``C - a @ b``, in place of ``C`` when supported,
+    with ``out`` as scratch for the product unless ``fused_subtraction`` (PyTorch: one
+    matrix product that accumulates into ``C``, no scratch);
     ``relu_(Z)`` is ``max(Z, 0)``, computed in place of ``Z`` when supported;
     ``mask_(dA, keep)`` is ``dA`` where the boolean ``keep`` is true, else 0, in place of
-    ``dA`` when supported.
+    ``dA`` when supported;
+    ``sigmoid_(Z)``, where not None, is the library's own sigmoid, in place of ``Z`` (one
+    call instead of the portable formula's eight).
     Callers always use the returned array, so the portable forms (which allocate) and
     the in-place forms are interchangeable; ``reuses_buffers`` says which one this is.
     ``settle(arrays)`` ends an iteration: Dask computes (persists) the new parameters there,
@@ -282,9 +287,12 @@ class Kernels(NamedTuple):
 
     matmul: Callable[[Any, Any, Any], Any]
     affine: Callable[[Any, Any, Any, Any], Any]
+    subtract_product: Callable[[Any, Any, Any, Any], Any]
     relu_: Callable[[Any], Any]
     mask_: Callable[[Any, Any], Any]
     reuses_buffers: bool
+    fused_subtraction: bool = False
+    sigmoid_: Callable[[Any], Any] | None = None
     settle: Callable[[dict[str, Any]], dict[str, Any]] = lambda arrays: arrays
 
 
@@ -305,7 +313,9 @@ def kernels(xp: ModuleType) -> Kernels:
 
         if name == "torch":  # torch.maximum takes no Python scalar; clamp_ is its in-place ReLU
 
-            def addmm(W: Any, A: Any, b: Any, out: Any) -> Any:  # the bias inside the product
+            def addmm(W: Any, A: Any, b: Any, out: Any) -> Any:  # the bias inside the product,
+                if A.data_ptr() % 64:  # except on inputs not 64-byte aligned (NumPy-backed), where
+                    return matmul(W, A, out).add_(b)  # addmm is slower than a product and an add
                 return library.addmm(b, W, A) if out is None else library.addmm(b, W, A, out=out)
 
             def mask_in_chunks(dA: Any, keep: Any) -> Any:  # mul_ converts keep to a float temporary:
@@ -316,15 +326,28 @@ def kernels(xp: ModuleType) -> Kernels:
                     dA[start:start + rows, ...].mul_(keep[start:start + rows, ...])
                 return dA
 
-            return Kernels(matmul, addmm, lambda Z: Z.clamp_(min=0), mask_in_chunks, True)
+            return Kernels(
+                matmul,
+                addmm,
+                subtract_product=lambda C, a, b, out: C.addmm_(a, b, alpha=-1),
+                relu_=lambda Z: Z.clamp_(min=0),
+                mask_=mask_in_chunks,
+                reuses_buffers=True,
+                fused_subtraction=True,
+                sigmoid_=lambda Z: Z.sigmoid_(),
+            )
 
         def affine(W: Any, A: Any, b: Any, out: Any) -> Any:
             Z = matmul(W, A, out)
             return library.add(Z, b, out=Z)
 
+        def subtract_product(C: Any, a: Any, b: Any, out: Any) -> Any:
+            return library.subtract(C, matmul(a, b, out), out=C)
+
         return Kernels(
             matmul,
             affine,
+            subtract_product,
             relu_=lambda Z: library.maximum(Z, 0, out=Z),
             mask_=lambda dA, keep: library.multiply(dA, keep, out=dA),
             reuses_buffers=True,
@@ -333,6 +356,7 @@ def kernels(xp: ModuleType) -> Kernels:
     return Kernels(
         matmul=lambda a, b, out: a @ b,
         affine=lambda W, A, b, out: W @ A + b,
+        subtract_product=lambda C, a, b, out: C - a @ b,
         relu_=lambda Z: xp.maximum(Z, 0.0),
         mask_=lambda dA, keep: xp.where(keep, dA, 0.0),
         reuses_buffers=False,

@@ -79,8 +79,9 @@ class Workspace:
     """Per-layer output buffers reused across iterations (where the backend writes in place).
 
     ``Z[l]`` (n_l, m) holds layer l's pre-activation, then its activation, then (in the
-    backward pass) the gradient with respect to it; ``dW[l]`` the weight gradient. Without
-    in-place kernels the dicts are empty and each operation allocates.
+    backward pass) the gradient with respect to it; ``dW[l]`` the weight gradient (none for
+    layer 1 where the update is fused into the product). Without in-place kernels the dicts
+    are empty and each operation allocates.
     """
 
     def __init__(self, xp: ModuleType, parameters: Mapping[str, Array], L: int, m: int) -> None:
@@ -96,7 +97,8 @@ class Workspace:
         for l in range(1, L + 1):
             n = parameters[f"W{l}"].shape[0]
             self.Z[l] = xp.empty((n, m), **place)
-            self.dW[l] = xp.empty(tuple(parameters[f"W{l}"].shape), **place)
+            if l > 1 or not self.kernels.fused_subtraction:
+                self.dW[l] = xp.empty(tuple(parameters[f"W{l}"].shape), **place)
 
 
 def forward_activations(
@@ -108,7 +110,10 @@ def forward_activations(
     A = X
     for l in range(1, L + 1):
         Z = ops.affine(parameters[f"W{l}"], A, parameters[f"b{l}"], workspace.Z.get(l) if workspace else None)
-        A = ops.relu_(Z) if l < L else sigmoid_kernel(xp, Z)
+        if l < L:
+            A = ops.relu_(Z)
+        else:
+            A = sigmoid_kernel(xp, Z) if ops.sigmoid_ is None else ops.sigmoid_(Z)
         activations.append(A)
     return activations
 
@@ -150,15 +155,16 @@ def descend(
     dZ = activations[L] - Y
     dZ *= learning_rate / Y.shape[1]
     for l in range(L, 0, -1):
-        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
-        A_prev = activations[l - 1]
+        W, A_prev = parameters[f"W{l}"], activations[l - 1]
+        parameters[f"b{l}"] = ops.subtract_product(parameters[f"b{l}"], dZ, workspace.ones, None)
+        if l == 1:  # X is never overwritten: the product can go straight into W
+            parameters["W1"] = ops.subtract_product(W, dZ, A_prev.T, workspace.dW.get(1))
+            break
+        # dW needs A_prev, which dZ_prev overwrites, and dZ_prev needs W before its update.
         dW = ops.matmul(dZ, A_prev.T, workspace.dW.get(l))
-        db = dZ @ workspace.ones
-        if l > 1:
-            dZ = _relu_backward_through(ops, W, dZ, A_prev, workspace.Z.get(l - 1))
+        dZ = _relu_backward_through(ops, W, dZ, A_prev, workspace.Z.get(l - 1))
         W -= dW
-        b -= db
-        parameters[f"W{l}"], parameters[f"b{l}"] = W, b
+        parameters[f"W{l}"] = W
 
 
 def train(

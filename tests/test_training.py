@@ -155,3 +155,18 @@ def test_train_refuses_nan_inputs_and_bad_settings(make):
         dnn.train(X, Y, parameters, learning_rate=0.1, num_iterations=-1)
     with pytest.raises(TypeError, match="num_iterations"):
         dnn.train(X, Y, parameters, learning_rate=0.1, num_iterations=2.5)
+
+
+def test_train_on_a_strided_view_of_X_equals_a_contiguous_copy(make, check):
+    """A column slice (not contiguous, not aligned to the start of its buffer) trains the same."""
+    host_X, host_Y = xor_data(81, seed=5)
+    wide = make(host_X)
+    view, copy = wide[:, 1:], make(np.ascontiguousarray(host_X[:, 1:]))
+    Y = make(host_Y[:, 1:], None)
+    start = dnn.initialize_parameters_deep([2, 6, 1], seed=1, init="he")
+    start = {key: make(dnn.to_numpy(value)) for key, value in start.items()}
+    from_view, costs_view = dnn.train(view, Y, start, learning_rate=0.5, num_iterations=20, record_every=5)
+    from_copy, costs_copy = dnn.train(copy, Y, start, learning_rate=0.5, num_iterations=20, record_every=5)
+    for key in from_copy:
+        check(from_view[key], dnn.to_numpy(from_copy[key]), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(costs_view, costs_copy, rtol=1e-12)
