@@ -343,13 +343,17 @@ def memory_probe(name: str, w: Workload) -> dict[str, float]:
 
 
 def _device_memory(name: str, w: Workload, reset: bool = False) -> int:
-    """Bytes held on the GPU: CuPy's pool (which keeps its peak), PyTorch's peak allocation."""
+    """Bytes held on the GPU: CuPy's pool (which keeps what it has held at its peak, so it is
+    emptied of cached blocks at the reset), PyTorch's peak allocation."""
     if not w.gpu:
         return 0
     if GPU_IMPLEMENTATIONS[name][0] == "cupy":
         import cupy
 
-        return int(cupy.get_default_memory_pool().total_bytes())
+        pool = cupy.get_default_memory_pool()
+        if reset:
+            pool.free_all_blocks()
+        return int(pool.total_bytes())
     import torch
 
     if reset:
@@ -441,7 +445,7 @@ def report(w: Workload, samples: dict[str, list[float]], memory: dict[str, Any])
         rows.append(row)
         peak_text = f"{peak:9.1f}" if peak is not None else f"{'-':>9}"
         need_text = f"{need:7.2f}" if need is not None else f"{'-':>7}"
-        extra = "".join(f"  {k}={v:.0f}" for k, v in mem.items() if k.startswith("device"))
+        extra = "".join(f"  {k}={v:.0f}" for k, v in mem.items() if k.startswith("host"))
         print(f"  {name:<27} {median * 1e3:9.2f} {min(values) * 1e3:9.2f} {ratio:8.3f} "
               f"{peak_text} {need_text}{extra}")
     print(f"  (x floor: against the GEMM floor of the same backend; x need: peak extra memory beyond "
