@@ -46,7 +46,6 @@ def test_fast_path_equals_the_step_by_step_functions(dtype, make, check, backend
                 [2, 5, 3, 1], seed=2, init="he", dtype=dtype, **backend_kwargs)[key]))
 
 
-
 def test_fast_path_equals_the_step_by_step_functions_on_a_wide_layer(make, check, backend_kwargs):
     """A hidden layer of over 2**20 values, an odd number of rows: its ReLU gradient is taken
     block-wise over the spent activations."""
@@ -58,6 +57,7 @@ def test_fast_path_equals_the_step_by_step_functions_on_a_wide_layer(make, check
     for key in expected:
         check(trained[key], dnn.to_numpy(expected[key]), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(costs, expected_costs, rtol=1e-9)
+
 
 def test_L_layer_model_learns(make, capsys):
     host_X, host_Y = xor_data()
