@@ -245,6 +245,12 @@ GPU_IMPLEMENTATIONS: dict[str, tuple[str, Callable[..., Runner]]] = {
     "PyTorch CUDA autograd": ("torch-cuda", lambda *a: torch_autograd(*a, device="cuda")),
 }
 
+ALL_IMPLEMENTATIONS = {**IMPLEMENTATIONS, **GPU_IMPLEMENTATIONS}
+
+
+def backend_of(name: str) -> str:
+    return ALL_IMPLEMENTATIONS[name][0]
+
 
 def available(backend: str) -> bool:
     try:
@@ -264,7 +270,7 @@ def available(backend: str) -> bool:
 
 
 def build(name: str, w: Workload) -> Runner:
-    backend, factory = {**IMPLEMENTATIONS, **GPU_IMPLEMENTATIONS}[name]
+    backend, factory = ALL_IMPLEMENTATIONS[name]
     X, Y, P = host_data(w)
     if backend in ("cupy", "torch"):
         xp = dnn.resolve_namespace(backend)
@@ -347,7 +353,7 @@ def _device_memory(name: str, w: Workload, reset: bool = False) -> int:
     emptied of cached blocks at the reset), PyTorch's peak allocation."""
     if not w.gpu:
         return 0
-    if GPU_IMPLEMENTATIONS[name][0] == "cupy":
+    if backend_of(name) == "cupy":
         import cupy
 
         pool = cupy.get_default_memory_pool()
@@ -417,18 +423,14 @@ def _time_calls(call: Callable[[], object], n: int) -> float:
 # -- report -----------------------------------------------------------------------------------
 
 
-def backend_of(name: str) -> str:
-    return {**IMPLEMENTATIONS, **GPU_IMPLEMENTATIONS}[name][0]
-
-
 def report(w: Workload, samples: dict[str, list[float]], memory: dict[str, Any]) -> list[dict[str, Any]]:
     """Print the workload's table; each implementation against the GEMM floor of its backend."""
     floors = {backend_of(name): name for name in samples if name.startswith("GEMM floor")}
-    numpy_floor = statistics.median(samples[floors[backend_of(next(iter(samples)))]])
+    headline_floor = statistics.median(samples[next(iter(floors.values()))])  # the first backend's
     minimum = minimum_memory_mib(w)
     rows = []
     print(f"\n{w.name}: layers {list(w.layers)}, m={w.m}, {w.dtype} "
-          f"({w.flops / 1e9:.2f} GFLOP per iteration; floor {w.flops / numpy_floor / 1e9:.1f} GFLOP/s)")
+          f"({w.flops / 1e9:.2f} GFLOP per iteration; floor {w.flops / headline_floor / 1e9:.1f} GFLOP/s)")
     print(f"  {'implementation':<27} {'ms/iter':>9} {'min':>9} {'x floor':>8} {'peak MiB':>9} {'x need':>7}")
     for name, values in samples.items():
         floor = floors[backend_of(name)]

@@ -7,6 +7,7 @@ with ``xp.asarray(..., device=device(x), dtype=x.dtype)``.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from types import ModuleType
@@ -277,8 +278,8 @@ class Kernels(NamedTuple):
     ``relu_(Z)`` is ``max(Z, 0)``, computed in place of ``Z`` when supported;
     ``mask_(dA, keep)`` is ``dA`` where the boolean ``keep`` is true, else 0, in place of
     ``dA`` when supported;
-    ``sigmoid_(Z)``, where not None, is the library's own sigmoid, in place of ``Z`` (one
-    call instead of the portable formula's eight).
+    ``sigmoid_(Z)`` is the logistic function, in place of ``Z`` with PyTorch's own (one call
+    instead of the portable, overflow-free formula's eight).
     Callers always use the returned array, so the portable forms (which allocate) and
     the in-place forms are interchangeable; ``reuses_buffers`` says which one this is.
     ``settle(arrays)`` ends an iteration: Dask computes (persists) the new parameters there,
@@ -291,8 +292,8 @@ class Kernels(NamedTuple):
     relu_: Callable[[Any], Any]
     mask_: Callable[[Any, Any], Any]
     reuses_buffers: bool
+    sigmoid_: Callable[[Any], Any]
     fused_subtraction: bool = False
-    sigmoid_: Callable[[Any], Any] | None = None
     settle: Callable[[dict[str, Any]], dict[str, Any]] = lambda arrays: arrays
 
 
@@ -304,7 +305,10 @@ def is_lazy(xp: ModuleType) -> bool:
 def kernels(xp: ModuleType) -> Kernels:
     """The :class:`Kernels` for namespace ``xp``: in place for NumPy, CuPy and PyTorch (whose
     functions take ``out=`` and multiply float by bool), the standard's forms elsewhere."""
+    from .activations import sigmoid_kernel  # activations builds on this module
+
     name = backend_name(xp)
+    sigmoid = functools.partial(sigmoid_kernel, xp)
     if name in ("numpy", "cupy", "torch"):
         library = importlib.import_module(name)  # the library behind the namespace, for out=
 
@@ -333,8 +337,8 @@ def kernels(xp: ModuleType) -> Kernels:
                 relu_=lambda Z: Z.clamp_(min=0),
                 mask_=mask_in_chunks,
                 reuses_buffers=True,
-                fused_subtraction=True,
                 sigmoid_=lambda Z: Z.sigmoid_(),
+                fused_subtraction=True,
             )
 
         def affine(W: Any, A: Any, b: Any, out: Any) -> Any:
@@ -351,6 +355,7 @@ def kernels(xp: ModuleType) -> Kernels:
             relu_=lambda Z: library.maximum(Z, 0, out=Z),
             mask_=lambda dA, keep: library.multiply(dA, keep, out=dA),
             reuses_buffers=True,
+            sigmoid_=sigmoid,
         )
     settle = _persist if is_lazy(xp) else Kernels._field_defaults["settle"]
     return Kernels(
@@ -360,6 +365,7 @@ def kernels(xp: ModuleType) -> Kernels:
         relu_=lambda Z: xp.maximum(Z, 0.0),
         mask_=lambda dA, keep: xp.where(keep, dA, 0.0),
         reuses_buffers=False,
+        sigmoid_=sigmoid,
         settle=settle,
     )
 

@@ -19,7 +19,6 @@ from array_api_compat import device as array_device
 
 from ._backend import Array, Kernels, as_float_labels, check_float, kernels
 from ._parameters import check_parameters
-from .activations import sigmoid_kernel
 from .cost import cross_entropy_kernel
 from .optim import check_learning_rate
 
@@ -110,10 +109,7 @@ def forward_activations(
     A = X
     for l in range(1, L + 1):
         Z = ops.affine(parameters[f"W{l}"], A, parameters[f"b{l}"], workspace.Z.get(l) if workspace else None)
-        if l < L:
-            A = ops.relu_(Z)
-        else:
-            A = sigmoid_kernel(xp, Z) if ops.sigmoid_ is None else ops.sigmoid_(Z)
+        A = ops.relu_(Z) if l < L else ops.sigmoid_(Z)
         activations.append(A)
     return activations
 
