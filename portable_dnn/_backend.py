@@ -133,15 +133,17 @@ def resolve_dtype(xp: ModuleType, dtype: Any, device: Any) -> Any:
     """A real floating dtype of ``xp`` from ``None`` (see :func:`default_float_dtype`), a name or a dtype."""
     if dtype is None:
         return default_float_dtype(xp, device)
-    if backend_name(xp) == "jax" and dtype in ("float64", getattr(xp, "float64", None)):
-        # JAX computes in float32 unless float64 is switched on (a process-wide setting).
-        importlib.import_module("jax").config.update("jax_enable_x64", True)
     floats = xp.__array_namespace_info__().dtypes(device=device, kind="real floating")
     for name, candidate in floats.items():
         if dtype == name or dtype == candidate:
             return candidate
+    hint = ""
+    if backend_name(xp) == "jax" and "float64" not in floats:
+        # A process-wide setting: switching it from inside a library call would change the
+        # caller's other JAX arrays too, so it is left to the caller.
+        hint = "; JAX has float64 switched off: set JAX_ENABLE_X64=1 or jax.config.update('jax_enable_x64', True)"
     raise ValueError(
-        f"dtype: expected one of {sorted(floats)} on device {device}, got {dtype!r}"
+        f"dtype: expected one of {sorted(floats)} on device {device}, got {dtype!r}{hint}"
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -77,9 +77,9 @@ class DeepNeuralNetwork:
         return self
 
     def __repr__(self) -> str:
+        defaults = inspect.signature(type(self).__init__).parameters
         changed = {
-            name: value for name, value in self.get_params().items()
-            if value != inspect.signature(type(self).__init__).parameters[name].default
+            name: value for name, value in self.get_params().items() if not _equal(value, defaults[name].default)
         }
         return f"DeepNeuralNetwork({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
@@ -105,7 +105,16 @@ class DeepNeuralNetwork:
         return xp.astype(X, dtype).T if X.dtype != dtype else X.T
 
     def fit(self, X: Any, y: Any) -> DeepNeuralNetwork:
-        """Train on ``X`` (m, n_features) and labels ``y`` (m,) of 0/1. Returns ``self``."""
+        """Train on ``X`` (m, n_features) and labels ``y`` (m,) of 0/1. Returns ``self``.
+
+        A fit that fails leaves the model unfitted, except when training diverges: the
+        model then keeps the last finite parameters and the costs recorded until then.
+        """
+        for name in FITTED_ATTRIBUTES:
+            self.__dict__.pop(name, None)
+        if isinstance(self.hidden_layers, (str, bytes)) or not isinstance(self.hidden_layers, Iterable):
+            raise TypeError(f"hidden_layers: expected a sequence of positive integers such as (20, 7, 5), "
+                            f"got {self.hidden_layers!r}")
         hidden = check_layer_dims([1, *self.hidden_layers, 1], "hidden_layers")[1:-1]
         xp, device = resolve_placement(self.device, X)
         dtype = self.dtype
@@ -124,19 +133,21 @@ class DeepNeuralNetwork:
             layer_dims, seed=self.seed, init=self.init, backend=xp, device=device, dtype=dtype
         )
         report = (lambda i, cost: print(f"Cost after iteration {i}: {cost}")) if self.print_cost else None
-        self.layer_dims_ = layer_dims
         try:
-            self.parameters_, self.costs_ = train(
+            trained, costs = train(
                 columns, labels, parameters, learning_rate=self.learning_rate,
                 num_iterations=self.num_iterations, on_cost=report,
             )
         except TrainingDivergedError as error:
-            self.parameters_, self.costs_ = error.parameters, []  # the last finite parameters
-            self.n_features_in_, self.classes_ = layer_dims[0], [0, 1]
+            self._set_fitted(error.parameters, error.costs, layer_dims)
             raise
+        self._set_fitted(trained, costs, layer_dims)
+        return self
+
+    def _set_fitted(self, parameters: dict[str, Array], costs: list[float], layer_dims: list[int]) -> None:
+        self.parameters_, self.costs_, self.layer_dims_ = parameters, list(costs), list(layer_dims)
         self.n_features_in_ = layer_dims[0]
         self.classes_ = [0, 1]
-        return self
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "parameters_"):
@@ -164,16 +175,21 @@ class DeepNeuralNetwork:
         return move_to(xp.stack([1.0 - p, p], axis=1), home_xp, home_device)
 
     def predict(self, X: Any) -> Array:
-        """Labels (m,) of 0/1 (probability above 0.5), integers in ``X``'s namespace."""
+        """Labels (m,) of 0/1 (probability above 0.5), in ``X``'s namespace and on its device,
+        of that namespace's default integer dtype."""
         p, home_xp, home_device = self._probability_of_one(X)
         xp = array_api_compat.array_namespace(p)
-        return move_to(xp.astype(p > 0.5, xp.int64), home_xp, home_device)
+        integers = xp.__array_namespace_info__().default_dtypes(device=array_api_compat.device(p))["integral"]
+        return move_to(xp.astype(p > 0.5, integers), home_xp, home_device)
 
     def score(self, X: Any, y: Any) -> float:
         """Mean accuracy of ``predict(X)`` against labels ``y`` (m,)."""
         p, _, _ = self._probability_of_one(X)
         xp = array_api_compat.array_namespace(p)
         labels = move_to(y, xp, array_api_compat.device(p))
+        if tuple(labels.shape) != tuple(p.shape):
+            raise ValueError(f"y: expected shape {tuple(p.shape)} (one label per row of X), "
+                             f"got {tuple(labels.shape)}")
         return float(xp.mean(xp.astype(xp.astype(p > 0.5, p.dtype) == xp.astype(labels, p.dtype), p.dtype)))
 
     # -- saving ------------------------------------------------------------------------------------
@@ -197,10 +213,19 @@ class DeepNeuralNetwork:
         if "hidden_layers" in settings:
             settings["hidden_layers"] = tuple(settings["hidden_layers"])
         model = cls(**settings, device=device, dtype=dtype)
-        model.parameters_ = load_parameters(path, backend=xp, device=where, dtype=dtype)
-        model.costs_ = list(metadata.get("costs", []))
-        model.layer_dims_ = list(metadata["layer_dims"])
-        model.n_features_in_ = model.layer_dims_[0]
-        model.classes_ = [0, 1]
+        parameters = load_parameters(path, backend=xp, device=where, dtype=dtype)
+        model._set_fitted(parameters, metadata.get("costs", []), metadata["layer_dims"])
         return model
+
+
+#: What fit sets; a model without them is not fitted.
+FITTED_ATTRIBUTES = ("parameters_", "costs_", "layer_dims_", "n_features_in_", "classes_")
+
+
+def _equal(value: Any, default: Any) -> bool:
+    """``value == default`` where that is one truth value (an array compared with a tuple is not)."""
+    try:
+        return bool(value == default)
+    except (TypeError, ValueError):
+        return False
 

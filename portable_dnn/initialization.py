@@ -74,6 +74,8 @@ def initialize_parameters_deep(
         raise ValueError(f"init: expected one of {sorted(INIT_SCHEMES)}, got {init!r}")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed: expected an integer, got {type(seed).__name__}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed: expected an integer from 0 to 2**32 - 1, got {seed}")
     xp = resolve_namespace(backend)
     device = resolve_device(xp, device)
     dtype = resolve_dtype(xp, dtype, device)

@@ -20,8 +20,8 @@ from ._parameters import check_parameters, num_layers
 from .propagation import layer_activations
 
 
-def to_numpy(x: Array) -> np.ndarray:
-    """An explicit copy of ``x`` on the host, as a NumPy array, from any supported backend."""
+def _host_view(x: Array) -> np.ndarray:
+    """``x`` on the host as a NumPy array, sharing memory with ``x`` where it already is there."""
     if isinstance(x, np.ndarray):
         return x
     if not array_api_compat.is_array_api_obj(x):
@@ -36,23 +36,35 @@ def to_numpy(x: Array) -> np.ndarray:
     return np.asarray(host)
 
 
+def to_numpy(x: Array) -> np.ndarray:
+    """A copy of ``x`` on the host, as a new NumPy array (never sharing memory with ``x``),
+    from any supported backend."""
+    host = _host_view(x)
+    if array_api_compat.is_cupy_array(x):
+        return host  # .get() is already a fresh host array
+    return np.array(host, copy=True)
+
+
 def move_to(x: Any, xp: ModuleType, device: Any, dtype: Any = None) -> Array:
     """``x`` (an array of any backend, or an array-like) as an array of ``xp`` on ``device``.
 
-    Within one namespace this is a device move; across namespaces it goes through an
-    explicit host copy. ``dtype`` (optional) casts on arrival.
+    Within one namespace this is a device move (``x`` itself when it is already there in
+    ``dtype``); across namespaces it goes through the host, copying only where needed.
+    ``dtype`` (optional) casts on arrival.
     """
     if array_api_compat.is_array_api_obj(x) and array_api_compat.array_namespace(x) is xp:
         if array_api_compat.device(x) != device:
             x = array_api_compat.to_device(x, device)
         return x if dtype is None or x.dtype == dtype else xp.astype(x, dtype)
-    host = to_numpy(x) if array_api_compat.is_array_api_obj(x) else np.asarray(x)
+    host = _host_view(x) if array_api_compat.is_array_api_obj(x) else np.asarray(x)
     if dtype is not None:
         host = host.astype(np.dtype(dtype_name(xp, dtype)), copy=False)
     return xp.asarray(host, device=device)
 
 
 FORMAT = "portable_dnn.parameters"
+#: Metadata keys that save_parameters writes itself.
+RESERVED_METADATA = frozenset({"format", "version", "layer_dims", "activations", "dtype"})
 
 
 def _current_umask() -> int:
@@ -85,10 +97,14 @@ def save_parameters(
     """Save ``parameters`` (any backend) to an ``.npz`` of host copies with JSON metadata.
 
     The metadata records the layer sizes, activations, dtype, format and library version,
-    plus any JSON-serialisable keywords given (``init``, ``classes``, ...). The file is
-    written atomically: a crash leaves any previous file intact. Non-finite parameters
-    are refused. Returns the path written.
+    plus any JSON-serialisable keywords given (``init``, ``classes``, ...; not the reserved
+    keys above). The file is written atomically: a crash leaves any previous file intact.
+    Non-finite parameters are refused. Returns the path written.
     """
+    reserved = sorted(RESERVED_METADATA & set(metadata))
+    if reserved:
+        raise ValueError(f"metadata: {reserved} are written by save_parameters itself; "
+                         f"choose other names (reserved: {sorted(RESERVED_METADATA)})")
     _, L = check_parameters(parameters)
     host = {key: to_numpy(parameters[key]) for key in parameters}
     for key, value in host.items():

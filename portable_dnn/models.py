@@ -51,7 +51,7 @@ def two_layer_model(
     ``(parameters, costs)`` with the costs of iterations 0, 100, 200, ...; with
     ``print_cost`` prints ``Cost after iteration i: c`` for those and the last iteration.
     """
-    if len(layers_dims) != 3:
+    if len(check_layer_dims(layers_dims, "layers_dims")) != 3:
         raise ValueError(f"layers_dims: expected (n_x, n_h, n_y), got {list(layers_dims)}")
     return _fit(X, Y, layers_dims, "small", learning_rate, num_iterations, print_cost)
 

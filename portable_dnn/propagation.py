@@ -149,11 +149,12 @@ def linear_activation_backward(
 def output_gradient(xp: ModuleType, AL: Array, Y: Array) -> Array:
     """dAL = -(Y / AL - (1 - Y) / (1 - AL)), the cross-entropy's gradient with respect to AL.
 
-    An AL of exactly 0 or 1 is moved machine epsilon inside (0, 1) so the result stays
-    finite; any other value is used as given.
+    AL within machine epsilon of 0 or 1 (0 and 1 included) is clipped to [eps, 1 - eps],
+    as :func:`compute_cost` clips it, so the result stays finite; values outside [0, 1]
+    (the notebook's test case has some) are used as given.
     """
     eps = float(xp.finfo(AL.dtype).eps)
-    AL = xp.where(AL == 0.0, eps, xp.where(AL == 1.0, 1.0 - eps, AL))
+    AL = xp.where((AL >= 0.0) & (AL < eps), eps, xp.where((AL > 1.0 - eps) & (AL <= 1.0), 1.0 - eps, AL))
     return -(Y / AL - (1.0 - Y) / (1.0 - AL))
 
 

@@ -4,13 +4,16 @@ It computes what ``L_model_forward`` -> ``L_model_backward`` -> ``update_paramet
 compute, with three differences that matter for speed and none for the result (to
 float rounding): the output gradient is the fused ``dZ_L = AL - Y`` of sigmoid with
 cross-entropy; no gradient with respect to ``X`` is formed; each layer's weights are
-updated as soon as its gradients are known. The only host syncs are the recorded costs.
+updated as soon as its gradients are known. Host syncs: one for the checks of the labels
+and one for the finite check of ``X`` and the parameters where training starts, one per
+recorded cost, and one for the finite check of the final parameters; none otherwise.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import numbers
 import operator
 from collections.abc import Callable, Mapping
 from types import ModuleType
@@ -29,24 +32,31 @@ CostCallback = Callable[[int, float], None]
 
 
 class TrainingDivergedError(FloatingPointError):
-    """The cost became non-finite; ``parameters`` holds the last finite parameters."""
+    """The cost or the parameters became non-finite.
 
-    def __init__(self, iteration: int, cost: float, learning_rate: float, parameters: dict[str, Array]):
+    ``parameters`` holds the last finite parameters (those of the last recorded iteration
+    before ``iteration``, or the starting ones), ``costs`` the costs recorded until then.
+    """
+
+    def __init__(self, iteration: int, cost: float, learning_rate: float, parameters: dict[str, Array],
+                 costs: list[float]):
         super().__init__(
             f"training diverged: the cost is {cost} at iteration {iteration} with learning_rate="
             f"{learning_rate}; try a smaller learning rate (for example {learning_rate / 10:g})"
         )
         self.iteration = iteration
         self.parameters = parameters
+        self.costs = costs
 
 
-def check_iterations(num_iterations: object) -> int:
-    """``num_iterations`` as a non-negative int, else ``TypeError``/``ValueError``."""
-    if isinstance(num_iterations, bool) or not isinstance(num_iterations, int):
-        raise TypeError(f"num_iterations: expected a non-negative integer, got {num_iterations!r}")
-    if num_iterations < 0:
-        raise ValueError(f"num_iterations: expected a non-negative integer, got {num_iterations}")
-    return num_iterations
+def check_count(value: object, name: str, minimum: int = 0) -> int:
+    """``value`` as an int of at least ``minimum``, else ``TypeError``/``ValueError`` naming ``name``."""
+    wanted = "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected {wanted}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name}: expected {wanted}, got {value}")
+    return int(value)
 
 
 def check_binary_labels(xp: ModuleType, Y: Array, X: Array, name: str = "Y") -> Array:
@@ -179,12 +189,14 @@ def train(
     ``X`` (n0, m) and ``Y`` (1, m) or (m,) with labels 0/1, on the parameters' namespace
     and device. Returns ``(parameters, costs)``: the trained parameters (the inputs are
     not modified) and the costs at iterations 0, ``record_every``, ... (the course's
-    ``costs``). ``on_cost(i, cost)`` is called for those iterations and the last one.
-    Raises :class:`TrainingDivergedError` when a computed cost is not finite.
+    ``costs``; ``record_every`` a positive integer). ``on_cost(i, cost)`` is called for
+    those iterations and the last one. Raises :class:`TrainingDivergedError` when a
+    computed cost, or the final parameters, are not finite.
     """
     xp, L = check_parameters(parameters, X=X)
     lr = check_learning_rate(learning_rate)
-    num_iterations = check_iterations(num_iterations)
+    num_iterations = check_count(num_iterations, "num_iterations")
+    record_every = check_count(record_every, "record_every", minimum=1)
     check_float(xp, X=X)
     Y = check_binary_labels(xp, Y, X)
     check_finite(xp, X=X, **{f"parameters[{key!r}]": value for key, value in parameters.items()})
@@ -199,7 +211,7 @@ def train(
         if recorded or i == num_iterations - 1:
             cost = float(cross_entropy_kernel(xp, activations[L], Y))
             if not math.isfinite(cost):
-                raise TrainingDivergedError(i, cost, lr, last_finite)
+                raise TrainingDivergedError(i, cost, lr, last_finite, costs)
             if recorded and i > 0:  # a snapshot every record_every iterations (one parameter set)
                 last_finite = {key: xp.asarray(value, copy=True) for key, value in current.items()}
             if recorded:
@@ -211,5 +223,5 @@ def train(
         if on_iteration is not None:
             on_iteration(i)
     if num_iterations and not all_finite(xp, current):
-        raise TrainingDivergedError(num_iterations, math.nan, lr, last_finite)
+        raise TrainingDivergedError(num_iterations, math.nan, lr, last_finite, costs)
     return current, costs

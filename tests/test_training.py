@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
+import reference
 
 import portable_dnn as dnn
 
@@ -83,7 +86,8 @@ def test_two_layer_model_uses_the_course_initialisation(make):
     untrained, _ = dnn.two_layer_model(X, Y, (2, 16, 1), num_iterations=0)
     expected = dnn.initialize_parameters(2, 16, 1)  # randn * 0.01, seed 1
     for key in expected:
-        np.testing.assert_array_equal(dnn.to_numpy(untrained[key]), expected[key])
+        host = dnn.to_numpy(untrained[key])
+        np.testing.assert_array_equal(host, expected[key].astype(host.dtype))
     with pytest.raises(ValueError, match=r"layers_dims: expected \(n_x, n_h, n_y\)"):
         dnn.two_layer_model(X, Y, (2, 8, 4, 1))
 
@@ -93,26 +97,99 @@ def test_L_layer_model_uses_lecun_initialisation(make):
     parameters, costs = dnn.L_layer_model(X, Y, [2, 3, 1], num_iterations=0)
     assert costs == []
     rng = np.random.RandomState(1)
-    np.testing.assert_allclose(dnn.to_numpy(parameters["W1"]), rng.randn(3, 2) / np.sqrt(2), rtol=1e-15)
+    host = dnn.to_numpy(parameters["W1"])
+    np.testing.assert_array_equal(host, (rng.randn(3, 2) / np.sqrt(2)).astype(host.dtype))
 
 
 def test_predict_threshold_and_namespace(make, check):
     parameters = {"W1": make([[1.0]]), "b1": make([[0.0]])}
-    X = make([[-1.0, 0.0, 1e-9, 2.0]])
+    X = make([[-1.0, 0.0, 1e-6, 2.0]])
     p, accuracy = dnn.predict(X, make([0, 0, 1, 1], None), parameters, print_accuracy=False)
     check(p, [[0.0, 0.0, 1.0, 1.0]])  # 0.5 exactly is not above the threshold
     assert accuracy == 1.0
 
 
 @pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
-def test_diverging_training_stops_with_the_last_finite_parameters(make):
+def test_diverging_training_stops_with_the_last_finite_parameters(make, float_dtypes):
+    huge = float(np.finfo(float_dtypes[-1]).max) ** 0.5
     X = make(np.random.RandomState(0).randn(3, 10) * 1e3)
     Y = make(np.arange(10) % 2, None)
-    start = {key: make(value * 1e150) for key, value in dnn.initialize_parameters_deep([3, 4, 1]).items()}
+    start = {key: make(value * huge) for key, value in dnn.initialize_parameters_deep([3, 4, 1]).items()}
     with pytest.raises(dnn.TrainingDivergedError, match=r"iteration \d+ .*smaller learning rate") as info:
-        dnn.train(X, Y, start, learning_rate=1e150, num_iterations=500)
+        dnn.train(X, Y, start, learning_rate=huge, num_iterations=500)
     for value in info.value.parameters.values():
         assert np.isfinite(dnn.to_numpy(value)).all()
+
+
+def nan_cost_from_call(monkeypatch, n):
+    """Make the training's n-th cost computation (counting from 0) return NaN."""
+    calls = []
+    real = dnn.training.cross_entropy_kernel
+
+    def cost(xp, AL, Y):
+        calls.append(None)
+        value = real(xp, AL, Y)
+        return value * math.nan if len(calls) == n + 1 else value
+
+    monkeypatch.setattr(dnn.training, "cross_entropy_kernel", cost)
+
+
+@pytest.mark.parametrize(("bad_call", "snapshot"), [(4, 9), (1, 0)])
+def test_divergence_carries_the_parameters_of_the_last_recorded_iteration(bad_call, snapshot, make,
+                                                                            monkeypatch):
+    """Costs are recorded at 0, 3, 6, ...; when the one at iteration 3 * bad_call is NaN, the error
+    carries the parameters as they were at the last recorded iteration before it (after
+    ``snapshot`` iterations; 0: the starting ones) and the costs recorded until then."""
+    host_X, host_Y = xor_data(40)
+    X, Y = make(host_X), make(host_Y, None)
+    start = {key: make(value) for key, value in dnn.initialize_parameters_deep([2, 5, 1], seed=2, init="he").items()}
+    expected, _ = dnn.train(X, Y, start, learning_rate=0.5, num_iterations=snapshot, record_every=3)
+    _, all_costs = dnn.train(X, Y, start, learning_rate=0.5, num_iterations=30, record_every=3)
+    nan_cost_from_call(monkeypatch, bad_call)
+    with pytest.raises(dnn.TrainingDivergedError, match=f"cost is nan at iteration {3 * bad_call} ") as info:
+        dnn.train(X, Y, start, learning_rate=0.5, num_iterations=30, record_every=3)
+    assert info.value.iteration == 3 * bad_call
+    for key, value in expected.items():
+        np.testing.assert_array_equal(dnn.to_numpy(info.value.parameters[key]), dnn.to_numpy(value))
+    assert info.value.costs == all_costs[:bad_call]
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+def test_parameters_that_overflow_in_the_last_update_are_caught(make, float_dtypes):
+    """The cost of iteration 0 is finite; its update overflows W1: the final check catches it."""
+    X = make(np.array([[1e3, -1e3, 2e3, -3e3]]))
+    Y = make([1, 0, 0, 1], None)
+    start = {"W1": make([[0.5]]), "b1": make([[0.0]])}
+    with pytest.raises(dnn.TrainingDivergedError, match="cost is nan at iteration 1 ") as info:
+        dnn.train(X, Y, start, learning_rate=float(np.finfo(float_dtypes[-1]).max), num_iterations=1)
+    assert len(info.value.costs) == 1 and np.isfinite(info.value.costs[0])
+    np.testing.assert_array_equal(dnn.to_numpy(info.value.parameters["W1"]), [[0.5]])
+
+
+def test_costs_are_recorded_every_record_every_iterations_and_reported_at_the_last(make):
+    host_X, host_Y = xor_data(30, seed=4)
+    X, Y = make(host_X), make(host_Y, None)
+    start = {key: make(value) for key, value in dnn.initialize_parameters_deep([2, 4, 1], seed=3, init="he").items()}
+    reported = []
+    trained, costs = dnn.train(X, Y, start, learning_rate=0.3, num_iterations=12, record_every=5,
+                               on_cost=lambda i, cost: reported.append((i, cost)))
+    host_start = {key: dnn.to_numpy(value) for key, value in start.items()}
+    _, expected = reference.gradient_descent(dnn.to_numpy(X), host_Y, host_start, 0.3, 12, record_every=5)
+    tolerance = 1e-10 if dnn.to_numpy(X).dtype == np.float64 else 1e-5
+    assert costs == pytest.approx(expected, rel=tolerance) and len(costs) == 3  # iterations 0, 5, 10
+    assert [i for i, _ in reported] == [0, 5, 10, 11]
+    after_11, _ = reference.gradient_descent(dnn.to_numpy(X), host_Y, host_start, 0.3, 11)
+    AL, _ = reference.forward(dnn.to_numpy(X), after_11)
+    assert reported[-1][1] == pytest.approx(float(reference.cost(AL, host_Y.astype(AL.dtype))), rel=tolerance)
+
+
+@pytest.mark.parametrize(("record_every", "error"), [(0, ValueError), (-1, ValueError), (2.5, TypeError),
+                                                     (True, TypeError)])
+def test_record_every_must_be_a_positive_integer(record_every, error, make):
+    parameters = {"W1": make(np.ones((1, 2))), "b1": make(np.zeros((1, 1)))}
+    with pytest.raises(error, match="record_every: expected an integer >= 1"):
+        dnn.train(make(np.ones((2, 2))), make([0, 1], None), parameters, learning_rate=0.1, num_iterations=3,
+                  record_every=record_every)
 
 
 @pytest.mark.parametrize(
