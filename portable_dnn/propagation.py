@@ -55,20 +55,29 @@ def _unpack(cache: object, length: int, name: str, layout: str) -> tuple[Any, ..
     return tuple(cache)
 
 
-def _check_linear_cache(cache: object, name: str) -> LinearCache:
+def _linear_cache_arrays(cache: object, name: str) -> dict[str, Array]:
+    """A linear cache's ``A_prev, W, b`` by the names errors give them (``cache[0] (A_prev)``, ...)."""
     A_prev, W, b = _unpack(cache, 3, name, "(A_prev, W, b)")
-    check_layer_shapes(A_prev, W, b, (f"{name}[0] (A_prev)", f"{name}[1] (W)", f"{name}[2] (b)"))
-    return A_prev, W, b
+    return {f"{name}[0] (A_prev)": A_prev, f"{name}[1] (W)": W, f"{name}[2] (b)": b}
 
 
-def _check_layer_cache(cache: object, name: str) -> tuple[LinearCache, Array]:
+def _layer_cache_arrays(cache: object, name: str) -> dict[str, Array]:
+    """A layer cache's ``A_prev, W, b, Z`` by the names errors give them."""
     linear_cache, Z = _unpack(cache, 2, name, "((A_prev, W, b), Z)")
-    A_prev, W, b = _check_linear_cache(linear_cache, f"{name}[0]")
-    expected = (W.shape[0], A_prev.shape[1])
-    check_ndim(f"{name}[1] (Z)", Z)
-    if tuple(Z.shape) != expected:
-        raise ValueError(f"{name}[1] (Z): expected shape {expected}, got {tuple(Z.shape)}")
-    return (A_prev, W, b), Z
+    return {**_linear_cache_arrays(linear_cache, f"{name}[0]"), f"{name}[1] (Z)": Z}
+
+
+def _check_cache_shapes(named: dict[str, Array]) -> None:
+    """Shapes of the arrays of :func:`_linear_cache_arrays` or :func:`_layer_cache_arrays`
+    (which must be arrays: checked by ``get_namespace`` first)."""
+    names = list(named)
+    A_prev, W, b = (named[key] for key in names[:3])
+    check_layer_shapes(A_prev, W, b, (names[0], names[1], names[2]))
+    if len(names) == 4:
+        expected, Z = (W.shape[0], A_prev.shape[1]), named[names[3]]
+        check_ndim(names[3], Z)
+        if tuple(Z.shape) != expected:
+            raise ValueError(f"{names[3]}: expected shape {expected}, got {tuple(Z.shape)}")
 
 
 def _check_gradient_shape(name: str, gradient: Array, shape: tuple[int, ...]) -> None:
@@ -123,9 +132,11 @@ def linear_backward(dZ: Array, cache: LinearCache) -> tuple[Array, Array, Array]
 
     Returns ``(dA_prev, dW, db)`` with the shapes of ``A_prev``, ``W`` and ``b``.
     """
-    A_prev, W, b = _check_linear_cache(cache, "cache")
-    xp = get_namespace(dZ=dZ, A_prev=A_prev, W=W, b=b)
-    check_float(xp, dZ=dZ, A_prev=A_prev, W=W, b=b)
+    named = _linear_cache_arrays(cache, "cache")
+    xp = get_namespace(dZ=dZ, **named)
+    check_float(xp, dZ=dZ, **named)
+    _check_cache_shapes(named)
+    A_prev, W, _ = named.values()
     _check_gradient_shape("dZ", dZ, (W.shape[0], A_prev.shape[1]))
     return linear_backward_kernel(xp, dZ, A_prev, W)
 
@@ -138,9 +149,11 @@ def linear_activation_backward(
     Returns ``(dA_prev, dW, db)`` with the shapes of ``A_prev``, ``W`` and ``b``.
     """
     check_activation(activation)
-    (A_prev, W, b), Z = _check_layer_cache(cache, "cache")
-    xp = get_namespace(dA=dA, A_prev=A_prev, W=W, b=b, Z=Z)
-    check_float(xp, dA=dA, A_prev=A_prev, W=W, b=b, Z=Z)
+    named = _layer_cache_arrays(cache, "cache")
+    xp = get_namespace(dA=dA, **named)
+    check_float(xp, dA=dA, **named)
+    _check_cache_shapes(named)
+    A_prev, W, _, Z = named.values()
     _check_gradient_shape("dA", dA, tuple(Z.shape))
     dZ = ACTIVATIONS[activation].backward(xp, dA, Z)
     return linear_backward_kernel(xp, dZ, A_prev, W)
@@ -170,15 +183,17 @@ def L_model_backward(AL: Array, Y: Array, caches: Sequence[LayerCache]) -> dict[
     """
     if not isinstance(caches, (list, tuple)) or len(caches) == 0:
         raise ValueError(f"caches: expected a non-empty list of layer caches, got {caches!r:.80}")
-    checked = [_check_layer_cache(cache, f"caches[{i}]") for i, cache in enumerate(caches)]
+    layers = [_layer_cache_arrays(cache, f"caches[{i}]") for i, cache in enumerate(caches)]
     named = {"AL": AL}
-    for i, ((A_prev, W, b), Z) in enumerate(checked):
-        named.update({f"caches[{i}] A_prev": A_prev, f"caches[{i}] W": W,
-                      f"caches[{i}] b": b, f"caches[{i}] Z": Z})
+    for layer in layers:
+        named.update(layer)
     xp = get_namespace(**named, Y=Y)
     check_float(xp, **named)
+    for layer in layers:
+        _check_cache_shapes(layer)
+    checked = [tuple(layer.values()) for layer in layers]
     L = len(checked)
-    _check_gradient_shape("AL", AL, tuple(checked[-1][1].shape))
+    _check_gradient_shape("AL", AL, tuple(checked[-1][3].shape))
     if AL.shape[0] != 1:
         raise ValueError(f"AL: expected shape (1, m), got {tuple(AL.shape)}")
     Y = as_float_labels(xp, Y, AL)
@@ -186,7 +201,7 @@ def L_model_backward(AL: Array, Y: Array, caches: Sequence[LayerCache]) -> dict[
     grads: dict[str, Array] = {}
     dA = output_gradient(xp, AL, Y)
     for l, activation in reversed(list(enumerate(layer_activations(L), start=1))):
-        (A_prev, W, _), Z = checked[l - 1]
+        A_prev, W, _, Z = checked[l - 1]
         dZ = ACTIVATIONS[activation].backward(xp, dA, Z)
         dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_backward_kernel(xp, dZ, A_prev, W)
         grads[f"dA{l - 1}"] = dA

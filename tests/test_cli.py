@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+import reference
 from test_data_and_files import write_course_files
 
 import portable_dnn as dnn
@@ -67,17 +69,42 @@ def test_train_on_course_files(tmp_path, capsys):
     assert_png(out / "misclassified.png")
 
 
-def test_predict_prints_predictions_and_accuracy(trained, tmp_path, capsys):
+def parse_predictions(lines):
+    """``[(index, class, p), ...]`` from lines ``i: class (p=0.1234)``."""
+    parsed = []
+    for line in lines:
+        index, rest = line.split(": ", 1)
+        name, p = rest.rsplit(" (p=", 1)
+        parsed.append((int(index), name, float(p.rstrip(")"))))
+    return parsed
+
+
+def test_predict_prints_each_class_probability_and_the_accuracy(trained, tmp_path, capsys):
+    """Checked against the saved parameters run through the host reference forward pass."""
+    data = dnn.load_digits_parity()
+    host_x, labels = dnn.to_numpy(data.test_x), dnn.to_numpy(data.test_y)[0]
+    expected_p = reference.forward(host_x, dnn.load_parameters(trained / "model.npz"))[0][0]
     assert main(["predict", str(trained / "model.npz"), "digits"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 450 and lines[0].split(":")[0] == "0"
-    assert lines[0].split()[1] in ("even", "odd") and lines[-1].startswith("Accuracy: ")
-    test_x = dnn.to_numpy(dnn.load_digits_parity().test_x)
-    np.save(tmp_path / "some.npy", np.rint(test_x.T[:5] * 16).astype(np.uint8).reshape(5, 8, 8))
-    assert main(["predict", str(trained / "model.npz"), str(tmp_path / "some.npy"),
-                 "--backend", "array_api_strict", "--device", "device1"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 5  # no labels, no accuracy
+    assert len(lines) == 450
+    parsed = parse_predictions(lines[:-1])
+    assert [index for index, _, _ in parsed] == list(range(449))
+    assert [name for _, name, _ in parsed] == [("even", "odd")[int(p > 0.5)] for p in expected_p]
+    np.testing.assert_allclose([p for _, _, p in parsed], expected_p, atol=5e-5)
+    accuracy = np.mean((expected_p > 0.5) == (labels == 1))
+    assert 0.8 < accuracy < 1.0 and lines[-1] == f"Accuracy: {accuracy:.4f}"
+
+    # The same images as a uint8 .npy of 0..16 pixel values (scaled by the model's pixel_max)
+    # and as a float .npy already in [0, 1]: the same probabilities, and no accuracy (no labels).
+    images = np.rint(host_x.T * 16).reshape(449, 8, 8)
+    np.save(tmp_path / "uint8.npy", images.astype(np.uint8))
+    np.save(tmp_path / "float.npy", images / 16)
+    for name in ("uint8.npy", "float.npy"):
+        assert main(["predict", str(trained / "model.npz"), str(tmp_path / name),
+                     "--backend", "array_api_strict", "--device", "device1"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) == 449, name
+        np.testing.assert_allclose([p for _, _, p in parse_predictions(lines)], expected_p, atol=5e-5, err_msg=name)
 
 
 def test_info_lists_backends(capsys):
@@ -93,6 +120,9 @@ def test_info_lists_backends(capsys):
         (["train", "--train", "x.h5"], 1, "--train and --test go together"),
         (["train", "--layers", "10,1", "--iterations", "1"], 1, "--layers must start with the input size 64"),
         (["train", "--learning-rate", "-1"], 2, "expected a positive number"),
+        (["train", "--learning-rate", "fast"], 2, "argument --learning-rate: expected a positive number, got 'fast'"),
+        (["train", "--iterations", "x"], 2, "argument --iterations: expected a non-negative integer, got 'x'"),
+        (["train", "--seed", "-1", "--iterations", "1"], 1, "seed: expected an integer from 0 to 2**32 - 1"),
         (["train", "--backend", "tensorflow"], 2, "invalid choice"),
         (["predict", "missing.npz", "digits"], 1, "missing.npz: no such model file"),
         (["fly"], 2, "invalid choice"),
@@ -117,10 +147,19 @@ def test_unavailable_backend(capsys):
         pytest.skip("CuPy is installed here")
 
 
-def test_module_and_console_entry_points():
-    result = subprocess.run([sys.executable, "-m", "portable_dnn", "info"], capture_output=True, text=True,
-                            check=False)
-    assert result.returncode == 0 and "array_api_strict" in result.stdout
+@pytest.mark.parametrize("command", [[sys.executable, "-m", "portable_dnn"], ["portable-dnn"]],
+                         ids=["python -m portable_dnn", "portable-dnn"])
+def test_module_and_console_entry_points(command):
+    if command == ["portable-dnn"]:  # the console script installed beside this interpreter
+        script = Path(sys.executable).parent / "portable-dnn"
+        assert script.is_file(), f"{script}: the console script is not installed"
+        command = [str(script)]
+    result = subprocess.run([*command, "info"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"portable_dnn {dnn.__version__}\n")
+    assert "array_api_strict" in result.stdout and "numpy" in result.stdout
+    result = subprocess.run([*command, "train", "--iterations", "x"], capture_output=True, text=True, check=False)
+    assert result.returncode == 2 and "expected a non-negative integer" in result.stderr
 
 
 def test_ctrl_c_stops_cleanly_and_writes_nothing(tmp_path, monkeypatch, capsys):

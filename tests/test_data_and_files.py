@@ -91,7 +91,8 @@ def test_save_and_load_round_trip_across_backends(tmp_path, make, backend_kwargs
     np.testing.assert_array_equal(here > 0.5, there > 0.5)
     metadata = dnn.load_metadata(path)
     assert metadata["layer_dims"] == [64, 8, 1] and metadata["activations"] == ["relu", "sigmoid"]
-    assert metadata["init"] == "lecun" and metadata["costs"] == costs and metadata["dtype"] == "float64"
+    assert metadata["init"] == "lecun" and metadata["costs"] == costs
+    assert metadata["dtype"] == str(dnn.to_numpy(trained["W1"]).dtype)
     back = dnn.load_parameters(path, **backend_kwargs)
     for key in trained:
         np.testing.assert_array_equal(dnn.to_numpy(back[key]), loaded[key])
@@ -176,3 +177,34 @@ def test_truncated_model_is_refused(tmp_path):
             np.lib.format.write_array(handle, np.asarray(json.dumps(meta)))
     with pytest.raises(ValueError, match=r"inconsistent.npz\['W2'\]: expected 2 columns"):
         dnn.load_parameters(tmp_path / "inconsistent.npz")
+
+
+def test_metadata_that_disagrees_with_the_arrays_is_refused(tmp_path):
+    """Arrays of a consistent [3, 2, 1] network whose metadata says [3, 4, 1]."""
+    parameters = dnn.initialize_parameters(3, 2, 1)
+    path = tmp_path / "model.npz"
+    metadata = {"format": "portable_dnn.parameters", "layer_dims": [3, 4, 1], "dtype": "float64"}
+    np.savez(path, **parameters, __metadata__=np.asarray(json.dumps(metadata)))
+    with pytest.raises(ValueError, match=r"model.npz: inconsistent parameter file: metadata layer_dims "
+                                         r"\[3, 4, 1\] do not match the arrays' \[3, 2, 1\]"):
+        dnn.load_parameters(path)
+    metadata["layer_dims"] = [3, 2, 1]
+    np.savez(path, **parameters, __metadata__=np.asarray(json.dumps(metadata)))
+    assert list(dnn.load_parameters(path)) == ["W1", "b1", "W2", "b2"]
+
+
+@pytest.mark.parametrize("key", ["format", "version", "layer_dims", "activations", "dtype"])
+def test_reserved_metadata_keys_are_refused(key, tmp_path):
+    with pytest.raises(ValueError, match=f"metadata: \\['{key}'\\] are written by save_parameters itself"):
+        dnn.save_parameters(tmp_path / "m.npz", dnn.initialize_parameters(3, 2, 1), **{key: "mine"})
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_to_numpy_is_a_copy(make, xp):
+    """Writing to the host copy never changes the array it came from (NumPy arrays and CPU
+    tensors included, which could share memory with it)."""
+    original = make(np.arange(6.0).reshape(2, 3))
+    host = dnn.to_numpy(original)
+    assert isinstance(host, np.ndarray)
+    host[0, 0] = 100.0
+    np.testing.assert_array_equal(dnn.to_numpy(original), np.arange(6.0).reshape(2, 3))

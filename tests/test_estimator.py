@@ -33,18 +33,24 @@ def test_fit_predict_score_on_the_backend_under_test(digits, make, xp, device):
 
 
 def test_device_selects_where_training_runs_and_predictions_come_home(digits):
+    """Trained on array_api_strict's device1 from NumPy data: the parameters live there, NumPy
+    input gets NumPy predictions, device1 input gets device1 predictions, and the values are
+    those of the same network trained on NumPy."""
     strict = pytest.importorskip("array_api_strict")
     X, y, X_test, _ = digits
-    model = DeepNeuralNetwork(hidden_layers=(8,), learning_rate=0.1, num_iterations=20,
-                              device="array_api_strict").fit(X, y)
-    assert array_namespace(model.parameters_["W1"]) is strict
-    assert isinstance(model.predict(X_test), np.ndarray)  # NumPy in, NumPy out
-    on_device1 = strict.asarray(X_test, device=strict.Device("device1"))
-    moved = DeepNeuralNetwork(hidden_layers=(8,), num_iterations=20, device="cpu").fit(X, y)
-    prediction = moved.predict(on_device1)
-    assert prediction.device == strict.Device("device1")
-    reference = DeepNeuralNetwork(hidden_layers=(8,), num_iterations=20).fit(X, y)
-    np.testing.assert_array_equal(dnn.to_numpy(prediction), reference.predict(X_test))
+    device1 = strict.Device("device1")
+    settings = {"hidden_layers": (8,), "learning_rate": 0.1, "num_iterations": 20}
+    model = DeepNeuralNetwork(**settings, device=device1).fit(X, y)
+    assert array_namespace(model.parameters_["W1"]) is strict and model.parameters_["W1"].device == device1
+    from_numpy = model.predict_proba(X_test)
+    assert isinstance(from_numpy, np.ndarray)  # NumPy in, NumPy out
+    on_device1 = model.predict(strict.asarray(X_test, device=device1))
+    assert array_namespace(on_device1) is strict and on_device1.device == device1
+    on_numpy = DeepNeuralNetwork(**settings).fit(X, y)
+    assert array_namespace(on_numpy.parameters_["W1"]) is array_namespace(np.ones(1))
+    np.testing.assert_allclose(from_numpy, on_numpy.predict_proba(X_test), rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(dnn.to_numpy(on_device1), on_numpy.predict(X_test))
+    assert len(set(on_numpy.predict(X_test).tolist())) == 2
 
 
 def test_float32_training(digits):
@@ -76,6 +82,8 @@ def test_params_protocol():
     with pytest.raises(AttributeError, match="not fitted yet"):
         model.predict(np.ones((2, 3)))
     assert repr(model) == "DeepNeuralNetwork(learning_rate=0.5, num_iterations=7)"
+    assert repr(DeepNeuralNetwork(hidden_layers=np.array([4, 2]))) == \
+        "DeepNeuralNetwork(hidden_layers=array([4, 2]))"
 
 
 def test_bad_inputs(digits):
@@ -86,9 +94,61 @@ def test_bad_inputs(digits):
         DeepNeuralNetwork(num_iterations=1).fit(X, y + 1)
     with pytest.raises(ValueError, match="hidden_layers"):
         DeepNeuralNetwork(hidden_layers=(0,)).fit(X, y)
+    with pytest.raises(TypeError, match=r"hidden_layers: expected a sequence of positive integers.*got 5"):
+        DeepNeuralNetwork(hidden_layers=5).fit(X, y)
+    with pytest.raises(ValueError, match="seed: expected an integer from 0 to 2\\*\\*32 - 1, got -1"):
+        DeepNeuralNetwork(seed=-1).fit(X, y)
     model = DeepNeuralNetwork(hidden_layers=(4,), num_iterations=1).fit(X, y)
     with pytest.raises(ValueError, match="X: expected 64 features, got 3"):
         model.predict(np.ones((2, 3)))
+
+
+def test_score_is_the_accuracy_of_predict_and_checks_y(digits):
+    X, y, X_test, y_test = digits
+    model = DeepNeuralNetwork(hidden_layers=(8,), learning_rate=0.1, num_iterations=100).fit(X, y)
+    accuracy = model.score(X_test, y_test)
+    assert accuracy == pytest.approx(np.mean(model.predict(X_test) == y_test), abs=1e-12)
+    assert 0.8 < accuracy < 1.0
+    wrong = model.score(X_test, 1 - y_test)
+    assert wrong == pytest.approx(1 - accuracy, abs=1e-12)
+    for bad in (y_test.reshape(-1, 1), y_test[:1], np.int64(1), y_test[:-1]):
+        with pytest.raises(ValueError, match=r"y: expected shape \(449,\) \(one label per row of X\)"):
+            model.score(X_test, bad)
+
+
+def test_a_failed_fit_leaves_the_model_unfitted(digits):
+    X, y, _, _ = digits
+    model = DeepNeuralNetwork(hidden_layers=(4,), num_iterations=1).fit(X, y)
+    with pytest.raises(ValueError, match="labels 0 and 1 only"):
+        model.fit(X, y + 1)
+    for name in ("parameters_", "costs_", "layer_dims_", "n_features_in_", "classes_"):
+        assert not hasattr(model, name), name
+    with pytest.raises(AttributeError, match="not fitted yet"):
+        model.predict(X)
+
+
+def test_a_diverging_fit_keeps_the_last_finite_parameters_and_the_costs(digits, monkeypatch):
+    """The cost at iteration 200 is NaN: the model keeps the parameters of iteration 100 and the
+    costs of iterations 0 and 100."""
+    X, y, X_test, _ = digits
+    settings = {"hidden_layers": (8,), "learning_rate": 0.1}
+    after_100 = DeepNeuralNetwork(**settings, num_iterations=100).fit(X, y)
+    costs = DeepNeuralNetwork(**settings, num_iterations=300).fit(X, y).costs_
+    real = dnn.training.cross_entropy_kernel
+    calls = []
+
+    def cost(xp, AL, Y):
+        calls.append(None)
+        return real(xp, AL, Y) * (float("nan") if len(calls) == 3 else 1.0)
+
+    monkeypatch.setattr(dnn.training, "cross_entropy_kernel", cost)
+    model = DeepNeuralNetwork(**settings, num_iterations=300)
+    with pytest.raises(dnn.TrainingDivergedError, match="iteration 200"):
+        model.fit(X, y)
+    assert model.costs_ == costs[:2]
+    for key, value in after_100.parameters_.items():
+        np.testing.assert_array_equal(model.parameters_[key], value)
+    np.testing.assert_array_equal(model.predict_proba(X_test), after_100.predict_proba(X_test))
 
 
 def test_scikit_learn_pipeline_clone_and_cross_validation(digits):

@@ -38,13 +38,24 @@ def test_cost_is_finite_when_predictions_are_exactly_0_or_1(dtype, make, check):
     check(cost, expected, dtype=dtype, atol=0, rtol=1e-5)
 
 
-def test_backward_is_finite_when_predictions_are_exactly_0_or_1(make):
-    AL = make([[0.0, 1.0]])
-    Y = make([[1.0, 0.0]])
-    cache = ((make(np.ones((2, 2))), make(np.ones((1, 2))), make(np.zeros((1, 1)))), make([[-800.0, 800.0]]))
-    grads = dnn.L_model_backward(AL, Y, [cache])
-    for key, value in grads.items():
-        assert np.all(np.isfinite(dnn.to_numpy(value))), key
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_backward_clips_predictions_within_eps_of_0_or_1_as_the_cost_does(dtype, make, check):
+    """AL of 0, 1e-30 and 1 are used as eps, eps and 1 - eps (the cost's clip); 0.3 and the
+    out-of-range 1.5 (the notebook's test case has such values) as given."""
+    eps = float(np.finfo(dtype).eps)
+    host_AL = np.array([[0.0, 1e-30, 1.0, 0.3, 1.5]])
+    host_Y = np.array([[1.0, 1.0, 0.0, 1.0, 0.0]])
+    A_prev, W, Z = np.array([[1.0, 2.0, -1.0, 0.5, 3.0]]), np.array([[2.0]]), np.array([[0.4, -0.2, 0.1, 0.0, 1.0]])
+    cache = ((make(A_prev, dtype), make(W, dtype), make(np.zeros((1, 1)), dtype)), make(Z, dtype))
+    grads = dnn.L_model_backward(make(host_AL, dtype), make(host_Y, None), [cache])
+
+    P = np.array([[eps, eps, 1 - eps, 0.3, 1.5]])
+    dAL = -(host_Y / P - (1 - host_Y) / (1 - P))
+    s = 1 / (1 + np.exp(-Z))
+    dZ = dAL * s * (1 - s)
+    check(grads["dW1"], dZ @ A_prev.T / 5, dtype=dtype, atol=0, rtol=1e-5)
+    check(grads["db1"], dZ.sum(axis=1, keepdims=True) / 5, dtype=dtype, atol=0, rtol=1e-5)
+    check(grads["dA0"], W.T @ dZ, dtype=dtype, atol=0, rtol=1e-5)
 
 
 def test_saturated_network_gives_finite_cost_and_gradients(make):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import reference
 from notebook_cases import L_model_backward_case, L_model_forward_2hidden_case
 
 import portable_dnn as dnn
@@ -11,16 +12,26 @@ import portable_dnn as dnn
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_float_dtype_is_kept_end_to_end(dtype, backend_kwargs, make, check):
+    """Every array out of forward, cost, backward and update is on the device, in the dtype,
+    with the values of the host reference."""
     parameters = dnn.initialize_parameters_deep([4, 5, 3, 1], dtype=dtype, **backend_kwargs)
-    X = make(np.random.RandomState(0).randn(4, 7), dtype)
-    Y = make(np.array([[0, 1, 1, 0, 1, 0, 1]]), None)
+    host_X, host_Y = np.random.RandomState(0).randn(4, 7), np.array([[0, 1, 1, 0, 1, 0, 1]])
+    X, Y = make(host_X, dtype), make(host_Y, None)
+    host_parameters = {key: dnn.to_numpy(value).astype(np.float64) for key, value in parameters.items()}
+    host_AL, layers = reference.forward(host_X, host_parameters)
+    host_grads = reference.backward(host_AL, host_Y, layers)
+    tolerance = {"atol": 1e-12, "rtol": 1e-10} if dtype == "float64" else {"atol": 1e-6, "rtol": 1e-4}
+
     AL, caches = dnn.L_model_forward(X, parameters)
-    check(AL, dnn.to_numpy(AL), dtype=dtype)
-    check(dnn.compute_cost(AL, Y), dnn.to_numpy(dnn.compute_cost(AL, Y)), dtype=dtype)
+    check(AL, host_AL, dtype=dtype, **tolerance)
+    for (_, _, Z), cache in zip(layers, caches, strict=True):
+        check(cache[1], Z, dtype=dtype, **tolerance)
+    check(dnn.compute_cost(AL, Y), reference.cost(host_AL, host_Y), dtype=dtype, **tolerance)
     grads = dnn.L_model_backward(AL, Y, caches)
     updated = dnn.update_parameters(parameters, grads, 0.5)
-    for array in [*grads.values(), *updated.values(), *(c[1] for c in caches)]:
-        check(array, dnn.to_numpy(array), dtype=dtype)
+    for key, value in host_grads.items():
+        check(grads[key], value, dtype=dtype, **tolerance)
+        check(updated[key[1:]], host_parameters[key[1:]] - 0.5 * value, dtype=dtype, **tolerance)
 
 
 @pytest.mark.parametrize("labels", [[[True, False, True]], [[1, 0, 1]], [1, 0, 1], [[1.0, 0.0, 1.0]]])
@@ -30,9 +41,9 @@ def test_labels_of_any_real_dtype_and_either_shape(labels, make, check):
     check(dnn.compute_cost(AL, make(labels, None)), expected, atol=1e-14)
 
 
-def test_default_dtype_is_float64_where_the_device_has_it(backend_kwargs, xp, device):
+def test_default_dtype_is_the_widest_float_of_the_device(backend_kwargs, xp, float_dtypes):
     W1 = dnn.initialize_parameters(2, 2, 1, **backend_kwargs)["W1"]
-    assert W1.dtype == xp.float64
+    assert W1.dtype == getattr(xp, "float64" if "float64" in float_dtypes else "float32")
 
 
 def test_default_dtype_without_float64():
@@ -44,11 +55,22 @@ def test_default_dtype_without_float64():
     np.testing.assert_array_equal(dnn.to_numpy(parameters["W1"]), expected)
 
 
+def test_jax_float64_is_refused_while_x64_is_off_and_the_setting_is_left_alone(xp, float_dtypes):
+    if "jax" not in xp.__name__ or "float64" in float_dtypes:
+        pytest.skip("needs JAX with float64 switched off (its default)")
+    import jax
+
+    with pytest.raises(ValueError, match="dtype: expected one of \\['float32'\\].*JAX_ENABLE_X64=1"):
+        dnn.initialize_parameters(2, 2, 1, backend="jax", dtype="float64")
+    assert not jax.config.jax_enable_x64
+
+
 def test_every_backend_receives_identical_initial_values(backend_kwargs):
-    reference = dnn.initialize_parameters_deep([6, 4, 1], seed=7, init="he")
+    reference_draws = dnn.initialize_parameters_deep([6, 4, 1], seed=7, init="he")
     parameters = dnn.initialize_parameters_deep([6, 4, 1], seed=7, init="he", **backend_kwargs)
-    for key in reference:
-        np.testing.assert_array_equal(dnn.to_numpy(parameters[key]), reference[key])
+    for key, expected in reference_draws.items():
+        host = dnn.to_numpy(parameters[key])
+        np.testing.assert_array_equal(host, expected.astype(host.dtype))
 
 
 @pytest.mark.parametrize(

@@ -12,13 +12,23 @@ PACKAGE = Path(portable_dnn.__file__).parent
 HOST_MODULES = {"_random.py", "io.py", "datasets.py", "cli.py", "plots.py", "__main__.py"}
 
 
+#: Calls that import a module named by their first argument.
+IMPORT_CALLS = {"import_module", "__import__"}
+
+
 def _imported_modules(path: Path) -> set[str]:
+    """Modules imported by statements, ``importlib.import_module("...")`` or ``__import__("...")``
+    with a literal name."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if called in IMPORT_CALLS and isinstance(node.args[0].value, str):
+                names.add(node.args[0].value)
     return names
 
 
@@ -34,5 +44,7 @@ def test_math_modules_do_not_import_numpy():
 
 def test_the_check_sees_a_numpy_import(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("import numpy as np\nfrom numpy.linalg import norm\n")
-    assert _imported_modules(sample) == {"numpy", "numpy.linalg"}
+    sample.write_text("import numpy as np\nfrom numpy.linalg import norm\nimport importlib\n"
+                      "np2 = importlib.import_module('numpy.fft')\nnp3 = __import__('numpy')\n"
+                      "from importlib import import_module\nnp4 = import_module('numpy.random')\n")
+    assert _imported_modules(sample) == {"numpy", "numpy.linalg", "importlib", "numpy.fft", "numpy.random"}
