@@ -1,13 +1,16 @@
 """Test sessions, one per array backend, plus lint, typecheck and benchmarks.
 
 ``nox`` runs the default sessions (everything that works on a CPU-only machine; the
-CuPy session runs too and its tests skip with a reason when there is no CUDA device).
+CuPy session runs too and its tests skip with that reason where there is no NVIDIA driver).
+A backend a session asks for that cannot be imported or has no device fails the session.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 
 import nox
 
@@ -16,11 +19,8 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests-cupy", "tests-numpy", "tests-array_api_strict", "lint", "typecheck"]
 
 
-
-def _run_tests(session: nox.Session, backend: str) -> None:
-    session.run(
-        "python", "-m", "pytest", *session.posargs, env={"PORTABLE_DNN_BACKEND": backend}
-    )
+def _run_tests(session: nox.Session, backend: str, **env: str) -> None:
+    session.run("python", "-m", "pytest", *session.posargs, env={"PORTABLE_DNN_BACKEND": backend, **env})
 
 
 @nox.session(name="tests-numpy")
@@ -37,19 +37,43 @@ def tests_array_api_strict(session: nox.Session) -> None:
     _run_tests(session, "array_api_strict")
 
 
+def cuda_major(nvidia_smi_output: str) -> int | None:
+    """The CUDA version the driver supports, from ``nvidia-smi``'s banner ("CUDA Version: 13.0")."""
+    match = re.search(r"CUDA Version:\s*(\d+)", nvidia_smi_output)
+    return int(match.group(1)) if match else None
+
+
+def cuda_extra() -> str:
+    """The package extra that installs CuPy for this machine's driver: ``$PORTABLE_DNN_CUDA_EXTRA``,
+    else ``cuda13`` or ``cuda12`` by the driver's CUDA major version (default ``cuda12``)."""
+    if os.environ.get("PORTABLE_DNN_CUDA_EXTRA"):
+        return os.environ["PORTABLE_DNN_CUDA_EXTRA"]
+    try:
+        banner = subprocess.run(["nvidia-smi"], capture_output=True, text=True, check=False, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        banner = ""
+    return "cuda13" if (cuda_major(banner) or 12) >= 13 else "cuda12"
+
+
+def has_module(session: nox.Session, name: str) -> bool:
+    """Whether the session's interpreter can find module ``name`` (without importing it)."""
+    found = session.run("python", "-c", f"import importlib.util; print(importlib.util.find_spec({name!r}) is not None)",
+                        silent=True)
+    return isinstance(found, str) and found.strip().endswith("True")
+
+
 @nox.session(name="tests-cupy", venv_params=["--system-site-packages"])
 def tests_cupy(session: nox.Session) -> None:
     """The test suite on CuPy arrays (GPU).
 
-    Installs CuPy (extra ``cuda12``, or ``$PORTABLE_DNN_CUDA_EXTRA``) only where an NVIDIA
-    driver is present and CuPy is not already installed system-wide; elsewhere the tests
-    run and skip with the reason.
+    Where an NVIDIA driver is present, installs CuPy (the ``cuda12``/``cuda13`` extra by the
+    driver's CUDA version, or ``$PORTABLE_DNN_CUDA_EXTRA``) unless it is already installed
+    system-wide; there, a CuPy that cannot run fails the session. Without a driver the tests
+    skip with that reason.
     """
     session.install("-e", ".[test]")
-    has_driver = shutil.which("nvidia-smi") is not None
-    has_cupy = session.run("python", "-c", "import cupy", success_codes=[0, 1], silent=True) is True
-    if has_driver and not has_cupy:
-        session.install("-e", f".[{os.environ.get('PORTABLE_DNN_CUDA_EXTRA', 'cuda12')}]")
+    if shutil.which("nvidia-smi") is not None and not has_module(session, "cupy"):
+        session.install("-e", f".[{cuda_extra()}]")
     _run_tests(session, "cupy")
 
 
@@ -62,10 +86,16 @@ def tests_torch(session: nox.Session) -> None:
 
 @nox.session(name="tests-jax")
 def tests_jax(session: nox.Session) -> None:
-    """The test suite on JAX arrays, with float64 switched on for the notebook's values."""
+    """The test suite on JAX arrays with JAX's defaults (float32; float64 tests skip with the reason)."""
     session.install("-e", ".[test]", "jax")
-    session.run("python", "-m", "pytest", *session.posargs,
-                env={"PORTABLE_DNN_BACKEND": "jax", "JAX_ENABLE_X64": "1"})
+    _run_tests(session, "jax", JAX_ENABLE_X64="0")
+
+
+@nox.session(name="tests-jax64")
+def tests_jax64(session: nox.Session) -> None:
+    """The test suite on JAX arrays with float64 switched on (JAX_ENABLE_X64=1): the notebook's values."""
+    session.install("-e", ".[test]", "jax")
+    _run_tests(session, "jax", JAX_ENABLE_X64="1")
 
 
 @nox.session(name="tests-dask")
@@ -86,8 +116,8 @@ def bench(session: nox.Session) -> None:
     torch = os.environ.get("PORTABLE_DNN_BENCH_TORCH", "torch==2.13.0")
     if torch:
         session.install(torch)
-    if shutil.which("nvidia-smi"):
-        session.install("-e", f".[{os.environ.get('PORTABLE_DNN_CUDA_EXTRA', 'cuda12')}]")
+    if shutil.which("nvidia-smi") and not has_module(session, "cupy"):
+        session.install("-e", f".[{cuda_extra()}]")
     session.run("python", "benchmarks/bench.py", *session.posargs)
 
 
@@ -103,3 +133,13 @@ def typecheck(session: nox.Session) -> None:
     """mypy (strict) on the package."""
     session.install("-e", ".", "mypy")
     session.run("mypy")
+
+
+@nox.session
+def mutants(session: nox.Session) -> None:
+    """Mutation testing (mutmut, configured in pyproject.toml) of the math, training, estimator and
+    io modules under the NumPy suite; run by hand (about 45 minutes on 2 cores). Arguments go to
+    ``mutmut run`` (e.g. ``--max-children 2``); the survivors are listed at the end."""
+    session.install("-e", ".[test]", "mutmut>=3.3")
+    session.run("mutmut", "run", *session.posargs)
+    session.run("mutmut", "results")

@@ -300,7 +300,7 @@ MESSAGE_NAMES = {"linear_forward": {"A_prev": "A"}, "sigmoid_backward": {"Z": "c
 def test_every_array_argument_is_checked(function, argument, replacement, make, float_dtypes):
     if replacement == "float32" and "float64" not in float_dtypes:
         pytest.skip("the device under test has no float64 (JAX's default; run the float64 session)")
-    arguments, call = STEP_FUNCTIONS[function]
+    _, call = STEP_FUNCTIONS[function]
     values = _float_arrays(make, n=1 if function == "L_model_backward" else 2)
     values["AL"], values["Y"] = make(np.full((1, 4), 0.5)), make(np.array([[0, 1, 1, 0]]), None)
     host = np.asarray(dnn.to_numpy(values[argument]))

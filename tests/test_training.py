@@ -171,8 +171,8 @@ def test_costs_are_recorded_every_record_every_iterations_and_reported_at_the_la
     X, Y = make(host_X), make(host_Y, None)
     start = {key: make(value) for key, value in dnn.initialize_parameters_deep([2, 4, 1], seed=3, init="he").items()}
     reported = []
-    trained, costs = dnn.train(X, Y, start, learning_rate=0.3, num_iterations=12, record_every=5,
-                               on_cost=lambda i, cost: reported.append((i, cost)))
+    _, costs = dnn.train(X, Y, start, learning_rate=0.3, num_iterations=12, record_every=5,
+                         on_cost=lambda i, cost: reported.append((i, cost)))
     host_start = {key: dnn.to_numpy(value) for key, value in start.items()}
     _, expected = reference.gradient_descent(dnn.to_numpy(X), host_Y, host_start, 0.3, 12, record_every=5)
     tolerance = 1e-10 if dnn.to_numpy(X).dtype == np.float64 else 1e-5
