@@ -26,6 +26,7 @@ def test_fit_predict_score_on_the_backend_under_test(digits, make, xp, device):
     predictions = model.predict(make(X_test))
     assert array_namespace(predictions) is xp and array_device(predictions) == device
     assert tuple(predictions.shape) == (449,)
+    assert predictions.dtype == xp.__array_namespace_info__().default_dtypes(device=device)["integral"]
     probabilities = dnn.to_numpy(model.predict_proba(make(X_test)))
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
     np.testing.assert_array_equal(dnn.to_numpy(predictions), probabilities[:, 1] > 0.5)
