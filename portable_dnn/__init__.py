@@ -7,8 +7,21 @@ libraries): every function takes its namespace and device from its array argumen
 __version__ = "0.1.0"
 
 from ._backend import BACKENDS, BackendUnavailableError, resolve_device, resolve_namespace
-from .activations import ACTIVATIONS, relu, relu_backward, sigmoid, sigmoid_backward
-from .cost import compute_cost
+from .activations import (
+    ACTIVATIONS,
+    HIDDEN_ACTIVATIONS,
+    leaky_relu,
+    leaky_relu_backward,
+    relu,
+    relu_backward,
+    sigmoid,
+    sigmoid_backward,
+    softmax,
+    softmax_backward,
+    tanh,
+    tanh_backward,
+)
+from .cost import compute_cost, one_hot
 from .datasets import Dataset, load_digits_parity, load_h5_dataset
 from .estimator import DeepNeuralNetwork
 from .initialization import INIT_SCHEMES, initialize_parameters, initialize_parameters_deep
@@ -28,6 +41,7 @@ from .training import TrainingDivergedError, train
 __all__ = [
     "ACTIVATIONS",
     "BACKENDS",
+    "HIDDEN_ACTIVATIONS",
     "INIT_SCHEMES",
     "BackendUnavailableError",
     "Dataset",
@@ -39,6 +53,8 @@ __all__ = [
     "compute_cost",
     "initialize_parameters",
     "initialize_parameters_deep",
+    "leaky_relu",
+    "leaky_relu_backward",
     "linear_activation_backward",
     "linear_activation_forward",
     "linear_backward",
@@ -48,6 +64,7 @@ __all__ = [
     "load_metadata",
     "load_parameters",
     "move_to",
+    "one_hot",
     "predict",
     "predict_proba",
     "relu",
@@ -57,6 +74,10 @@ __all__ = [
     "save_parameters",
     "sigmoid",
     "sigmoid_backward",
+    "softmax",
+    "softmax_backward",
+    "tanh",
+    "tanh_backward",
     "to_numpy",
     "train",
     "two_layer_model",

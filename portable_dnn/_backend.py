@@ -278,8 +278,8 @@ class Kernels(NamedTuple):
     with ``out`` as scratch for the product unless ``fused_subtraction`` (PyTorch: one
     matrix product that accumulates into ``C``, no scratch);
     ``relu_(Z)`` is ``max(Z, 0)``, computed in place of ``Z`` when supported;
-    ``mask_(dA, keep)`` is ``dA`` where the boolean ``keep`` is true, else 0, in place of
-    ``dA`` when supported;
+    ``mask_(dA, factor)`` is ``dA * factor`` for a boolean mask (0 where false) or a float
+    factor of dA's dtype, in place of ``dA`` when supported;
     ``sigmoid_(Z)`` is the logistic function, in place of ``Z`` with PyTorch's own (one call
     instead of the portable, overflow-free formula's eight).
     Callers always use the returned array, so the portable forms (which allocate) and
@@ -307,7 +307,7 @@ def is_lazy(xp: ModuleType) -> bool:
 def kernels(xp: ModuleType) -> Kernels:
     """The :class:`Kernels` for namespace ``xp``: in place for NumPy, CuPy and PyTorch (whose
     functions take ``out=`` and multiply float by bool), the standard's forms elsewhere."""
-    from .activations import sigmoid_kernel  # activations builds on this module
+    from .activations import relu_kernel, sigmoid_kernel  # activations builds on this module
 
     name = backend_name(xp)
     sigmoid = functools.partial(sigmoid_kernel, xp)
@@ -364,8 +364,8 @@ def kernels(xp: ModuleType) -> Kernels:
         matmul=lambda a, b, out: a @ b,
         affine=lambda W, A, b, out: W @ A + b,
         subtract_product=lambda C, a, b, out: C - a @ b,
-        relu_=lambda Z: xp.maximum(Z, 0.0),
-        mask_=lambda dA, keep: xp.where(keep, dA, 0.0),
+        relu_=functools.partial(relu_kernel, xp),
+        mask_=lambda dA, factor: xp.where(factor, dA, 0.0) if factor.dtype == xp.bool else dA * factor,
         reuses_buffers=False,
         sigmoid_=sigmoid,
         settle=settle,

@@ -12,7 +12,9 @@ from array_api_compat import device as array_device
 
 from ._backend import Array, as_float_labels, get_namespace
 from ._parameters import check_parameters
+from .cost import class_targets
 from .initialization import Parameters, check_layer_dims, initialize_parameters_deep
+from .propagation import check_hidden_activation
 from .training import forward_activations, train
 
 
@@ -22,7 +24,7 @@ def _print_cost(iteration: int, cost: float) -> None:
 
 def _fit(
     X: Array, Y: Array, layers_dims: Sequence[int], init: str,
-    learning_rate: float, num_iterations: int, print_cost: bool,
+    learning_rate: float, num_iterations: int, print_cost: bool, hidden_activation: str,
 ) -> tuple[Parameters, list[float]]:
     xp = get_namespace(X=X, Y=Y)
     dims = check_layer_dims(layers_dims, "layers_dims")
@@ -33,7 +35,7 @@ def _fit(
     )
     return train(
         X, Y, parameters, learning_rate=learning_rate, num_iterations=num_iterations,
-        on_cost=_print_cost if print_cost else None,
+        hidden_activation=hidden_activation, on_cost=_print_cost if print_cost else None,
     )
 
 
@@ -44,8 +46,10 @@ def two_layer_model(
     learning_rate: float = 0.0075,
     num_iterations: int = 3000,
     print_cost: bool = False,
+    *,
+    hidden_activation: str = "relu",
 ) -> tuple[Parameters, list[float]]:
-    """Train LINEAR->RELU->LINEAR->SIGMOID, ``layers_dims = (n_x, n_h, n_y)``.
+    """Train LINEAR->RELU->LINEAR->SIGMOID, ``layers_dims = (n_x, n_h, n_y)`` (SOFTMAX for n_y >= 2).
 
     Initialised as the course does (``randn * 0.01``, seed 1). Returns
     ``(parameters, costs)`` with the costs of iterations 0, 100, 200, ...; with
@@ -53,7 +57,7 @@ def two_layer_model(
     """
     if len(check_layer_dims(layers_dims, "layers_dims")) != 3:
         raise ValueError(f"layers_dims: expected (n_x, n_h, n_y), got {list(layers_dims)}")
-    return _fit(X, Y, layers_dims, "small", learning_rate, num_iterations, print_cost)
+    return _fit(X, Y, layers_dims, "small", learning_rate, num_iterations, print_cost, hidden_activation)
 
 
 def L_layer_model(
@@ -63,33 +67,45 @@ def L_layer_model(
     learning_rate: float = 0.0075,
     num_iterations: int = 3000,
     print_cost: bool = False,
+    *,
+    hidden_activation: str = "relu",
 ) -> tuple[Parameters, list[float]]:
-    """Train [LINEAR->RELU]x(L-1) -> LINEAR -> SIGMOID with ``layers_dims = (n_x, n_1, ..., n_L)``.
+    """Train [LINEAR->RELU]x(L-1) -> LINEAR -> SIGMOID with ``layers_dims = (n_x, n_1, ..., n_L)``
+    (SOFTMAX for n_L >= 2; ``Y`` then one-hot (n_L, m) or class indices).
 
     Initialised as the course does (``randn / sqrt(n_prev)``, seed 1). Returns
     ``(parameters, costs)`` as :func:`two_layer_model`.
     """
-    return _fit(X, Y, layers_dims, "lecun", learning_rate, num_iterations, print_cost)
+    return _fit(X, Y, layers_dims, "lecun", learning_rate, num_iterations, print_cost, hidden_activation)
 
 
-def predict_proba(X: Array, parameters: Mapping[str, Array]) -> Array:
-    """The network's output probabilities AL (1, m) for ``X`` (n_x, m), without caches."""
+def predict_proba(X: Array, parameters: Mapping[str, Array], *, hidden_activation: str = "relu") -> Array:
+    """The network's output probabilities AL for ``X`` (n_x, m), without caches: (1, m) for
+    a sigmoid unit, (C, m) for a softmax layer."""
+    check_hidden_activation(hidden_activation)
     xp, L = check_parameters(parameters, X=X)
-    return forward_activations(xp, X, parameters, L)[L]
+    return forward_activations(xp, X, parameters, L, hidden_activation=hidden_activation)[L]
 
 
-def predict(X: Array, y: Array, parameters: Mapping[str, Array], *, print_accuracy: bool = True
-            ) -> tuple[Array, float]:
-    """0/1 predictions (1, m) for ``X`` (n_x, m): 1 where the probability exceeds 0.5.
+def predict(X: Array, y: Array, parameters: Mapping[str, Array], *, print_accuracy: bool = True,
+            hidden_activation: str = "relu") -> tuple[Array, float]:
+    """Predictions (1, m) for ``X`` (n_x, m): for a sigmoid unit, 1 where the probability
+    exceeds 0.5, else 0; for a softmax layer, the index of the most probable class.
 
     Returns ``(p, accuracy)``: ``p`` in ``X``'s namespace, device and dtype, and the
-    fraction of ``p`` equal to the labels ``y`` ((1, m) or (m,)), printed as the course
-    does (``Accuracy: ...``) unless ``print_accuracy`` is false.
+    fraction of ``p`` equal to the labels ``y`` ((1, m) or (m,) of 0/1 or class indices, or
+    one-hot (C, m) for a softmax layer), printed as the course does (``Accuracy: ...``)
+    unless ``print_accuracy`` is false.
     """
-    probabilities = predict_proba(X, parameters)
+    probabilities = predict_proba(X, parameters, hidden_activation=hidden_activation)
     xp = get_namespace(X=X, y=y)
-    p = xp.astype(probabilities > 0.5, X.dtype)
-    labels = as_float_labels(xp, y, X, "y")
+    if probabilities.shape[0] == 1:
+        p = xp.astype(probabilities > 0.5, X.dtype)
+        labels = as_float_labels(xp, y, X, "y")
+    else:
+        p = xp.astype(xp.reshape(xp.argmax(probabilities, axis=0), (1, -1)), X.dtype)
+        one_hot_labels = class_targets(xp, y, probabilities, "y")
+        labels = xp.astype(xp.reshape(xp.argmax(one_hot_labels, axis=0), (1, -1)), X.dtype)
     accuracy = float(xp.mean(xp.astype(p == labels, X.dtype)))
     if print_accuracy:
         print(f"Accuracy: {accuracy}")

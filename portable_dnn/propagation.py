@@ -1,5 +1,9 @@
 """Forward and backward propagation of the [LINEAR->RELU]x(L-1) -> LINEAR -> SIGMOID network.
 
+The output layer follows its size: one unit is a sigmoid (the notebook's binary network), C >= 2
+units a softmax over C classes. The hidden activation is ReLU unless ``hidden_activation``
+names another element-wise one (``"tanh"``, ``"sigmoid"``, ``"leaky_relu"``).
+
 Shapes: ``X``/``A_prev`` (n_prev, m), ``Wl`` (n_l, n_prev), ``bl`` (n_l, 1), ``Z``/``A`` (n_l, m).
 Caches are the notebook's: ``linear_cache = (A_prev, W, b)``, ``activation_cache = Z``,
 a layer's cache ``(linear_cache, activation_cache)``, and ``caches`` a list of layer caches.
@@ -11,17 +15,29 @@ from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
-from ._backend import Array, as_float_labels, check_float, check_ndim, get_namespace
+from ._backend import Array, check_float, check_ndim, get_namespace
 from ._parameters import check_layer_shapes, check_parameters
-from .activations import ACTIVATIONS, check_activation
+from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, check_activation
+from .cost import targets
 
 LinearCache = tuple[Array, Array, Array]
 LayerCache = tuple[LinearCache, Array]
 
 
-def layer_activations(L: int) -> list[str]:
-    """The activation of each of the L layers: ReLU for 1..L-1, sigmoid for L."""
-    return ["relu"] * (L - 1) + ["sigmoid"]
+def output_activation(units: int) -> str:
+    """The output layer's activation for its number of units: sigmoid for 1, softmax for more."""
+    return "sigmoid" if units == 1 else "softmax"
+
+
+def layer_activations(L: int, output_units: int = 1, hidden_activation: str = "relu") -> list[str]:
+    """The activation of each of the L layers: ``hidden_activation`` for 1..L-1, then the
+    output layer's (:func:`output_activation`)."""
+    return [hidden_activation] * (L - 1) + [output_activation(output_units)]
+
+
+def check_hidden_activation(hidden_activation: object) -> str:
+    """``hidden_activation`` if it names an element-wise activation, else ``ValueError``."""
+    return check_activation(hidden_activation, "hidden_activation", HIDDEN_ACTIVATIONS)
 
 
 # -- kernels: no checks, ``xp`` passed in -------------------------------------------------
@@ -99,7 +115,7 @@ def linear_forward(A: Array, W: Array, b: Array) -> tuple[Array, LinearCache]:
 def linear_activation_forward(
     A_prev: Array, W: Array, b: Array, activation: str
 ) -> tuple[Array, LayerCache]:
-    """A = g(W A_prev + b) for ``activation`` "relu" or "sigmoid".
+    """A = g(W A_prev + b) for ``activation`` "relu", "sigmoid", "tanh", "leaky_relu" or "softmax".
 
     Returns ``(A, (linear_cache, activation_cache))``; A has shape (n, m).
     """
@@ -110,16 +126,20 @@ def linear_activation_forward(
     return linear_activation_forward_kernel(xp, A_prev, W, b, activation)
 
 
-def L_model_forward(X: Array, parameters: Mapping[str, Array]) -> tuple[Array, list[LayerCache]]:
-    """Forward pass of [LINEAR->RELU]x(L-1) -> LINEAR -> SIGMOID.
+def L_model_forward(
+    X: Array, parameters: Mapping[str, Array], *, hidden_activation: str = "relu"
+) -> tuple[Array, list[LayerCache]]:
+    """Forward pass of [LINEAR->RELU]x(L-1) -> LINEAR -> SIGMOID (or SOFTMAX for nL >= 2 units).
 
     ``X`` (n0, m); ``parameters`` ``W1, b1, ..., WL, bL``. Returns ``(AL, caches)`` with
     ``AL`` of shape (nL, m) and one cache per layer.
     """
+    check_hidden_activation(hidden_activation)
     xp, L = check_parameters(parameters, X=X)
     caches = []
     A = X
-    for l, activation in enumerate(layer_activations(L), start=1):
+    activations = layer_activations(L, parameters[f"W{L}"].shape[0], hidden_activation)
+    for l, activation in enumerate(activations, start=1):
         A, cache = linear_activation_forward_kernel(
             xp, A, parameters[f"W{l}"], parameters[f"b{l}"], activation
         )
@@ -160,7 +180,8 @@ def linear_activation_backward(
 
 
 def output_gradient(xp: ModuleType, AL: Array, Y: Array) -> Array:
-    """dAL = -(Y / AL - (1 - Y) / (1 - AL)), the cross-entropy's gradient with respect to AL.
+    """dAL, the cross-entropy's gradient with respect to AL: -(Y / AL - (1 - Y) / (1 - AL))
+    for one sigmoid unit (AL (1, m)), -Y / AL for a softmax layer (AL (C, m), Y one-hot).
 
     AL within machine epsilon of 0 or 1 (0 and 1 included) is clipped to [eps, 1 - eps],
     as :func:`compute_cost` clips it, so the result stays finite; values outside [0, 1]
@@ -168,19 +189,26 @@ def output_gradient(xp: ModuleType, AL: Array, Y: Array) -> Array:
     """
     eps = float(xp.finfo(AL.dtype).eps)
     AL = xp.where((AL >= 0.0) & (AL < eps), eps, xp.where((AL > 1.0 - eps) & (AL <= 1.0), 1.0 - eps, AL))
+    if AL.shape[0] > 1:
+        return -(Y / AL)
     return -(Y / AL - (1.0 - Y) / (1.0 - AL))
 
 
-def L_model_backward(AL: Array, Y: Array, caches: Sequence[LayerCache]) -> dict[str, Array]:
+def L_model_backward(
+    AL: Array, Y: Array, caches: Sequence[LayerCache], *, hidden_activation: str = "relu"
+) -> dict[str, Array]:
     """Gradients of the cross-entropy cost for the network that produced ``caches``.
 
-    ``AL`` (1, m) the output, ``Y`` labels (1, m) or (m,), ``caches`` from
-    :func:`L_model_forward`. Returns ``grads`` with ``dA0 .. dA{L-1}`` (``dA{l}`` is the
-    gradient with respect to the activation of layer l, ``dA0`` to X; as in the notebook,
-    of the loss summed over the examples, so m times the cost's), ``dW1 .. dWL`` and
-    ``db1 .. dbL`` (of the cost). The output layer is differentiated through
-    :func:`sigmoid_backward` with the cached Z, like the notebook.
+    ``AL`` the output: (1, m) of a sigmoid unit with ``Y`` 0/1 labels (1, m) or (m,), or
+    (C, m) of a softmax layer with ``Y`` one-hot (C, m) or class indices (m,) or (1, m);
+    ``caches`` from :func:`L_model_forward` (with the same ``hidden_activation``). Returns
+    ``grads`` with ``dA0 .. dA{L-1}`` (``dA{l}`` is the gradient with respect to the
+    activation of layer l, ``dA0`` to X; as in the notebook, of the loss summed over the
+    examples, so m times the cost's), ``dW1 .. dWL`` and ``db1 .. dbL`` (of the cost). The
+    output layer is differentiated through :func:`sigmoid_backward` (or
+    :func:`softmax_backward`) with the cached Z, like the notebook.
     """
+    check_hidden_activation(hidden_activation)
     if not isinstance(caches, (list, tuple)) or len(caches) == 0:
         raise ValueError(f"caches: expected a non-empty list of layer caches, got {caches!r:.80}")
     layers = [_layer_cache_arrays(cache, f"caches[{i}]") for i, cache in enumerate(caches)]
@@ -194,13 +222,12 @@ def L_model_backward(AL: Array, Y: Array, caches: Sequence[LayerCache]) -> dict[
     checked = [tuple(layer.values()) for layer in layers]
     L = len(checked)
     _check_gradient_shape("AL", AL, tuple(checked[-1][3].shape))
-    if AL.shape[0] != 1:
-        raise ValueError(f"AL: expected shape (1, m), got {tuple(AL.shape)}")
-    Y = as_float_labels(xp, Y, AL)
+    Y = targets(xp, Y, AL)
 
     grads: dict[str, Array] = {}
     dA = output_gradient(xp, AL, Y)
-    for l, activation in reversed(list(enumerate(layer_activations(L), start=1))):
+    activations = layer_activations(L, AL.shape[0], hidden_activation)
+    for l, activation in reversed(list(enumerate(activations, start=1))):
         A_prev, W, _, Z = checked[l - 1]
         dZ = ACTIVATIONS[activation].backward(xp, dA, Z)
         dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_backward_kernel(xp, dZ, A_prev, W)

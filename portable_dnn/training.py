@@ -22,8 +22,10 @@ from array_api_compat import device as array_device
 
 from ._backend import Array, Kernels, as_float_labels, check_float, kernels
 from ._parameters import check_parameters
-from .cost import cross_entropy_kernel
+from .activations import ACTIVATIONS
+from .cost import checked_one_hot, cross_entropy_kernel
 from .optim import check_learning_rate
+from .propagation import check_hidden_activation, layer_activations
 
 #: Called after each iteration with the iteration index (no host sync).
 IterationCallback = Callable[[int], None]
@@ -65,6 +67,24 @@ def check_binary_labels(xp: ModuleType, Y: Array, X: Array, name: str = "Y") -> 
     if not bool(xp.all((Y == 0.0) | (Y == 1.0))):
         raise ValueError(f"{name}: expected labels 0 and 1 only (or False/True)")
     return Y
+
+
+def check_targets(xp: ModuleType, Y: Array, X: Array, classes: int, name: str = "Y") -> Array:
+    """Training targets in X's dtype (one host sync): 0/1 labels (1, m) for one output unit;
+    for ``classes`` >= 2 softmax units, one-hot (classes, m) from one-hot ``Y`` (each column
+    a single 1) or from class indices (m,) or (1, m) in [0, classes)."""
+    if classes == 1:
+        return check_binary_labels(xp, Y, X, name)
+    m = X.shape[1]
+    if tuple(Y.shape) == (classes, m):
+        Y = xp.astype(Y, X.dtype)
+        if not bool(xp.all(((Y == 0.0) | (Y == 1.0)) & (xp.sum(Y, axis=0, keepdims=True) == 1.0))):
+            raise ValueError(f"{name}: expected one-hot columns (a single 1 in each column of {classes})")
+        return Y
+    if tuple(Y.shape) not in ((m,), (1, m)):
+        raise ValueError(f"{name}: expected one-hot labels of shape ({classes}, {m}) or class indices of "
+                         f"shape ({m},) or (1, {m}), got {tuple(Y.shape)}")
+    return checked_one_hot(xp, Y, classes, X.dtype, name)
 
 
 def all_finite(xp: ModuleType, arrays: Mapping[str, Array]) -> bool:
@@ -110,45 +130,59 @@ class Workspace:
                 self.dW[l] = xp.empty(tuple(parameters[f"W{l}"].shape), **place)
 
 
+def _activate(xp: ModuleType, ops: Kernels, name: str, Z: Array) -> Array:
+    """Activation ``name`` of Z: in place of Z for ReLU and sigmoid where the backend allows."""
+    if name == "relu":
+        return ops.relu_(Z)
+    if name == "sigmoid":
+        return ops.sigmoid_(Z)
+    return ACTIVATIONS[name].forward(xp, Z)
+
+
 def forward_activations(
-    xp: ModuleType, X: Array, parameters: Mapping[str, Array], L: int, workspace: Workspace | None = None
+    xp: ModuleType, X: Array, parameters: Mapping[str, Array], L: int, workspace: Workspace | None = None,
+    hidden_activation: str = "relu",
 ) -> list[Array]:
-    """``[X, A1, ..., AL]``: every layer's output (ReLU masks are read back from them)."""
+    """``[X, A1, ..., AL]``: every layer's output (hidden derivatives are read back from them)."""
     ops = workspace.kernels if workspace is not None else kernels(xp)
+    names = layer_activations(L, parameters[f"W{L}"].shape[0], hidden_activation)
     activations = [X]
     A = X
-    for l in range(1, L + 1):
+    for l, name in enumerate(names, start=1):
         Z = ops.affine(parameters[f"W{l}"], A, parameters[f"b{l}"], workspace.Z.get(l) if workspace else None)
-        A = ops.relu_(Z) if l < L else ops.sigmoid_(Z)
+        A = _activate(xp, ops, name, Z)
         activations.append(A)
     return activations
 
 
-def _relu_backward_through(ops: Kernels, W: Array, dZ: Array, A_prev: Array, buffer: Array | None,
-                           blocks: int = 2) -> Array:
-    """dZ_prev = (W.T @ dZ) * (A_prev > 0): ReLU'(Z) is 1 exactly where the ReLU's output is positive.
+def _backward_through(xp: ModuleType, ops: Kernels, W: Array, dZ: Array, A_prev: Array, buffer: Array | None,
+                      hidden_activation: str, blocks: int = 2) -> Array:
+    """dZ_prev = (W.T @ dZ) * g'(Z_prev), with g' read from the hidden layer's output A_prev
+    (for ReLU, a boolean mask: 1 exactly where the output is positive).
 
     With a buffer (A_prev's own), the result is written over A_prev a block of rows at a time,
-    each block's mask taken just before its rows are overwritten: the boolean mask then costs
-    1/blocks of a full one (1/8 of the layer's bytes in float32 with 2 blocks; more blocks
-    would shrink it further but slow the matrix product down).
+    each block's derivative taken just before its rows are overwritten: it then costs
+    1/blocks of a full one (for ReLU's mask, 1/8 of the layer's bytes in float32 with 2
+    blocks; more blocks would shrink it further but slow the matrix product down).
     """
+    derivative = ACTIVATIONS[hidden_activation].derivative
+    assert derivative is not None  # hidden activations are element-wise
     rows = A_prev.shape[0]
     if buffer is None or rows * A_prev.shape[1] < 1 << 20:  # small layers in one go: fewer calls
-        keep = A_prev > 0
-        return ops.mask_(ops.matmul(W.T, dZ, buffer), keep)
+        factor = derivative(xp, A_prev)
+        return ops.mask_(ops.matmul(W.T, dZ, buffer), factor)
     size = -(-rows // blocks)
     for start in range(0, rows, size):
         stop = min(start + size, rows)
-        keep = A_prev[start:stop, ...] > 0
-        ops.mask_(ops.matmul(W.T[start:stop, ...], dZ, buffer[start:stop, ...]), keep)
-        del keep  # one block's mask alive at a time
+        factor = derivative(xp, A_prev[start:stop, ...])
+        ops.mask_(ops.matmul(W.T[start:stop, ...], dZ, buffer[start:stop, ...]), factor)
+        del factor  # one block's derivative alive at a time
     return buffer
 
 
 def descend(
     xp: ModuleType, activations: list[Array], Y: Array, parameters: dict[str, Array],
-    L: int, learning_rate: float, workspace: Workspace,
+    L: int, learning_rate: float, workspace: Workspace, hidden_activation: str = "relu",
 ) -> None:
     """One backward pass from the forward pass's ``activations``; updates ``parameters``.
 
@@ -156,6 +190,7 @@ def descend(
     be the training's own copies) as soon as their gradients and ``dA`` are known.
     """
     ops = workspace.kernels
+    # dZ_L = AL - Y for sigmoid with binary and softmax with categorical cross-entropy alike.
     # The backward pass is linear in dZ, so scaling dZ_L by the step learning_rate / m once
     # gives every dW and db already scaled: the update is then a single subtraction.
     dZ = activations[L] - Y
@@ -168,7 +203,7 @@ def descend(
             break
         # dW needs A_prev, which dZ_prev overwrites, and dZ_prev needs W before its update.
         dW = ops.matmul(dZ, A_prev.T, workspace.dW.get(l))
-        dZ = _relu_backward_through(ops, W, dZ, A_prev, workspace.Z.get(l - 1))
+        dZ = _backward_through(xp, ops, W, dZ, A_prev, workspace.Z.get(l - 1), hidden_activation)
         W -= dW
         parameters[f"W{l}"] = W
 
@@ -181,13 +216,15 @@ def train(
     learning_rate: float,
     num_iterations: int,
     record_every: int = 100,
+    hidden_activation: str = "relu",
     on_iteration: IterationCallback | None = None,
     on_cost: CostCallback | None = None,
 ) -> tuple[dict[str, Array], list[float]]:
     """Gradient descent on the cross-entropy cost from ``parameters``.
 
-    ``X`` (n0, m) and ``Y`` (1, m) or (m,) with labels 0/1, on the parameters' namespace
-    and device. Returns ``(parameters, costs)``: the trained parameters (the inputs are
+    ``X`` (n0, m) and, on the parameters' namespace and device, ``Y``: for one output unit
+    (sigmoid), labels 0/1 of shape (1, m) or (m,); for C >= 2 output units (softmax), one-hot
+    (C, m) or class indices (m,) or (1, m). Returns ``(parameters, costs)``: the trained parameters (the inputs are
     not modified) and the costs at iterations 0, ``record_every``, ... (the course's
     ``costs``; ``record_every`` a positive integer). ``on_cost(i, cost)`` is called for
     those iterations and the last one. Raises :class:`TrainingDivergedError` when a
@@ -197,8 +234,9 @@ def train(
     lr = check_learning_rate(learning_rate)
     num_iterations = check_count(num_iterations, "num_iterations")
     record_every = check_count(record_every, "record_every", minimum=1)
+    check_hidden_activation(hidden_activation)
     check_float(xp, X=X)
-    Y = check_binary_labels(xp, Y, X)
+    Y = check_targets(xp, Y, X, parameters[f"W{L}"].shape[0])
     check_finite(xp, X=X, **{f"parameters[{key!r}]": value for key, value in parameters.items()})
     # The training's own copies, updated in place where the backend allows.
     current = {key: xp.asarray(value, copy=True) for key, value in parameters.items()}
@@ -206,7 +244,7 @@ def train(
     workspace = Workspace(xp, current, L, X.shape[1])
     costs: list[float] = []
     for i in range(num_iterations):
-        activations = forward_activations(xp, X, current, L, workspace)
+        activations = forward_activations(xp, X, current, L, workspace, hidden_activation)
         recorded = i % record_every == 0
         if recorded or i == num_iterations - 1:
             cost = float(cross_entropy_kernel(xp, activations[L], Y))
@@ -218,7 +256,7 @@ def train(
                 costs.append(cost)
             if on_cost is not None:
                 on_cost(i, cost)
-        descend(xp, activations, Y, current, L, lr, workspace)
+        descend(xp, activations, Y, current, L, lr, workspace, hidden_activation)
         current = workspace.kernels.settle(current)
         if on_iteration is not None:
             on_iteration(i)

@@ -69,12 +69,12 @@ CASES = {
     "compute_cost Y length": (
         lambda mk: dnn.compute_cost(mk(np.full((1, 3), 0.5)), mk(np.ones((1, 4)))),
         ValueError, "Y: expected shape (1, 3) or (3,)"),
-    "compute_cost AL rows": (
-        lambda mk: dnn.compute_cost(mk(np.full((2, 3), 0.5)), mk(np.ones((1, 3)))),
-        ValueError, "AL: expected shape (1, m)"),
+    "compute_cost softmax labels shape": (
+        lambda mk: dnn.compute_cost(mk(np.full((2, 3), 0.5)), mk(np.ones((3, 3)))),
+        ValueError, "Y: expected one-hot labels of shape (2, 3) or class indices of shape (3,) or (1, 3)"),
     "compute_cost empty": (
         lambda mk: dnn.compute_cost(mk(np.ones((1, 0))), mk(np.ones((1, 0)))),
-        ValueError, "AL: expected shape (1, m) with m >= 1"),
+        ValueError, "AL: expected shape (C, m) with m >= 1"),
     "linear_backward dZ shape": (
         lambda mk: dnn.linear_backward(mk(np.ones((1, 3))), layer_cache(mk)[0]),
         ValueError, "dZ: expected shape (1, 2)"),
@@ -142,8 +142,8 @@ CASES = {
         TypeError, "has dtype float"),
     "unknown activation": (
         lambda mk: dnn.linear_activation_forward(mk(np.ones((3, 2))), mk(np.ones((1, 3))), mk(np.ones((1, 1))),
-                                                 "tanh"),
-        ValueError, "activation: expected one of ['relu', 'sigmoid'], got 'tanh'"),
+                                                 "swish"),
+        ValueError, "activation: expected one of ['leaky_relu', 'relu', 'sigmoid', 'softmax', 'tanh'], got 'swish'"),
     "activation not a string": (
         lambda mk: dnn.linear_activation_backward(mk(np.ones((1, 2))), layer_cache(mk), ["relu"]),
         ValueError, "activation: expected one of"),
