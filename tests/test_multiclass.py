@@ -65,7 +65,7 @@ def test_one_hot(make, check, xp, device):
     labels = make(np.array([2, 0, 1, 2]), "int64")
     expected = [[0, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 1]]
     check(dnn.one_hot(labels, 3), expected)
-    check(dnn.one_hot(make(np.array([[2.0, 0.0, 1.0, 2.0]])), 3, dtype=getattr(xp, "float32")), expected,
+    check(dnn.one_hot(make(np.array([[2.0, 0.0, 1.0, 2.0]])), 3, dtype=xp.float32), expected,
           dtype="float32")
     for bad, message in ((np.array([0, 3]), "labels: expected whole numbers from 0 to 2"),
                          (np.array([-1, 0]), "labels: expected whole numbers from 0 to 2")):
