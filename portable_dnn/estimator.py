@@ -15,26 +15,32 @@ from types import ModuleType
 from typing import Any
 
 import array_api_compat
+import numpy as np
 
-from ._backend import Array, describe_dtype, dtype_name, resolve_dtype, resolve_placement
+from ._backend import Array, dtype_name, resolve_dtype, resolve_placement
+from ._validation import check_features, encode_labels, not_fitted_error
 from .initialization import check_layer_dims, initialize_parameters_deep
-from .io import load_metadata, load_parameters, move_to, save_parameters
+from .io import load_metadata, load_parameters, move_to, save_parameters, to_numpy
 from .models import predict_proba
+from .propagation import check_hidden_activation
 from .training import TrainingDivergedError, train
 
 
 class DeepNeuralNetwork:
-    """A binary classifier: [LINEAR->RELU] x len(hidden_layers) -> LINEAR -> SIGMOID.
+    """A classifier: [LINEAR->ACTIVATION] x len(hidden_layers) -> LINEAR -> SIGMOID or SOFTMAX.
 
-    ``fit(X, y)`` takes ``X`` (m, n_features) and labels ``y`` (m,) of 0/1 (bool, int or
-    float), as NumPy, CuPy or any supported arrays (or array-likes). Training runs on
-    ``device``: ``None`` (where ``X`` lives), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, a backend
-    name such as ``"array_api_strict"``, or a device object. ``dtype``: ``None`` (``X``'s
-    floating dtype, else float64 where available), ``"float32"`` or ``"float64"``.
-    Predictions come back in the namespace and device of the ``X`` they are asked for.
+    ``fit(X, y)`` takes ``X`` (m, n_features) and labels ``y`` (m,) of any kind scikit-learn's
+    classifiers take (integers, strings, booleans, whole-number floats), as NumPy, CuPy or any
+    supported arrays (or array-likes). Two classes train one sigmoid unit, more a softmax layer.
+    Training runs on ``device``: ``None`` (where ``X`` lives), ``"cpu"``, ``"cuda"``,
+    ``"cuda:1"``, a backend name such as ``"array_api_strict"``, or a device object. ``dtype``:
+    ``None`` (``X``'s floating dtype, else float64 where available), ``"float32"`` or
+    ``"float64"``. ``hidden_activation``: ``"relu"``, ``"tanh"``, ``"sigmoid"`` or
+    ``"leaky_relu"``. Predictions come back in the namespace and device of the ``X`` they are
+    asked for (labels as a NumPy array where they are not numbers).
 
     Fitted attributes: ``parameters_`` (on the training device), ``costs_`` (every 100
-    iterations), ``layer_dims_``, ``n_features_in_``, ``classes_`` (``[0, 1]``).
+    iterations), ``layer_dims_``, ``n_features_in_``, ``classes_`` (sorted NumPy array).
     """
 
     def __init__(
@@ -47,6 +53,7 @@ class DeepNeuralNetwork:
         device: Any = None,
         dtype: Any = None,
         print_cost: bool = False,
+        hidden_activation: str = "relu",
     ) -> None:
         self.hidden_layers = hidden_layers
         self.learning_rate = learning_rate
@@ -56,6 +63,7 @@ class DeepNeuralNetwork:
         self.device = device
         self.dtype = dtype
         self.print_cost = print_cost
+        self.hidden_activation = hidden_activation
 
     # -- scikit-learn's estimator protocol -----------------------------------------------
 
@@ -89,23 +97,19 @@ class DeepNeuralNetwork:
         return Tags(
             estimator_type="classifier",
             target_tags=TargetTags(required=True),
-            classifier_tags=ClassifierTags(multi_class=False),
+            classifier_tags=ClassifierTags(multi_class=True),
             input_tags=InputTags(),
         )
 
     # -- training and prediction ----------------------------------------------------------------
 
     def _columns(self, X: Any, xp: ModuleType, device: Any, dtype: Any) -> Array:
-        """``X`` (m, n) on the training placement, as columns (n, m)."""
-        X = move_to(X, xp, device)
-        if X.ndim != 2:
-            raise ValueError(f"X: expected a 2-D array (n_samples, n_features), got shape {tuple(X.shape)}")
-        if not xp.isdtype(X.dtype, ("real floating", "integral", "bool")):
-            raise TypeError(f"X: expected real numbers, got dtype {describe_dtype(X.dtype)}")
+        """Checked ``X`` (m, n) on the training placement, as columns (n, m)."""
+        X = move_to(check_features(X, type(self).__name__), xp, device)
         return xp.astype(X, dtype).T if X.dtype != dtype else X.T
 
     def fit(self, X: Any, y: Any) -> DeepNeuralNetwork:
-        """Train on ``X`` (m, n_features) and labels ``y`` (m,) of 0/1. Returns ``self``.
+        """Train on ``X`` (m, n_features) and labels ``y`` (m,). Returns ``self``.
 
         A fit that fails leaves the model unfitted, except when training diverges: the
         model then keeps the last finite parameters and the costs recorded until then.
@@ -116,6 +120,9 @@ class DeepNeuralNetwork:
             raise TypeError(f"hidden_layers: expected a sequence of positive integers such as (20, 7, 5), "
                             f"got {self.hidden_layers!r}")
         hidden = check_layer_dims([1, *self.hidden_layers, 1], "hidden_layers")[1:-1]
+        check_hidden_activation(self.hidden_activation)
+        X = check_features(X, type(self).__name__)
+        classes, indices = encode_labels(y, X.shape[0], type(self).__name__)
         xp, device = resolve_placement(self.device, X)
         dtype = self.dtype
         if dtype is None and array_api_compat.is_array_api_obj(X):
@@ -125,10 +132,8 @@ class DeepNeuralNetwork:
                 dtype = None
         dtype = resolve_dtype(xp, dtype, device)
         columns = self._columns(X, xp, device, dtype)
-        labels = move_to(y, xp, device)
-        if labels.ndim != 1 or labels.shape[0] != columns.shape[1]:
-            raise ValueError(f"y: expected shape ({columns.shape[1]},), got {tuple(labels.shape)}")
-        layer_dims = [columns.shape[0], *hidden, 1]
+        labels = move_to(indices, xp, device, dtype)  # class indices (0/1 for two classes)
+        layer_dims = [columns.shape[0], *hidden, 1 if len(classes) == 2 else len(classes)]
         parameters = initialize_parameters_deep(
             layer_dims, seed=self.seed, init=self.init, backend=xp, device=device, dtype=dtype
         )
@@ -136,25 +141,27 @@ class DeepNeuralNetwork:
         try:
             trained, costs = train(
                 columns, labels, parameters, learning_rate=self.learning_rate,
-                num_iterations=self.num_iterations, on_cost=report,
+                num_iterations=self.num_iterations, hidden_activation=self.hidden_activation, on_cost=report,
             )
         except TrainingDivergedError as error:
-            self._set_fitted(error.parameters, error.costs, layer_dims)
+            self._set_fitted(error.parameters, error.costs, layer_dims, classes)
             raise
-        self._set_fitted(trained, costs, layer_dims)
+        self._set_fitted(trained, costs, layer_dims, classes)
         return self
 
-    def _set_fitted(self, parameters: dict[str, Array], costs: list[float], layer_dims: list[int]) -> None:
+    def _set_fitted(self, parameters: dict[str, Array], costs: list[float], layer_dims: list[int],
+                    classes: Any) -> None:
         self.parameters_, self.costs_, self.layer_dims_ = parameters, list(costs), list(layer_dims)
         self.n_features_in_ = layer_dims[0]
-        self.classes_ = [0, 1]
+        self.classes_ = np.asarray(classes)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "parameters_"):
-            raise AttributeError("this DeepNeuralNetwork is not fitted yet; call fit(X, y) first")
+            raise not_fitted_error(type(self).__name__)
 
-    def _probability_of_one(self, X: Any) -> tuple[Array, ModuleType, Any]:
-        """P(y = 1) (m,) on the training placement, and the placement to return results to."""
+    def _output(self, X: Any) -> tuple[Array, ModuleType, Any]:
+        """The network's output AL (1 or C, m) on the training placement, and the placement
+        to return results to."""
         self._check_fitted()
         W1 = self.parameters_["W1"]
         xp = array_api_compat.array_namespace(W1)
@@ -165,32 +172,48 @@ class DeepNeuralNetwork:
             home_xp, home_device = resolve_placement(None)
         columns = self._columns(X, xp, device, W1.dtype)
         if columns.shape[0] != self.n_features_in_:
-            raise ValueError(f"X: expected {self.n_features_in_} features, got {columns.shape[0]}")
-        return predict_proba(columns, self.parameters_)[0, :], home_xp, home_device
+            raise ValueError(f"X has {columns.shape[0]} features, but {type(self).__name__} is expecting "
+                             f"{self.n_features_in_} features as input.")
+        AL = predict_proba(columns, self.parameters_, hidden_activation=self.hidden_activation)
+        return AL, home_xp, home_device
 
     def predict_proba(self, X: Any) -> Array:
-        """Class probabilities (m, 2), columns ``[P(y=0), P(y=1)]``, in ``X``'s namespace."""
-        p, home_xp, home_device = self._probability_of_one(X)
-        xp = array_api_compat.array_namespace(p)
-        return move_to(xp.stack([1.0 - p, p], axis=1), home_xp, home_device)
+        """Class probabilities (m, n_classes) in ``classes_`` order, in ``X``'s namespace."""
+        AL, home_xp, home_device = self._output(X)
+        xp = array_api_compat.array_namespace(AL)
+        probabilities = xp.stack([1.0 - AL[0, :], AL[0, :]], axis=1) if AL.shape[0] == 1 else AL.T
+        return move_to(probabilities, home_xp, home_device)
 
-    def predict(self, X: Any) -> Array:
-        """Labels (m,) of 0/1 (probability above 0.5), in ``X``'s namespace and on its device,
-        of that namespace's default integer dtype."""
-        p, home_xp, home_device = self._probability_of_one(X)
-        xp = array_api_compat.array_namespace(p)
-        integers = xp.__array_namespace_info__().default_dtypes(device=array_api_compat.device(p))["integral"]
-        return move_to(xp.astype(p > 0.5, integers), home_xp, home_device)
+    def _class_indices(self, X: Any) -> tuple[Array, ModuleType, Any]:
+        AL, home_xp, home_device = self._output(X)
+        xp = array_api_compat.array_namespace(AL)
+        integers = xp.__array_namespace_info__().default_dtypes(device=array_api_compat.device(AL))["integral"]
+        indices = xp.astype(AL[0, :] > 0.5, integers) if AL.shape[0] == 1 else xp.astype(xp.argmax(AL, axis=0),
+                                                                                          integers)
+        return indices, home_xp, home_device
+
+    def predict(self, X: Any) -> Any:
+        """Labels (m,) from ``classes_``: in ``X``'s namespace and on its device when the
+        labels are numbers (of that namespace's default integer dtype for integer labels),
+        a NumPy array otherwise."""
+        indices, home_xp, home_device = self._class_indices(X)
+        classes = self.classes_
+        if classes.dtype.kind not in "iub" or classes.dtype.kind == "b":
+            return classes[to_numpy(indices)]
+        xp = array_api_compat.array_namespace(indices)
+        if np.array_equal(classes, np.arange(len(classes))):  # labels 0..C-1: the indices themselves
+            return move_to(indices, home_xp, home_device)
+        table = move_to(classes, xp, array_api_compat.device(indices), indices.dtype)
+        return move_to(xp.take(table, indices), home_xp, home_device)
 
     def score(self, X: Any, y: Any) -> float:
         """Mean accuracy of ``predict(X)`` against labels ``y`` (m,)."""
-        p, _, _ = self._probability_of_one(X)
-        xp = array_api_compat.array_namespace(p)
-        labels = move_to(y, xp, array_api_compat.device(p))
-        if tuple(labels.shape) != tuple(p.shape):
-            raise ValueError(f"y: expected shape {tuple(p.shape)} (one label per row of X), "
-                             f"got {tuple(labels.shape)}")
-        return float(xp.mean(xp.astype(xp.astype(p > 0.5, p.dtype) == xp.astype(labels, p.dtype), p.dtype)))
+        predicted = self.predict(X)
+        predicted = to_numpy(predicted) if array_api_compat.is_array_api_obj(predicted) else predicted
+        labels = to_numpy(y) if array_api_compat.is_array_api_obj(y) else np.asarray(y)
+        if labels.shape != predicted.shape:
+            raise ValueError(f"y: expected shape {predicted.shape} (one label per row of X), got {labels.shape}")
+        return float(np.mean(predicted == labels))
 
     # -- saving ------------------------------------------------------------------------------------
 
@@ -199,14 +222,16 @@ class DeepNeuralNetwork:
         self._check_fitted()
         settings = {k: v for k, v in self.get_params().items() if k not in ("device", "dtype")}
         settings["hidden_layers"] = list(settings["hidden_layers"])
-        return save_parameters(path, self.parameters_, init=self.init, estimator=settings,
-                               costs=list(self.costs_))
+        return save_parameters(path, self.parameters_, hidden_activation=self.hidden_activation, init=self.init,
+                               estimator=settings, costs=list(self.costs_), classes=self.classes_.tolist())
 
     @classmethod
     def load(
         cls, path: str | os.PathLike[str], *, device: Any = None, dtype: Any = None
     ) -> DeepNeuralNetwork:
-        """A fitted network from :meth:`save`, placed on ``device`` (default: NumPy, CPU)."""
+        """A fitted network from :meth:`save`, placed on ``device`` (default: NumPy, CPU).
+
+        Files written before multi-class support (no ``classes``) load as classes ``[0, 1]``."""
         metadata = load_metadata(path)
         xp, where = resolve_placement(device)
         settings = dict(metadata.get("estimator", {}))
@@ -214,7 +239,8 @@ class DeepNeuralNetwork:
             settings["hidden_layers"] = tuple(settings["hidden_layers"])
         model = cls(**settings, device=device, dtype=dtype)
         parameters = load_parameters(path, backend=xp, device=where, dtype=dtype)
-        model._set_fitted(parameters, metadata.get("costs", []), metadata["layer_dims"])
+        model._set_fitted(parameters, metadata.get("costs", []), metadata["layer_dims"],
+                          metadata.get("classes", [0, 1]))
         return model
 
 

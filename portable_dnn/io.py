@@ -92,11 +92,13 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
 
 
 def save_parameters(
-    path: str | os.PathLike[str], parameters: Mapping[str, Array], **metadata: Any
+    path: str | os.PathLike[str], parameters: Mapping[str, Array], *, hidden_activation: str = "relu",
+    **metadata: Any,
 ) -> Path:
     """Save ``parameters`` (any backend) to an ``.npz`` of host copies with JSON metadata.
 
-    The metadata records the layer sizes, activations, dtype, format and library version,
+    The metadata records the layer sizes, activations (``hidden_activation`` for the hidden
+    layers, the output layer's by its size), dtype, format and library version,
     plus any JSON-serialisable keywords given (``init``, ``classes``, ...; not the reserved
     keys above). The file is written atomically: a crash leaves any previous file intact.
     Non-finite parameters are refused. Returns the path written.
@@ -114,7 +116,7 @@ def save_parameters(
         "format": FORMAT,
         "version": __version__,
         "layer_dims": [int(host["W1"].shape[1])] + [int(host[f"W{l}"].shape[0]) for l in range(1, L + 1)],
-        "activations": layer_activations(L),
+        "activations": layer_activations(L, int(host[f"W{L}"].shape[0]), hidden_activation),
         "dtype": str(host["W1"].dtype),
         **metadata,
     }

@@ -1,0 +1,126 @@
+"""Input validation for the estimator, in scikit-learn's words (so its estimator checks pass),
+without needing scikit-learn: host-side label handling (strings, any sorted classes) and
+feature checks that run on the features' own device.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+from ._backend import Array
+from .io import to_numpy
+
+
+def _sklearn_class(module: str, name: str, fallback: type) -> type:
+    """scikit-learn's class where it is installed (so its own checks recognise it), else ``fallback``."""
+    try:
+        return getattr(__import__(f"sklearn.{module}", fromlist=[name]), name)  # type: ignore[no-any-return]
+    except ImportError:
+        return fallback
+
+
+class _NotFittedError(ValueError, AttributeError):
+    """The estimator is used before ``fit`` (scikit-learn's ``NotFittedError`` where installed)."""
+
+
+class _DataConversionWarning(UserWarning):
+    """Data in an unexpected layout was converted (scikit-learn's ``DataConversionWarning`` where installed)."""
+
+
+def not_fitted_error(name: str) -> Exception:
+    error = _sklearn_class("exceptions", "NotFittedError", _NotFittedError)
+    return error(  # type: ignore[no-any-return]
+        f"This {name} instance is not fitted yet. Call 'fit' with appropriate arguments before using this "
+        "estimator."
+    )
+
+
+def _is_sparse(X: Any) -> bool:
+    return type(X).__module__.startswith("scipy.sparse")
+
+
+def _shape_message(X: Any, name: str, estimator: str) -> None:
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected 2D array, got {X.ndim}D array instead:\n{name}={X!r:.200}.\nReshape your data either using "
+            "array.reshape(-1, 1) if your data has a single feature or array.reshape(1, -1) if it contains a "
+            "single sample."
+        )
+    m, n = X.shape
+    if m == 0:
+        raise ValueError(f"Found array with 0 sample(s) (shape={tuple(X.shape)}) while a minimum of 1 is "
+                         f"required by {estimator}.")
+    if n == 0:
+        raise ValueError(f"Found array with 0 feature(s) (shape={tuple(X.shape)}) while a minimum of 1 is "
+                         f"required by {estimator}.")
+
+
+def check_features(X: Any, estimator: str, name: str = "X") -> Array:
+    """``X`` (m, n) checked: an array of any supported library is kept where it is (checked
+    there: one host sync for the finite check); anything else becomes a float64 NumPy array.
+
+    ``ValueError``/``TypeError`` in scikit-learn's words for sparse, complex, object or string
+    data, shapes that are not 2-D, empty data, NaN and infinity."""
+    if X is None:
+        raise ValueError(f"{estimator} requires {name} to be passed, but {name} is None")
+    if _is_sparse(X):
+        raise TypeError(f"Sparse data was passed for {name}, but dense data is required. Use '.toarray()' to "
+                        "convert to a dense numpy array.")
+    if array_api_compat.is_array_api_obj(X) and not isinstance(X, np.ndarray):
+        xp = array_api_compat.array_namespace(X)
+        _shape_message(X, name, estimator)
+        if not xp.isdtype(X.dtype, ("real floating", "integral", "bool")):
+            raise TypeError(f"{name}: expected real numbers, got dtype {X.dtype}")
+        if xp.isdtype(X.dtype, "real floating") and not bool(xp.all(xp.isfinite(X))):
+            raise ValueError(f"Input {name} contains NaN or infinity.")
+        return X
+    host = np.asarray(X)
+    if np.iscomplexobj(host):
+        raise ValueError("Complex data not supported\n" + repr(host)[:200])
+    if host.dtype.kind not in "fiub":
+        host = host.astype(np.float64)  # object arrays of numbers; strings and others raise here
+    _shape_message(host, name, estimator)
+    if host.dtype.kind == "f" and not np.isfinite(host).all():
+        kind = "NaN" if np.isnan(host).any() else "infinity or a value too large for " + repr(host.dtype)
+        raise ValueError(f"Input {name} contains {kind}.")
+    return host
+
+
+def encode_labels(y: Any, m: int, estimator: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, indices)``: the sorted distinct labels of ``y`` (m,) and each label's index
+    in them, on the host. Labels may be integers, strings, booleans or whole-number floats;
+    ``ValueError`` in scikit-learn's words otherwise (continuous targets, NaN, one class, a
+    length other than m, a 2-D y), and its warning for a column vector (m, 1)."""
+    if y is None:
+        raise ValueError(f"{estimator} requires y to be passed, but the target y is None")
+    labels = to_numpy(y) if array_api_compat.is_array_api_obj(y) else np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        warning = _sklearn_class("exceptions", "DataConversionWarning", _DataConversionWarning)
+        warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape of y "
+                      "to (n_samples, ), for example using ravel().", warning, stacklevel=3)
+        labels = labels[:, 0]
+    if labels.ndim != 1:
+        raise ValueError(f"y should be a 1d array, got an array of shape {labels.shape} instead.")
+    if labels.shape[0] != m:
+        raise ValueError(f"Found input variables with inconsistent numbers of samples: [{m}, {labels.shape[0]}]")
+    if labels.dtype.kind == "O":
+        kinds = {type(value) for value in labels}
+        if not all(issubclass(kind, str) for kind in kinds) and not all(issubclass(kind, (int, np.integer))
+                                                                     for kind in kinds):
+            labels = labels.astype(np.float64) if all(issubclass(k, (float, np.floating)) for k in kinds) else labels
+    if labels.dtype.kind in "fc":
+        if np.iscomplexobj(labels) or not np.isfinite(labels).all():
+            raise ValueError("Input y contains NaN or infinity." if not np.iscomplexobj(labels)
+                             else "Complex data not supported")
+        if (labels != np.round(labels)).any():
+            raise ValueError("Unknown label type: continuous. Maybe you are trying to fit a classifier, which "
+                             "expects discrete classes on a regression target with continuous values.")
+    classes, indices = np.unique(labels, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(f"{estimator} needs samples of at least 2 classes in the data, but the data contains "
+                         f"only one class: {classes.tolist()[0]!r}")
+    return classes, indices.reshape(-1)

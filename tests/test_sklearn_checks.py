@@ -1,0 +1,26 @@
+"""scikit-learn's own estimator checks, every one of them, on DeepNeuralNetwork."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import pytest
+
+from portable_dnn import DeepNeuralNetwork
+
+pytest.importorskip("sklearn", reason="scikit-learn is not installed")
+os.environ.setdefault("SCIPY_ARRAY_API", "1")  # so that check_array_api_input runs too
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+NOT_A_BASE_ESTIMATOR = "Estimator DeepNeuralNetwork does not inherit from"  # by design: no scikit-learn needed
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", NOT_A_BASE_ESTIMATOR)
+    checks = parametrize_with_checks([DeepNeuralNetwork(hidden_layers=(8,), learning_rate=0.1, num_iterations=50)])
+
+
+@pytest.mark.filterwarnings(f"ignore:{NOT_A_BASE_ESTIMATOR}")
+@checks
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
