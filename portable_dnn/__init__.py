@@ -22,7 +22,7 @@ from .activations import (
     tanh_backward,
 )
 from .cost import compute_cost, one_hot
-from .datasets import Dataset, load_digits_parity, load_h5_dataset
+from .datasets import Dataset, load_digits, load_digits_parity, load_h5_dataset
 from .estimator import DeepNeuralNetwork
 from .initialization import INIT_SCHEMES, initialize_parameters, initialize_parameters_deep
 from .io import load_metadata, load_parameters, move_to, save_parameters, to_numpy
@@ -59,6 +59,7 @@ __all__ = [
     "linear_activation_forward",
     "linear_backward",
     "linear_forward",
+    "load_digits",
     "load_digits_parity",
     "load_h5_dataset",
     "load_metadata",

@@ -1,7 +1,8 @@
-"""Datasets in the course's layout: ``X`` (n_x, m) scaled to [0, 1], ``Y`` (1, m) of 0/1.
+"""Datasets in the course's layout: ``X`` (n_x, m) scaled to [0, 1], ``Y`` (1, m) of labels.
 
 - :func:`load_h5_dataset`: the course's ``train_catvnoncat.h5`` / ``test_catvnoncat.h5`` files.
-- :func:`load_digits_parity`: the embedded default, UCI handwritten digits labelled even/odd.
+- :func:`load_digits`: the embedded default, UCI handwritten digits with their 10 classes.
+- :func:`load_digits_parity`: the same images labelled even/odd (0/1).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def images_to_columns(
 
 
 def labels_to_row(labels: np.ndarray, *, xp: ModuleType, device: Any, dtype: Any) -> Array:
-    """Host 0/1 labels (m,) -> (1, m) array of ``dtype`` on ``device``."""
+    """Host labels (m,) -> (1, m) array of ``dtype`` on ``device``."""
     return move_to(labels.reshape(1, -1), xp, device, dtype)
 
 
@@ -136,6 +137,26 @@ def load_h5_dataset(
 DIGITS_PARITY_CLASSES = ["even", "odd"]
 
 
+def _read_digits() -> dict[str, np.ndarray]:
+    with resources.files("portable_dnn").joinpath("data/digits_parity.npz").open("rb") as handle:
+        with np.load(handle, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+
+
+def load_digits(*, backend: str | ModuleType | None = None, device: Any = None, dtype: Any = None) -> Dataset:
+    """The embedded handwritten digits with their 10 classes: the images of
+    :func:`load_digits_parity` (the same split), labelled by the digit 0-9 (class indices,
+    a (1, m) row of ``dtype``; ``classes`` ``["0", ..., "9"]``)."""
+    xp, device, dtype = _placement(backend, device, dtype)
+    place = {"xp": xp, "device": device, "dtype": dtype}
+    arrays = _read_digits()
+    return Dataset(
+        images_to_columns(arrays["train_images"], 16.0, **place), labels_to_row(arrays["train_digits"], **place),
+        images_to_columns(arrays["test_images"], 16.0, **place), labels_to_row(arrays["test_digits"], **place),
+        [str(digit) for digit in range(10)], (8, 8), 16.0,
+    )
+
+
 def load_digits_parity(
     *, backend: str | ModuleType | None = None, device: Any = None, dtype: Any = None
 ) -> Dataset:
@@ -148,9 +169,7 @@ def load_digits_parity(
     """
     xp, device, dtype = _placement(backend, device, dtype)
     place = {"xp": xp, "device": device, "dtype": dtype}
-    with resources.files("portable_dnn").joinpath("data/digits_parity.npz").open("rb") as handle:
-        with np.load(handle, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
+    arrays = _read_digits()
     return Dataset(
         images_to_columns(arrays["train_images"], 16.0, **place),
         labels_to_row(arrays["train_digits"] % 2, **place),

@@ -203,7 +203,7 @@ class DeepNeuralNetwork:
         xp = array_api_compat.array_namespace(indices)
         if np.array_equal(classes, np.arange(len(classes))):  # labels 0..C-1: the indices themselves
             return move_to(indices, home_xp, home_device)
-        table = move_to(classes, xp, array_api_compat.device(indices), indices.dtype)
+        table = xp.astype(move_to(classes, xp, array_api_compat.device(indices)), indices.dtype)
         return move_to(xp.take(table, indices), home_xp, home_device)
 
     def score(self, X: Any, y: Any) -> float:

@@ -179,3 +179,85 @@ def test_divergence_keeps_the_last_finite_parameters(digits):
     with pytest.raises(dnn.TrainingDivergedError, match="smaller learning rate"):
         model.fit(X, y)
     assert all(np.isfinite(value).all() for value in model.parameters_.values())
+
+
+@pytest.fixture(scope="module")
+def ten_classes():
+    data = dnn.load_digits()
+    return (dnn.to_numpy(data.train_x).T, dnn.to_numpy(data.train_y)[0].astype(np.int64),
+            dnn.to_numpy(data.test_x).T, dnn.to_numpy(data.test_y)[0].astype(np.int64))
+
+
+def test_ten_digits_with_softmax_on_the_backend_under_test(ten_classes, make, xp, device):
+    X, y, X_test, y_test = ten_classes
+    model = DeepNeuralNetwork(hidden_layers=(32,), learning_rate=0.5, num_iterations=300).fit(make(X), make(y, "int64"))
+    assert model.layer_dims_ == [64, 32, 10]
+    np.testing.assert_array_equal(model.classes_, np.arange(10))
+    probabilities = model.predict_proba(make(X_test))
+    assert array_namespace(probabilities) is xp and tuple(probabilities.shape) == (449, 10)
+    host = dnn.to_numpy(probabilities)
+    np.testing.assert_allclose(host.sum(axis=1), 1.0, rtol=1e-5)
+    predictions = model.predict(make(X_test))
+    assert array_namespace(predictions) is xp and array_device(predictions) == device
+    np.testing.assert_array_equal(dnn.to_numpy(predictions), host.argmax(axis=1))
+    assert model.score(make(X_test), make(y_test, "int64")) > 0.9
+
+
+@pytest.mark.parametrize("labels", [
+    np.array(["cat", "dog"]), np.array([-1, 1]), np.array([1, 2]), np.array([False, True]), np.array([0.0, 1.0]),
+    np.array(["one", "three", "two"]), np.array([3, 7, 11]),
+], ids=lambda labels: "-".join(map(str, labels)))
+def test_any_labels_come_back_as_given(labels, ten_classes):
+    X, y, _, _ = ten_classes
+    two_or_three = y % len(labels)
+    y_labels = labels[two_or_three]
+    model = DeepNeuralNetwork(hidden_layers=(16,), learning_rate=0.3, num_iterations=150).fit(X, list(y_labels))
+    np.testing.assert_array_equal(model.classes_, np.sort(labels))
+    assert model.layer_dims_[-1] == (1 if len(labels) == 2 else len(labels))
+    predicted = model.predict(X)
+    assert np.asarray(predicted).dtype.kind == np.sort(labels).dtype.kind or labels.dtype.kind == "f"
+    assert set(np.asarray(predicted).tolist()) <= set(labels.tolist())
+    probabilities = model.predict_proba(X)
+    assert probabilities.shape == (len(X), len(labels))
+    np.testing.assert_array_equal(np.asarray(predicted), model.classes_[probabilities.argmax(axis=1)])
+    assert model.score(X, y_labels) == pytest.approx(np.mean(np.asarray(predicted) == y_labels))
+    assert model.score(X, y_labels) > 0.75
+
+
+def test_numeric_labels_come_back_on_the_device_of_X(ten_classes):
+    strict = pytest.importorskip("array_api_strict")
+    X, y, X_test, _ = ten_classes
+    device1 = strict.Device("device1")
+    model = DeepNeuralNetwork(hidden_layers=(8,), learning_rate=0.3, num_iterations=50)
+    model.fit(strict.asarray(X, device=device1), strict.asarray(np.array([3, 7, 11])[y % 3], device=device1))
+    predicted = model.predict(strict.asarray(X_test, device=device1))
+    assert array_namespace(predicted) is strict and predicted.device == device1
+    assert set(np.unique(dnn.to_numpy(predicted))) <= {3, 7, 11}
+
+
+@pytest.mark.parametrize("hidden_activation", ["tanh", "sigmoid", "leaky_relu"])
+def test_hidden_activation_and_save_load_keep_classes(hidden_activation, ten_classes, tmp_path):
+    X, y, X_test, _ = ten_classes
+    words = np.array(["zero", "one", "two"])
+    model = DeepNeuralNetwork(hidden_layers=(12,), learning_rate=0.3, num_iterations=60,
+                              hidden_activation=hidden_activation).fit(X, words[y % 3])
+    loaded = DeepNeuralNetwork.load(model.save(tmp_path / "model.npz"))
+    assert loaded.hidden_activation == hidden_activation
+    np.testing.assert_array_equal(loaded.classes_, ["one", "two", "zero"])
+    np.testing.assert_array_equal(loaded.predict_proba(X_test), model.predict_proba(X_test))
+    np.testing.assert_array_equal(loaded.predict(X_test), model.predict(X_test))
+    assert dnn.load_metadata(tmp_path / "model.npz")["activations"] == [hidden_activation, "softmax"]
+    with pytest.raises(ValueError, match=r"hidden_activation: expected one of"):
+        DeepNeuralNetwork(hidden_activation="softmax").fit(X, y)
+
+
+def test_files_without_classes_still_load(digits, tmp_path):
+    """A file as written before multi-class support: no classes, no hidden_activation."""
+    X, y, X_test, _ = digits
+    model = DeepNeuralNetwork(hidden_layers=(8,), num_iterations=30).fit(X, y)
+    settings = {k: v for k, v in model.get_params().items() if k not in ("device", "dtype", "hidden_activation")}
+    settings["hidden_layers"] = list(settings["hidden_layers"])
+    path = dnn.save_parameters(tmp_path / "old.npz", model.parameters_, init="lecun", estimator=settings, costs=[])
+    loaded = DeepNeuralNetwork.load(path)
+    np.testing.assert_array_equal(loaded.classes_, [0, 1])
+    np.testing.assert_array_equal(loaded.predict(X_test), model.predict(X_test))
