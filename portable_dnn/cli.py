@@ -1,6 +1,7 @@
 """``portable-dnn``: train, predict and list backends from the command line.
 
-    portable-dnn train                  # the default network on the embedded digits dataset
+    portable-dnn train                  # the default network on the embedded digits (10 classes)
+    portable-dnn train --task parity    # the same images, even vs odd (one sigmoid unit)
     portable-dnn train --train train_catvnoncat.h5 --test test_catvnoncat.h5
     portable-dnn predict MODEL DATA     # DATA: a course .h5 file, an .npy of images, or "digits"
     portable-dnn info                   # the backends and devices on this machine
@@ -28,16 +29,18 @@ from ._backend import (
     resolve_device,
     resolve_namespace,
 )
-from .datasets import Dataset, load_digits_parity, load_h5_dataset, read_h5_split
+from .datasets import Dataset, load_digits, load_digits_parity, load_h5_dataset, read_h5_split
 from .initialization import INIT_SCHEMES, initialize_parameters_deep
 from .io import load_metadata, load_parameters, save_parameters, to_numpy
 from .models import predict_proba
 from .training import TrainingDivergedError, train
 
-#: Defaults by dataset: the course's settings for its cat files; for the digits, a learning
-#: rate at which the same network converges within the same 3000 iterations.
+#: Defaults by dataset: the course's settings for its cat files; for the embedded digits, learning
+#: rates at which the same network converges within the same 3000 iterations.
 COURSE_LEARNING_RATE = 0.0075
-DIGITS_LEARNING_RATE = 0.1
+LEARNING_RATES = {"h5": COURSE_LEARNING_RATE, "digits": 0.3, "parity": 0.1}
+#: The embedded datasets by task.
+TASKS = {"digits": load_digits, "parity": load_digits_parity}
 
 
 class CommandError(Exception):
@@ -97,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd.add_argument("--iterations", type=_non_negative_int, default=3000)
     train_cmd.add_argument("--learning-rate", type=_positive_float,
                            help=f"default {COURSE_LEARNING_RATE} with --train/--test, "
-                                f"{DIGITS_LEARNING_RATE} on the embedded digits")
+                                f"{LEARNING_RATES['digits']} on the digits, {LEARNING_RATES['parity']} for parity")
     train_cmd.add_argument("--init", default="lecun", choices=sorted(INIT_SCHEMES))
     train_cmd.add_argument("--seed", type=int, default=1)
     train_cmd.add_argument("--out", type=Path, default=Path("portable-dnn-output"),
@@ -108,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict_cmd.add_argument("model", type=Path, help="a model file written by 'train'")
     predict_cmd.add_argument("data", help="a course .h5 file, an .npy of images (m, h, w[, c]), "
                                           "or 'digits' (the embedded test images)")
+    train_cmd.add_argument("--task", choices=sorted(TASKS), default="digits",
+                           help="the embedded dataset's labels: the digit (10 classes, softmax; default) or "
+                                "its parity (even/odd, one sigmoid unit)")
 
     commands.add_parser("info", help="list the backends and devices available here")
     return parser
@@ -123,22 +129,32 @@ def _load_dataset(args: argparse.Namespace, xp: ModuleType, device: Any) -> tupl
         raise CommandError("--train and --test go together (the course's two .h5 files)")
     if args.train is not None:
         return load_h5_dataset(args.train, args.test, backend=xp, device=device, dtype=args.dtype), "h5"
-    return load_digits_parity(backend=xp, device=device, dtype=args.dtype), "digits"
+    return TASKS[args.task](backend=xp, device=device, dtype=args.dtype), args.task
+
+
+def class_indices(probabilities: np.ndarray) -> np.ndarray:
+    """Predicted class indices (m,) from host probabilities: (1, m) of a sigmoid unit
+    (1 above 0.5) or (C, m) of a softmax layer (the most probable)."""
+    if len(probabilities) == 1:
+        return (probabilities[0] > 0.5).astype(np.int64)
+    return np.asarray(probabilities.argmax(axis=0))
 
 
 def _accuracy(X: Any, Y: Any, parameters: dict[str, Any]) -> tuple[np.ndarray, float]:
-    predictions = to_numpy(predict_proba(X, parameters))[0] > 0.5
-    return predictions, float(np.mean(predictions == (to_numpy(Y)[0] == 1)))
+    predictions = class_indices(to_numpy(predict_proba(X, parameters)))
+    return predictions, float(np.mean(predictions == to_numpy(Y)[0]))
 
 
 def command_train(args: argparse.Namespace) -> None:
     xp, device = _placement(args)
     data, source = _load_dataset(args, xp, device)
     n_x = data.train_x.shape[0]
-    layers = args.layers or [n_x, 20, 7, 5, 1]
-    if layers[0] != n_x or layers[-1] != 1:
-        raise CommandError(f"--layers must start with the input size {n_x} and end with 1, got {layers}")
-    learning_rate = args.learning_rate or (COURSE_LEARNING_RATE if source == "h5" else DIGITS_LEARNING_RATE)
+    outputs = 1 if len(data.classes) == 2 else len(data.classes)
+    layers = args.layers or [n_x, 20, 7, 5, outputs]
+    if layers[0] != n_x or layers[-1] != outputs:
+        raise CommandError(f"--layers must start with the input size {n_x} and end with {outputs} "
+                           f"(the output units for {len(data.classes)} classes), got {layers}")
+    learning_rate = args.learning_rate or LEARNING_RATES[source]
     parameters = initialize_parameters_deep(
         layers, seed=args.seed, init=args.init, backend=xp, device=device, dtype=data.train_x.dtype
     )
@@ -162,7 +178,7 @@ def command_train(args: argparse.Namespace) -> None:
         image_shape=list(data.image_shape), pixel_max=data.pixel_max, dataset=source,
     )
     curve = plots.save_cost_curve(out / "cost_curve.png", costs, learning_rate)
-    wrong = np.flatnonzero(test_predictions != (to_numpy(data.test_y)[0] == 1))
+    wrong = np.flatnonzero(test_predictions != to_numpy(data.test_y)[0])
     grid = plots.save_image_grid(
         out / "misclassified.png", to_numpy(data.test_x).T[wrong], data.image_shape,
         [f"predicted: {data.classes[int(test_predictions[i])]}\ntrue: "
@@ -197,7 +213,7 @@ def _read_images(data: str, metadata: dict[str, Any]) -> tuple[np.ndarray, np.nd
     """Host images (m, n_x) scaled to [0, 1], and labels if the data has them."""
     pixel_max = float(metadata.get("pixel_max", 255.0))
     if data == "digits":
-        dataset = load_digits_parity()
+        dataset = load_digits() if metadata["layer_dims"][-1] > 1 else load_digits_parity()
         return to_numpy(dataset.test_x).T, to_numpy(dataset.test_y)[0]
     path = Path(data)
     if path.suffix in (".h5", ".hdf5"):
@@ -228,12 +244,15 @@ def command_predict(args: argparse.Namespace) -> None:
     if images.shape[1] != n_x:
         raise CommandError(f"{args.data}: images have {images.shape[1]} values each, the model expects {n_x}")
     X = xp.asarray(images.T.astype(to_numpy(parameters["W1"]).dtype), device=device)
-    probabilities = to_numpy(predict_proba(X, parameters))[0]
-    classes = metadata.get("classes") or ["0", "1"]
-    for i, p in enumerate(probabilities):
-        print(f"{i}: {classes[int(p > 0.5)]} (p={p:.4f})")
+    probabilities = to_numpy(predict_proba(X, parameters))
+    predicted = class_indices(probabilities)
+    # p: the probability of class 1 for a sigmoid unit (the course's), of the predicted class for softmax
+    shown = probabilities[0] if len(probabilities) == 1 else probabilities.max(axis=0)
+    classes = metadata.get("classes") or [str(k) for k in range(max(2, len(probabilities)))]
+    for i, (k, p) in enumerate(zip(predicted, shown, strict=True)):
+        print(f"{i}: {classes[k]} (p={p:.4f})")
     if labels is not None:
-        print(f"Accuracy: {float(np.mean((probabilities > 0.5) == (labels == 1))):.4f}")
+        print(f"Accuracy: {float(np.mean(predicted == labels)):.4f}")
 
 
 def command_info(args: argparse.Namespace) -> None:

@@ -36,14 +36,14 @@ def assert_png(path, min_size=(100, 100)):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "out"
-    code = main(["train", "--iterations", "300", "--out", str(out), "--quiet"])
+    code = main(["train", "--task", "parity", "--iterations", "300", "--out", str(out), "--quiet"])
     assert code == 0
     return out
 
 
 def test_train_on_the_embedded_dataset_writes_model_and_pictures(tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["train", "--iterations", "201", "--layers", "64,10,1", "--out", str(out)]) == 0
+    assert main(["train", "--task", "parity", "--iterations", "201", "--layers", "64,10,1", "--out", str(out)]) == 0
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
     assert "Cost after iteration 0: " in captured.out and "Cost after iteration 200: " in captured.out
@@ -119,6 +119,7 @@ def test_info_lists_backends(capsys):
         (["train", "--train", "missing.h5", "--test", "missing.h5"], 1, "missing.h5: no such file"),
         (["train", "--train", "x.h5"], 1, "--train and --test go together"),
         (["train", "--layers", "10,1", "--iterations", "1"], 1, "--layers must start with the input size 64"),
+        (["train", "--layers", "64,5,1", "--iterations", "1"], 1, "and end with 10 (the output units for 10 classes)"),
         (["train", "--learning-rate", "-1"], 2, "expected a positive number"),
         (["train", "--learning-rate", "fast"], 2, "argument --learning-rate: expected a positive number, got 'fast'"),
         (["train", "--iterations", "x"], 2, "argument --iterations: expected a non-negative integer, got 'x'"),
@@ -181,3 +182,27 @@ def test_diverging_training_saves_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "training diverged" in err and "smaller learning rate" in err and "nothing was saved" in err
     assert not out.exists()
+
+
+def test_the_default_job_trains_ten_digit_classes(tmp_path, capsys):
+    """The main job: softmax over the 10 digits; accuracies, misclassified digits and predict agree."""
+    out = tmp_path / "out"
+    assert main(["train", "--iterations", "400", "--out", str(out), "--quiet"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    test_accuracy = float(next(line for line in lines if line.startswith("Test accuracy: ")).split()[-1])
+    assert test_accuracy > 0.9
+    metadata = dnn.load_metadata(out / "model.npz")
+    assert metadata["layer_dims"] == [64, 20, 7, 5, 10] and metadata["classes"] == [str(k) for k in range(10)]
+    assert metadata["activations"][-1] == "softmax" and metadata["learning_rate"] == 0.3
+    assert_png(out / "misclassified.png")
+
+    data = dnn.load_digits()
+    parameters = dnn.load_parameters(out / "model.npz")
+    AL = reference.forward(dnn.to_numpy(data.test_x), parameters, output="softmax")[0]
+    assert main(["predict", str(out / "model.npz"), "digits"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    parsed = parse_predictions(lines[:-1])
+    assert [name for _, name, _ in parsed] == [str(k) for k in AL.argmax(axis=0)]
+    np.testing.assert_allclose([p for _, _, p in parsed], AL.max(axis=0), atol=5e-5)
+    expected = np.mean(AL.argmax(axis=0) == dnn.to_numpy(data.test_y)[0])
+    assert lines[-1] == f"Accuracy: {expected:.4f}" and abs(expected - test_accuracy) < 1e-4
