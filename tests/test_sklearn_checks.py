@@ -11,7 +11,7 @@ from portable_dnn import DeepNeuralNetwork
 
 pytest.importorskip("sklearn", reason="scikit-learn is not installed")
 os.environ.setdefault("SCIPY_ARRAY_API", "1")  # so that check_array_api_input runs too
-from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 NOT_A_BASE_ESTIMATOR = "Estimator DeepNeuralNetwork does not inherit from"  # by design: no scikit-learn needed
 
