@@ -136,7 +136,7 @@ def class_indices(probabilities: np.ndarray) -> np.ndarray:
     """Predicted class indices (m,) from host probabilities: (1, m) of a sigmoid unit
     (1 above 0.5) or (C, m) of a softmax layer (the most probable)."""
     if len(probabilities) == 1:
-        return (probabilities[0] > 0.5).astype(np.int64)
+        return np.asarray(probabilities[0] > 0.5, dtype=np.int64)
     return np.asarray(probabilities.argmax(axis=0))
 
 

@@ -20,7 +20,7 @@ from types import ModuleType
 
 from array_api_compat import device as array_device
 
-from ._backend import Array, Kernels, as_float_labels, check_float, kernels
+from ._backend import Array, Kernels, as_float_labels, kernels
 from ._parameters import check_parameters
 from .activations import ACTIVATIONS
 from .cost import checked_one_hot, cross_entropy_kernel
@@ -235,7 +235,6 @@ def train(
     num_iterations = check_count(num_iterations, "num_iterations")
     record_every = check_count(record_every, "record_every", minimum=1)
     check_hidden_activation(hidden_activation)
-    check_float(xp, X=X)
     Y = check_targets(xp, Y, X, parameters[f"W{L}"].shape[0])
     check_finite(xp, X=X, **{f"parameters[{key!r}]": value for key, value in parameters.items()})
     # The training's own copies, updated in place where the backend allows.

@@ -194,7 +194,7 @@ def test_record_every_must_be_a_positive_integer(record_every, error, make):
 
 @pytest.mark.parametrize(
     ("labels", "message"),
-    [([0, 1, 2, 1], "labels 0 and 1 only"), ([0, 1, 1], r"expected shape \(1, 4\) or \(4,\)")],
+    [([0, 1, 2, 1], "Y: expected labels 0 and 1 only"), ([0, 1, 1], r"Y: expected shape \(1, 4\) or \(4,\)")],
 )
 def test_train_refuses_bad_labels(labels, message, make):
     parameters = {"W1": make(np.ones((1, 2))), "b1": make(np.zeros((1, 1)))}
@@ -247,3 +247,29 @@ def test_train_on_a_strided_view_of_X_equals_a_contiguous_copy(make, check):
     for key in from_copy:
         check(from_view[key], dnn.to_numpy(from_copy[key]), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(costs_view, costs_copy, rtol=1e-12)
+
+
+def test_course_defaults_quiet_by_default_and_iteration_callback(make, capsys):
+    import inspect
+
+    for model in (dnn.two_layer_model, dnn.L_layer_model):
+        defaults = {k: v.default for k, v in inspect.signature(model).parameters.items()}
+        assert (defaults["learning_rate"], defaults["num_iterations"], defaults["print_cost"]) == (0.0075, 3000, False)
+    host_X, host_Y = xor_data(20)
+    X, Y = make(host_X, "float32"), make(host_Y, None)
+    parameters, costs = dnn.L_layer_model(X, Y, [2, 3, 1], num_iterations=5)
+    assert capsys.readouterr().out == "" and len(costs) == 1
+    assert all(dnn.to_numpy(value).dtype == np.float32 for value in parameters.values())
+    seen = []
+    dnn.train(X, Y, parameters, learning_rate=0.1, num_iterations=4, on_iteration=seen.append)
+    assert seen == [0, 1, 2, 3]
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+def test_divergence_message_suggests_a_tenth_of_the_learning_rate(make, float_dtypes):
+    X = make(np.array([[1e3, -1e3, 2e3, -3e3]]))
+    start = {"W1": make([[0.5]]), "b1": make([[0.0]])}
+    rate = float(np.finfo(float_dtypes[-1]).max)
+    with pytest.raises(dnn.TrainingDivergedError) as info:
+        dnn.train(X, make([1, 0, 0, 1], None), start, learning_rate=rate, num_iterations=1)
+    assert f"try a smaller learning rate (for example {rate / 10:g})" in str(info.value)
