@@ -29,6 +29,9 @@ BACKENDS: dict[str, str] = {
     "jax": "jax.numpy",
 }
 
+#: Library module -> backend name, where they differ (``backend=dask.array`` means Dask).
+LIBRARY_MODULES: dict[str, str] = {"dask.array": "dask", "jax.numpy": "jax"}
+
 #: What to install when a backend's library is missing.
 _INSTALL_HINTS: dict[str, str] = {
     "cupy": "pip install 'portable_dnn[cuda12]' (or [cuda13]) on a machine with an NVIDIA GPU",
@@ -52,9 +55,9 @@ def resolve_namespace(backend: str | ModuleType | None = None) -> ModuleType:
     if backend is None:
         backend = "numpy"
     if isinstance(backend, ModuleType):
-        name = backend.__name__
-        if name in BACKENDS and BACKENDS[name] != name:
-            backend = name  # a bare library such as ``numpy``: use its compatible wrapper
+        name = LIBRARY_MODULES.get(backend.__name__, backend.__name__)
+        if name in BACKENDS and BACKENDS[name] != backend.__name__:
+            backend = name  # a bare library such as ``numpy`` or ``dask.array``: use its compatible namespace
         else:
             return backend
     if not isinstance(backend, str):

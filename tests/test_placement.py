@@ -174,3 +174,14 @@ def test_unavailable_backend_names_the_install():
             dnn.initialize_parameters(2, 2, 1, backend="cupy")
     else:
         pytest.skip("CuPy is installed here")
+
+
+@pytest.mark.parametrize(("module", "backend"), [("numpy", "numpy"), ("dask.array", "dask"), ("torch", "torch"),
+                                                 ("jax.numpy", "jax"), ("array_api_strict", "array_api_strict")])
+def test_an_array_library_module_means_its_backend(module, backend):
+    library = pytest.importorskip(module, reason=f"{module} is not installed")
+    parameters = dnn.initialize_parameters_deep([3, 2], backend=library, dtype="float32")
+    assert dnn.resolve_namespace(library) is dnn.resolve_namespace(backend)
+    from array_api_compat import array_namespace
+
+    assert array_namespace(parameters["W1"]) is dnn.resolve_namespace(backend)
