@@ -11,11 +11,15 @@ import portable_dnn as dnn
 from portable_dnn import DeepNeuralNetwork
 
 
-@pytest.fixture(scope="module")
-def digits():
-    data = dnn.load_digits_parity()
+def samples_in_rows(data):
+    """``(X, y, X_test, y_test)`` of a Dataset, on the host, samples in rows, integer labels."""
     return (dnn.to_numpy(data.train_x).T, dnn.to_numpy(data.train_y)[0].astype(np.int64),
             dnn.to_numpy(data.test_x).T, dnn.to_numpy(data.test_y)[0].astype(np.int64))
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return samples_in_rows(dnn.load_digits_parity())
 
 
 def test_fit_predict_score_on_the_backend_under_test(digits, make, xp, device):
@@ -183,9 +187,7 @@ def test_divergence_keeps_the_last_finite_parameters(digits):
 
 @pytest.fixture(scope="module")
 def ten_classes():
-    data = dnn.load_digits()
-    return (dnn.to_numpy(data.train_x).T, dnn.to_numpy(data.train_y)[0].astype(np.int64),
-            dnn.to_numpy(data.test_x).T, dnn.to_numpy(data.test_y)[0].astype(np.int64))
+    return samples_in_rows(dnn.load_digits())
 
 
 def test_ten_digits_with_softmax_on_the_backend_under_test(ten_classes, make, xp, device):
