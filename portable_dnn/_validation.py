@@ -5,6 +5,7 @@ feature checks that run on the features' own device.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from typing import Any
 
@@ -107,11 +108,13 @@ def encode_labels(y: Any, m: int, estimator: str) -> tuple[np.ndarray, np.ndarra
         raise ValueError(f"y should be a 1d array, got an array of shape {labels.shape} instead.")
     if labels.shape[0] != m:
         raise ValueError(f"Found input variables with inconsistent numbers of samples: [{m}, {labels.shape[0]}]")
-    if labels.dtype.kind == "O":
-        kinds = {type(value) for value in labels}
-        if not all(issubclass(kind, str) for kind in kinds) and not all(issubclass(kind, (int, np.integer))
-                                                                     for kind in kinds):
-            labels = labels.astype(np.float64) if all(issubclass(k, (float, np.floating)) for k in kinds) else labels
+    if labels.dtype.kind == "O":  # e.g. a list mixing Python and NumPy numbers, or strings
+        for kind, numpy_type in ((str, np.str_), (numbers.Integral, np.int64), (numbers.Real, np.float64)):
+            if all(isinstance(value, kind) for value in labels):
+                labels = labels.astype(numpy_type)
+                break
+        else:
+            raise ValueError("Unknown label type: mixed. Labels must all be strings or all be numbers.")
     if labels.dtype.kind in "fc":
         if np.iscomplexobj(labels) or not np.isfinite(labels).all():
             raise ValueError("Input y contains NaN or infinity." if not np.iscomplexobj(labels)

@@ -41,40 +41,31 @@ def one_hot_kernel(xp: ModuleType, labels: Array, num_classes: int, dtype: Any) 
     return xp.astype(xp.reshape(labels, (1, m)) == xp.astype(rows, labels.dtype), dtype)
 
 
-def class_targets(xp: ModuleType, Y: Array, AL: Array, name: str = "Y") -> Array:
-    """``Y`` as one-hot targets (C, m) in AL's dtype, for AL (C, m): ``Y`` is one-hot (C, m)
-    or class indices of shape (m,) or (1, m) (values not inspected: no host sync)."""
-    C, m = AL.shape
+def class_targets(xp: ModuleType, Y: Array, shape: tuple[int, int], dtype: Any, name: str = "Y") -> Array:
+    """``Y`` as one-hot targets of ``shape`` (C, m) and ``dtype``: ``Y`` is one-hot (C, m) or
+    class indices of shape (m,) or (1, m) (values not inspected: no host sync)."""
+    C, m = shape
     if tuple(Y.shape) == (C, m):
-        return Y if Y.dtype == AL.dtype else xp.astype(Y, AL.dtype)
+        return Y if Y.dtype == dtype else xp.astype(Y, dtype)
     if tuple(Y.shape) not in ((m,), (1, m)):
         raise ValueError(f"{name}: expected one-hot labels of shape ({C}, {m}) or class indices of shape "
                          f"({m},) or (1, {m}), got {tuple(Y.shape)}")
     if not xp.isdtype(Y.dtype, ("integral", "real floating")):
         raise TypeError(f"{name}: expected integer class indices, got dtype {describe_dtype(Y.dtype)}")
-    return one_hot_kernel(xp, Y, C, AL.dtype)
+    return one_hot_kernel(xp, Y, C, dtype)
 
 
 def targets(xp: ModuleType, Y: Array, AL: Array, name: str = "Y") -> Array:
     """``Y`` in AL's shape and dtype: 0/1 labels (1, m) for AL (1, m), one-hot (C, m) otherwise."""
-    return as_float_labels(xp, Y, AL, name) if AL.shape[0] == 1 else class_targets(xp, Y, AL, name)
+    if AL.shape[0] == 1:
+        return as_float_labels(xp, Y, AL, name)
+    return class_targets(xp, Y, tuple(AL.shape), AL.dtype, name)
 
 
-def checked_one_hot(xp: ModuleType, labels: Array, num_classes: int, dtype: Any, name: str) -> Array:
-    """:func:`one_hot` with ``xp`` given and errors naming ``name``."""
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes: expected a positive integer, got {num_classes!r}")
-    if labels.ndim not in (1, 2) or (labels.ndim == 2 and labels.shape[0] != 1):
-        raise ValueError(f"{name}: expected shape (m,) or (1, m), got {tuple(labels.shape)}")
-    if not xp.isdtype(labels.dtype, ("integral", "real floating")):
-        raise TypeError(f"{name}: expected integer class indices, got dtype {describe_dtype(labels.dtype)}")
-    in_range = (labels >= 0) & (labels < num_classes)
-    if xp.isdtype(labels.dtype, "real floating"):
-        in_range = in_range & (labels == xp.round(labels))
-    if not bool(xp.all(in_range)):
-        raise ValueError(f"{name}: expected whole numbers from 0 to {num_classes - 1}")
-    dtype = default_float_dtype(xp, array_device(labels)) if dtype is None else dtype
-    return one_hot_kernel(xp, labels, num_classes, dtype)
+def all_one_hot(xp: ModuleType, T: Array) -> bool:
+    """Whether every column of ``T`` (C, m) is 0 but for a single 1 (one host sync). Class
+    indices outside [0, C) or not whole give a column of zeros through :func:`one_hot_kernel`."""
+    return bool(xp.all(((T == 0.0) | (T == 1.0)) & (xp.sum(T, axis=0, keepdims=True) == 1.0)))
 
 
 def one_hot(labels: Array, num_classes: int, *, dtype: Any = None) -> Array:
@@ -84,7 +75,15 @@ def one_hot(labels: Array, num_classes: int, *, dtype: Any = None) -> Array:
     ``ValueError`` unless every label is a whole number in [0, num_classes) (one host sync).
     """
     xp = get_namespace(labels=labels)
-    return checked_one_hot(xp, labels, num_classes, dtype, "labels")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(f"num_classes: expected a positive integer, got {num_classes!r}")
+    if labels.ndim not in (1, 2) or (labels.ndim == 2 and labels.shape[0] != 1):
+        raise ValueError(f"labels: expected shape (m,) or (1, m), got {tuple(labels.shape)}")
+    dtype = default_float_dtype(xp, array_device(labels)) if dtype is None else dtype
+    T = class_targets(xp, labels, (num_classes, labels.shape[-1]), dtype, "labels")
+    if not all_one_hot(xp, T):
+        raise ValueError(f"labels: expected whole numbers from 0 to {num_classes - 1}")
+    return T
 
 
 def compute_cost(AL: Array, Y: Array) -> Array:

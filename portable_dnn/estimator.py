@@ -17,7 +17,7 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
-from ._backend import Array, dtype_name, resolve_dtype, resolve_placement
+from ._backend import Array, default_float_dtype, dtype_name, resolve_dtype, resolve_placement
 from ._validation import check_features, encode_labels, not_fitted_error
 from .initialization import check_layer_dims, initialize_parameters_deep
 from .io import load_metadata, load_parameters, move_to, save_parameters, to_numpy
@@ -104,8 +104,8 @@ class DeepNeuralNetwork:
     # -- training and prediction ----------------------------------------------------------------
 
     def _columns(self, X: Any, xp: ModuleType, device: Any, dtype: Any) -> Array:
-        """Checked ``X`` (m, n) on the training placement, as columns (n, m)."""
-        X = move_to(check_features(X, type(self).__name__), xp, device)
+        """``X`` (m, n), checked by :func:`check_features`, on the training placement as columns (n, m)."""
+        X = move_to(X, xp, device)
         return xp.astype(X, dtype).T if X.dtype != dtype else X.T
 
     def fit(self, X: Any, y: Any) -> DeepNeuralNetwork:
@@ -170,7 +170,7 @@ class DeepNeuralNetwork:
             home_xp, home_device = array_api_compat.array_namespace(X), array_api_compat.device(X)
         else:
             home_xp, home_device = resolve_placement(None)
-        columns = self._columns(X, xp, device, W1.dtype)
+        columns = self._columns(check_features(X, type(self).__name__), xp, device, W1.dtype)
         if columns.shape[0] != self.n_features_in_:
             raise ValueError(f"X has {columns.shape[0]} features, but {type(self).__name__} is expecting "
                              f"{self.n_features_in_} features as input.")
@@ -188,22 +188,22 @@ class DeepNeuralNetwork:
         AL, home_xp, home_device = self._output(X)
         xp = array_api_compat.array_namespace(AL)
         integers = xp.__array_namespace_info__().default_dtypes(device=array_api_compat.device(AL))["integral"]
-        indices = xp.astype(AL[0, :] > 0.5, integers) if AL.shape[0] == 1 else xp.astype(xp.argmax(AL, axis=0),
-                                                                                          integers)
-        return indices, home_xp, home_device
+        indices = AL[0, :] > 0.5 if AL.shape[0] == 1 else xp.argmax(AL, axis=0)
+        return xp.astype(indices, integers), home_xp, home_device
 
     def predict(self, X: Any) -> Any:
         """Labels (m,) from ``classes_``: in ``X``'s namespace and on its device when the
-        labels are numbers (of that namespace's default integer dtype for integer labels),
-        a NumPy array otherwise."""
+        labels are numbers (integers in that namespace's default integer dtype, floats in its
+        widest float), a NumPy array otherwise (strings, booleans, objects)."""
         indices, home_xp, home_device = self._class_indices(X)
         classes = self.classes_
-        if classes.dtype.kind not in "iub" or classes.dtype.kind == "b":
+        if classes.dtype.kind not in "iuf":
             return classes[to_numpy(indices)]
-        xp = array_api_compat.array_namespace(indices)
-        if np.array_equal(classes, np.arange(len(classes))):  # labels 0..C-1: the indices themselves
+        if classes.dtype.kind in "iu" and np.array_equal(classes, np.arange(len(classes))):  # 0..C-1: the indices
             return move_to(indices, home_xp, home_device)
-        table = xp.astype(move_to(classes, xp, array_api_compat.device(indices)), indices.dtype)
+        xp, device = array_api_compat.array_namespace(indices), array_api_compat.device(indices)
+        kind = indices.dtype if classes.dtype.kind in "iu" else default_float_dtype(xp, device)
+        table = xp.astype(move_to(classes, xp, device), kind)
         return move_to(xp.take(table, indices), home_xp, home_device)
 
     def score(self, X: Any, y: Any) -> float:

@@ -12,7 +12,6 @@ from array_api_compat import device as array_device
 
 from ._backend import Array, as_float_labels, get_namespace
 from ._parameters import check_parameters
-from .cost import class_targets
 from .initialization import Parameters, check_layer_dims, initialize_parameters_deep
 from .propagation import check_hidden_activation
 from .training import forward_activations, train
@@ -101,11 +100,12 @@ def predict(X: Array, y: Array, parameters: Mapping[str, Array], *, print_accura
     xp = get_namespace(X=X, y=y)
     if probabilities.shape[0] == 1:
         p = xp.astype(probabilities > 0.5, X.dtype)
-        labels = as_float_labels(xp, y, X, "y")
     else:
         p = xp.astype(xp.reshape(xp.argmax(probabilities, axis=0), (1, -1)), X.dtype)
-        one_hot_labels = class_targets(xp, y, probabilities, "y")
-        labels = xp.astype(xp.reshape(xp.argmax(one_hot_labels, axis=0), (1, -1)), X.dtype)
+    if probabilities.shape[0] > 1 and tuple(y.shape) == tuple(probabilities.shape):  # one-hot labels
+        labels = xp.astype(xp.reshape(xp.argmax(y, axis=0), (1, -1)), X.dtype)
+    else:
+        labels = as_float_labels(xp, y, X, "y")
     accuracy = float(xp.mean(xp.astype(p == labels, X.dtype)))
     if print_accuracy:
         print(f"Accuracy: {accuracy}")

@@ -23,7 +23,7 @@ from array_api_compat import device as array_device
 from ._backend import Array, Kernels, as_float_labels, kernels
 from ._parameters import check_parameters
 from .activations import ACTIVATIONS
-from .cost import checked_one_hot, cross_entropy_kernel
+from .cost import all_one_hot, class_targets, cross_entropy_kernel
 from .optim import check_learning_rate
 from .propagation import check_hidden_activation, layer_activations
 
@@ -71,20 +71,14 @@ def check_binary_labels(xp: ModuleType, Y: Array, X: Array, name: str = "Y") -> 
 
 def check_targets(xp: ModuleType, Y: Array, X: Array, classes: int, name: str = "Y") -> Array:
     """Training targets in X's dtype (one host sync): 0/1 labels (1, m) for one output unit;
-    for ``classes`` >= 2 softmax units, one-hot (classes, m) from one-hot ``Y`` (each column
-    a single 1) or from class indices (m,) or (1, m) in [0, classes)."""
+    for ``classes`` >= 2 softmax units, one-hot (classes, m) from one-hot ``Y`` or from class
+    indices (m,) or (1, m) in [0, classes)."""
     if classes == 1:
         return check_binary_labels(xp, Y, X, name)
-    m = X.shape[1]
-    if tuple(Y.shape) == (classes, m):
-        Y = xp.astype(Y, X.dtype)
-        if not bool(xp.all(((Y == 0.0) | (Y == 1.0)) & (xp.sum(Y, axis=0, keepdims=True) == 1.0))):
-            raise ValueError(f"{name}: expected one-hot columns (a single 1 in each column of {classes})")
-        return Y
-    if tuple(Y.shape) not in ((m,), (1, m)):
-        raise ValueError(f"{name}: expected one-hot labels of shape ({classes}, {m}) or class indices of "
-                         f"shape ({m},) or (1, {m}), got {tuple(Y.shape)}")
-    return checked_one_hot(xp, Y, classes, X.dtype, name)
+    T = class_targets(xp, Y, (classes, X.shape[1]), X.dtype, name)
+    if not all_one_hot(xp, T):
+        raise ValueError(f"{name}: expected class indices from 0 to {classes - 1} (or one-hot columns)")
+    return T
 
 
 def all_finite(xp: ModuleType, arrays: Mapping[str, Array]) -> bool:

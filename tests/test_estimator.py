@@ -207,7 +207,7 @@ def test_ten_digits_with_softmax_on_the_backend_under_test(ten_classes, make, xp
 
 @pytest.mark.parametrize("labels", [
     np.array(["cat", "dog"]), np.array([-1, 1]), np.array([1, 2]), np.array([False, True]), np.array([0.0, 1.0]),
-    np.array(["one", "three", "two"]), np.array([3, 7, 11]),
+    np.array(["one", "three", "two"]), np.array([3, 7, 11]), np.array([1.0, 2.0, 4.0]),
 ], ids=lambda labels: "-".join(map(str, labels)))
 def test_any_labels_come_back_as_given(labels, ten_classes):
     X, y, _, _ = ten_classes
@@ -217,7 +217,7 @@ def test_any_labels_come_back_as_given(labels, ten_classes):
     np.testing.assert_array_equal(model.classes_, np.sort(labels))
     assert model.layer_dims_[-1] == (1 if len(labels) == 2 else len(labels))
     predicted = model.predict(X)
-    assert np.asarray(predicted).dtype.kind == np.sort(labels).dtype.kind or labels.dtype.kind == "f"
+    assert np.asarray(predicted).dtype.kind == labels.dtype.kind
     assert set(np.asarray(predicted).tolist()) <= set(labels.tolist())
     probabilities = model.predict_proba(X)
     assert probabilities.shape == (len(X), len(labels))
@@ -234,7 +234,18 @@ def test_numeric_labels_come_back_on_the_device_of_X(ten_classes):
     model.fit(strict.asarray(X, device=device1), strict.asarray(np.array([3, 7, 11])[y % 3], device=device1))
     predicted = model.predict(strict.asarray(X_test, device=device1))
     assert array_namespace(predicted) is strict and predicted.device == device1
-    assert set(np.unique(dnn.to_numpy(predicted))) <= {3, 7, 11}
+    assert predicted.dtype == strict.int64 and set(np.unique(dnn.to_numpy(predicted))) <= {3, 7, 11}
+    model.fit(X, np.array([-1.0, 2.0, 4.0])[y % 3])  # float labels: the device's widest float
+    predicted = model.predict(strict.asarray(X_test, device=device1))
+    assert predicted.dtype == strict.float64 and set(np.unique(dnn.to_numpy(predicted))) <= {-1.0, 2.0, 4.0}
+
+
+def test_labels_mixing_strings_and_numbers_are_refused(ten_classes):
+    X, _, _, _ = ten_classes
+    with pytest.raises(ValueError, match="Unknown label type: mixed"):
+        DeepNeuralNetwork(num_iterations=1).fit(X[:4], np.array(["a", 1, "a", 1], dtype=object))
+    model = DeepNeuralNetwork(hidden_layers=(4,), num_iterations=1).fit(X[:4], [1, np.int64(2), 1, 2])
+    assert model.classes_.dtype.kind == "i"
 
 
 @pytest.mark.parametrize("hidden_activation", ["tanh", "sigmoid", "leaky_relu"])

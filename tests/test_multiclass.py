@@ -195,8 +195,9 @@ def test_hidden_activation_is_checked(make):
 def test_train_checks_class_labels(make):
     X = make(np.ones((2, 4)))
     parameters = {"W1": make(np.ones((3, 2))), "b1": make(np.zeros((3, 1)))}
-    for Y, message in ((make(np.array([0, 1, 3, 2]), "int64"), "Y: expected whole numbers from 0 to 2"),
-                       (make(np.ones((3, 4))), "Y: expected one-hot columns"),
+    for Y, message in ((make(np.array([0, 1, 3, 2]), "int64"), "Y: expected class indices from 0 to 2"),
+                       (make(np.array([0, 1, 1.5, 2])), "Y: expected class indices from 0 to 2"),
+                       (make(np.ones((3, 4))), r"Y: expected class indices from 0 to 2 \(or one-hot columns\)"),
                        (make(np.zeros((2, 4))), r"Y: expected one-hot labels of shape \(3, 4\)")):
         with pytest.raises(ValueError, match=message):
             dnn.train(X, Y, parameters, learning_rate=0.1, num_iterations=1)
