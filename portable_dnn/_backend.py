@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import numbers
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -84,34 +85,58 @@ def backend_name(xp: ModuleType) -> str:
     return xp.__name__
 
 
+def _torch_device(spec: Any) -> Any:
+    """A ``torch.device`` with its index filled in: ``"cuda"`` is ``cuda:<current device>`` (a
+    bare ``cuda`` device compares unequal to a tensor's ``cuda:0``)."""
+    torch = importlib.import_module("torch")
+    try:
+        device = torch.device(spec)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device: unknown torch device {spec!r}") from None
+    if device.type != "cuda":
+        return device
+    if not torch.cuda.is_available():
+        raise ValueError(f"device: {spec!r} requested but PyTorch sees no CUDA device")
+    index = torch.cuda.current_device() if device.index is None else device.index
+    if index >= torch.cuda.device_count():
+        raise ValueError(f"device: {spec!r} requested but PyTorch sees {torch.cuda.device_count()} CUDA device(s)")
+    return torch.device("cuda", index)
+
+
 def resolve_device(xp: ModuleType, device: Any = None) -> Any:
     """Turn a device spec into a device object of ``xp`` (``None``: the namespace's default).
 
-    Strings accepted: ``"cpu"``; ``"cuda"``/``"gpu"``/``"cuda:N"`` on CuPy; the device
-    names of array-api-strict (``"device1"``, ``"no_float64"``, ...).
+    Strings accepted: ``"cpu"``; ``"cuda"``/``"gpu"`` (the current CUDA device) and
+    ``"cuda:N"`` on CuPy and PyTorch; the device names of array-api-strict (``"device1"``,
+    ``"no_float64"``, ...). An integer N is CUDA device N (CuPy, PyTorch). PyTorch devices are
+    normalised to carry their index (``cuda`` -> ``cuda:0``), so they compare equal to tensors'.
     """
     info = xp.__array_namespace_info__()
     if device is None:
         return info.default_device()
+    name = backend_name(xp)
+    if isinstance(device, numbers.Integral) and not isinstance(device, bool):
+        if name not in ("torch", "cupy"):
+            raise ValueError(f"device: an integer names a CUDA device (CuPy, PyTorch), got {device} for "
+                             f"backend {name!r}; its devices: {list(info.devices())}")
+        device = f"cuda:{int(device)}"
+    if name == "torch":
+        return _torch_device(device)
     if not isinstance(device, str):
         return device
     known = list(info.devices())
-    name = backend_name(xp)
     if name == "array_api_strict":
         try:
             return info.default_device() if device == "cpu" else xp.Device(device)
         except ValueError:
             raise ValueError(f"device: unknown array_api_strict device {device!r}; known: {known}") from None
-    if name == "torch":
-        try:
-            return importlib.import_module("torch").device(device)
-        except RuntimeError:
-            raise ValueError(f"device: unknown torch device {device!r}") from None
     if name == "cupy" and (device in ("cuda", "gpu") or device.startswith("cuda:")):
-        index = int(device.partition(":")[2] or 0)
-        if index >= len(known):
+        index = device.partition(":")[2]
+        current = importlib.import_module("cupy").cuda.runtime.getDevice
+        position = int(index) if index else current()
+        if position >= len(known):
             raise ValueError(f"device: {device!r} requested but CuPy sees {len(known)} CUDA device(s)")
-        return known[index]
+        return known[position]
     by_name = {str(candidate): candidate for candidate in known}
     for candidate in reversed(known):  # JAX devices also answer to their platform ("cpu", "gpu")
         if isinstance(getattr(candidate, "platform", None), str):
@@ -242,7 +267,8 @@ def resolve_placement(device: Any, like: Any = None) -> tuple[ModuleType, Any]:
 
     ``None``: where ``like`` (an array) lives, or NumPy on the CPU. A backend name
     (``"numpy"``, ``"cupy"``, ...): that backend's default device. ``"cpu"``: NumPy.
-    ``"cuda"``, ``"gpu"``, ``"cuda:N"``: CuPy. Another string: a device of ``like``'s
+    ``"cuda"``, ``"gpu"``, ``"cuda:N"``: CuPy. An integer N: CUDA device N of ``like``'s library
+    where that is PyTorch or CuPy, else of CuPy. Another string: a device of ``like``'s
     namespace (``"device1"`` of array-api-strict). A device object: its library's namespace.
     """
     like_xp = array_api_compat.array_namespace(like) if array_api_compat.is_array_api_obj(like) else None
@@ -251,6 +277,10 @@ def resolve_placement(device: Any, like: Any = None) -> tuple[ModuleType, Any]:
             xp = resolve_namespace("numpy")
             return xp, resolve_device(xp)
         return like_xp, array_device(like)
+    if isinstance(device, numbers.Integral) and not isinstance(device, bool):  # CUDA device N
+        on_gpu = like_xp if like_xp is not None and backend_name(like_xp) in ("torch", "cupy") else None
+        xp = on_gpu or resolve_namespace("cupy")
+        return xp, resolve_device(xp, device)
     if isinstance(device, str):
         if device in BACKENDS:
             xp = resolve_namespace(device)
@@ -289,6 +319,8 @@ class Kernels(NamedTuple):
     the in-place forms are interchangeable; ``reuses_buffers`` says which one this is.
     ``settle(arrays)`` ends an iteration: Dask computes (persists) the new parameters there,
     so that task graphs do not grow with the iteration count; elsewhere it does nothing.
+    ``sliced_matmul`` says whether ``matmul`` takes a block of rows of ``W.T`` without
+    copying it (CuPy copies operands that are neither C- nor F-contiguous).
     """
 
     matmul: Callable[[Any, Any, Any], Any]
@@ -300,6 +332,7 @@ class Kernels(NamedTuple):
     sigmoid_: Callable[[Any], Any]
     fused_subtraction: bool = False
     settle: Callable[[dict[str, Any]], dict[str, Any]] = lambda arrays: arrays
+    sliced_matmul: bool = True
 
 
 def is_lazy(xp: ModuleType) -> bool:
@@ -307,9 +340,16 @@ def is_lazy(xp: ModuleType) -> bool:
     return backend_name(xp) == "dask"
 
 
-def kernels(xp: ModuleType) -> Kernels:
-    """The :class:`Kernels` for namespace ``xp``: in place for NumPy, CuPy and PyTorch (whose
-    functions take ``out=`` and multiply float by bool), the standard's forms elsewhere."""
+def on_cpu(device: Any) -> bool:
+    """Whether ``device`` is a CPU (``None``, ``"cpu"`` or a device whose type is ``cpu``)."""
+    return device is None or str(getattr(device, "type", device)) == "cpu"
+
+
+def kernels(xp: ModuleType, device: Any = None) -> Kernels:
+    """The :class:`Kernels` for namespace ``xp`` on ``device``: in place for NumPy, CuPy and
+    PyTorch (whose functions take ``out=`` and multiply float by bool), the standard's forms
+    elsewhere. PyTorch's CPU heuristics (bias folding by alignment, the mask in chunks) apply
+    only on CPU devices: on a GPU each chunk would be a kernel launch."""
     from .activations import relu_kernel, sigmoid_kernel  # activations builds on this module
 
     name = backend_name(xp)
@@ -322,10 +362,15 @@ def kernels(xp: ModuleType) -> Kernels:
 
         if name == "torch":  # torch.maximum takes no Python scalar; clamp_ is its in-place ReLU
 
+            cpu = on_cpu(device)
+
             def addmm(W: Any, A: Any, b: Any, out: Any) -> Any:  # the bias inside the product,
-                if A.data_ptr() % 64:  # except on inputs not 64-byte aligned (NumPy-backed), where
-                    return matmul(W, A, out).add_(b)  # addmm is slower than a product and an add
+                if cpu and A.data_ptr() % 64:  # except on CPU inputs not 64-byte aligned (NumPy-backed),
+                    return matmul(W, A, out).add_(b)  # where addmm is slower than a product and an add
                 return library.addmm(b, W, A) if out is None else library.addmm(b, W, A, out=out)
+
+            def mask_whole(dA: Any, keep: Any) -> Any:
+                return dA.mul_(keep)
 
             def mask_in_chunks(dA: Any, keep: Any) -> Any:  # mul_ converts keep to a float temporary:
                 rows = max(1, (1 << 18) // max(1, dA.shape[1]))  # keep it at 2**18 values, in cache
@@ -340,7 +385,7 @@ def kernels(xp: ModuleType) -> Kernels:
                 addmm,
                 subtract_product=lambda C, a, b, out: C.addmm_(a, b, alpha=-1),
                 relu_=lambda Z: Z.clamp_(min=0),
-                mask_=mask_in_chunks,
+                mask_=mask_in_chunks if cpu else mask_whole,
                 reuses_buffers=True,
                 sigmoid_=lambda Z: Z.sigmoid_(),
                 fused_subtraction=True,
@@ -361,6 +406,7 @@ def kernels(xp: ModuleType) -> Kernels:
             mask_=lambda dA, keep: library.multiply(dA, keep, out=dA),
             reuses_buffers=True,
             sigmoid_=sigmoid,
+            sliced_matmul=name != "cupy",
         )
     settle = _persist if is_lazy(xp) else Kernels._field_defaults["settle"]
     return Kernels(

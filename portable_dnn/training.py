@@ -108,8 +108,8 @@ class Workspace:
     """
 
     def __init__(self, xp: ModuleType, parameters: Mapping[str, Array], L: int, m: int) -> None:
-        self.kernels = kernels(xp)
         W1 = parameters["W1"]
+        self.kernels = kernels(xp, array_device(W1))
         # Row sums as a matrix-vector product: faster than a strided reduction.
         self.ones = xp.ones((m, 1), dtype=W1.dtype, device=array_device(W1))
         self.Z: dict[int, Array] = {}
@@ -138,7 +138,7 @@ def forward_activations(
     hidden_activation: str = "relu",
 ) -> list[Array]:
     """``[X, A1, ..., AL]``: every layer's output (hidden derivatives are read back from them)."""
-    ops = workspace.kernels if workspace is not None else kernels(xp)
+    ops = workspace.kernels if workspace is not None else kernels(xp, array_device(X))
     names = layer_activations(L, parameters[f"W{L}"].shape[0], hidden_activation)
     activations = [X]
     A = X
@@ -162,7 +162,7 @@ def _backward_through(xp: ModuleType, ops: Kernels, W: Array, dZ: Array, A_prev:
     derivative = ACTIVATIONS[hidden_activation].derivative
     assert derivative is not None  # hidden activations are element-wise
     rows = A_prev.shape[0]
-    if buffer is None or rows * A_prev.shape[1] < 1 << 20:  # small layers in one go: fewer calls
+    if buffer is None or rows * A_prev.shape[1] < 1 << 20 or not ops.sliced_matmul:  # in one go: fewer calls
         factor = derivative(xp, A_prev)
         return ops.mask_(ops.matmul(W.T, dZ, buffer), factor)
     size = -(-rows // blocks)
