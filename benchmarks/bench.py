@@ -241,6 +241,7 @@ GPU_IMPLEMENTATIONS: dict[str, tuple[str, Callable[..., Runner]]] = {
     "GEMM floor (CuPy)": ("cupy", gemm_floor),
     "portable_dnn (CuPy)": ("cupy", library),
     "GEMM floor (PyTorch CUDA)": ("torch-cuda", lambda *a: torch_floor(*a, device="cuda")),
+    "portable_dnn (PyTorch CUDA)": ("torch-cuda", library),
     "PyTorch CUDA manual": ("torch-cuda", lambda *a: torch_manual(*a, device="cuda")),
     "PyTorch CUDA autograd": ("torch-cuda", lambda *a: torch_autograd(*a, device="cuda")),
 }
@@ -272,10 +273,12 @@ def available(backend: str) -> bool:
 def build(name: str, w: Workload) -> Runner:
     backend, factory = ALL_IMPLEMENTATIONS[name]
     X, Y, P = host_data(w)
-    if backend in ("cupy", "torch"):
-        xp = dnn.resolve_namespace(backend)
-        X, Y = xp.asarray(X, copy=True), xp.asarray(Y, copy=True)  # the library's own allocation, as the peers'
-        P = {key: xp.asarray(value, copy=True) for key, value in P.items()}
+    if backend in ("cupy", "torch", "torch-cuda"):
+        xp = dnn.resolve_namespace(backend.removesuffix("-cuda"))
+        device = dnn.resolve_device(xp, "cuda" if backend == "torch-cuda" else None)
+        # the library's own allocation, as the peers'
+        X, Y = xp.asarray(X, copy=True, device=device), xp.asarray(Y, copy=True, device=device)
+        P = {key: xp.asarray(value, copy=True, device=device) for key, value in P.items()}
     else:
         xp = dnn.resolve_namespace("numpy")
     return factory(xp, w, X, Y, P)
@@ -348,18 +351,36 @@ def memory_probe(name: str, w: Workload) -> dict[str, float]:
     return {"peak_extra_mib": (_device_memory(name, w) - device_before) / 2**20, "host_peak_extra_mib": host}
 
 
+class _CupyPeak:
+    """CuPy's peak *used* bytes (live arrays, not the pool's cache), like PyTorch's
+    ``max_memory_allocated``: an allocator that reads the pool's used bytes after each
+    allocation (the only moments a peak can be reached)."""
+
+    def __init__(self) -> None:
+        import cupy
+
+        self.pool = cupy.get_default_memory_pool()
+        self.peak = int(self.pool.used_bytes())
+        cupy.cuda.set_allocator(self.malloc)
+
+    def malloc(self, size: int) -> Any:
+        pointer = self.pool.malloc(size)
+        self.peak = max(self.peak, int(self.pool.used_bytes()))
+        return pointer
+
+
+_cupy_peak: list[_CupyPeak] = []
+
+
 def _device_memory(name: str, w: Workload, reset: bool = False) -> int:
-    """Bytes held on the GPU: CuPy's pool (which keeps what it has held at its peak, so it is
-    emptied of cached blocks at the reset), PyTorch's peak allocation."""
+    """Peak bytes in use on the GPU since the reset (at the reset: in use now): CuPy's through
+    :class:`_CupyPeak`, PyTorch's peak allocation."""
     if not w.gpu:
         return 0
     if backend_of(name) == "cupy":
-        import cupy
-
-        pool = cupy.get_default_memory_pool()
         if reset:
-            pool.free_all_blocks()
-        return int(pool.total_bytes())
+            _cupy_peak[:] = [_CupyPeak()]
+        return _cupy_peak[0].peak
     import torch
 
     if reset:

@@ -19,9 +19,12 @@ from ._backend import (
 
 
 def clipped(xp: ModuleType, AL: Array) -> Array:
-    """AL clipped to [eps, 1 - eps] of its dtype (so its logs are finite)."""
+    """AL clipped to [eps, 1 - eps] of its dtype (so its logs are finite); NaN stays NaN.
+
+    Written with ``where`` (whose scalars every library takes as they are): the wrappers'
+    ``clip`` is 4x slower on NumPy and ``maximum`` would copy a scalar to a CUDA device."""
     eps = float(xp.finfo(AL.dtype).eps)
-    return xp.clip(AL, eps, 1.0 - eps)
+    return xp.where(AL < eps, eps, xp.where(AL > 1.0 - eps, 1.0 - eps, AL))
 
 
 def cross_entropy_kernel(xp: ModuleType, AL: Array, Y: Array) -> Array:

@@ -35,6 +35,20 @@ DEVICES: dict[str, list[str]] = {
 }
 
 
+def devices_for(backend: str) -> list[str]:
+    """The devices a backend's tests run on: :data:`DEVICES`, plus ``cuda:0`` for PyTorch where
+    it sees a CUDA device (``$PORTABLE_DNN_TORCH_DEVICES``, comma-separated, overrides both)."""
+    if backend == "torch":
+        if os.environ.get("PORTABLE_DNN_TORCH_DEVICES"):
+            return [name.strip() for name in os.environ["PORTABLE_DNN_TORCH_DEVICES"].split(",") if name.strip()]
+        try:
+            import torch
+        except ImportError:
+            return DEVICES[backend]
+        return DEVICES[backend] + (["cuda:0"] if torch.cuda.is_available() else [])
+    return DEVICES[backend]
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--backend",
@@ -104,7 +118,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         cases = [
             (backend, device)
             for backend in selected_backends(metafunc.config)
-            for device in DEVICES[backend]
+            for device in devices_for(backend)
         ]
         metafunc.parametrize(
             "backend_device", cases, ids=[f"{b}-{d}" for b, d in cases], indirect=True
