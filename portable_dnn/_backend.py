@@ -7,6 +7,7 @@ with ``xp.asarray(..., device=device(x), dtype=x.dtype)``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import numbers
@@ -338,6 +339,15 @@ class Kernels(NamedTuple):
 def is_lazy(xp: ModuleType) -> bool:
     """Whether the namespace builds task graphs instead of computing (Dask)."""
     return backend_name(xp) == "dask"
+
+
+def device_scope(device: Any) -> contextlib.AbstractContextManager[Any]:
+    """The context to compute on ``device`` in: CuPy runs kernels and allocates on the current
+    CUDA device, so a CuPy device (``cupy.cuda.Device``, itself a context manager) is made
+    current; other libraries place work by their arrays, so nothing is needed there."""
+    if type(device).__module__.startswith("cupy"):
+        return device  # type: ignore[no-any-return]
+    return contextlib.nullcontext()
 
 
 def on_cpu(device: Any) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
-from ._backend import Array, resolve_device, resolve_dtype, resolve_namespace
+from ._backend import Array, device_scope, resolve_device, resolve_dtype, resolve_namespace
 from ._random import scaled_normal_draws
 
 Parameters = dict[str, Array]
@@ -80,13 +80,14 @@ def initialize_parameters_deep(
     device = resolve_device(xp, device)
     dtype = resolve_dtype(xp, dtype, device)
     shapes = [(dims[l], dims[l - 1]) for l in range(1, len(dims))]
-    weights = scaled_normal_draws(
-        shapes, INIT_SCHEMES[init], seed=int(seed), xp=xp, device=device, dtype=dtype
-    )
     parameters: Parameters = {}
-    for l, W in enumerate(weights, start=1):
-        parameters[f"W{l}"] = W
-        parameters[f"b{l}"] = xp.zeros((dims[l], 1), dtype=dtype, device=device)
+    with device_scope(device):  # CuPy's zeros ignore device=: make it current
+        weights = scaled_normal_draws(
+            shapes, INIT_SCHEMES[init], seed=int(seed), xp=xp, device=device, dtype=dtype
+        )
+        for l, W in enumerate(weights, start=1):
+            parameters[f"W{l}"] = W
+            parameters[f"b{l}"] = xp.zeros((dims[l], 1), dtype=dtype, device=device)
     return parameters
 
 

@@ -15,7 +15,7 @@ import array_api_compat
 import numpy as np
 
 from . import __version__
-from ._backend import Array, dtype_name, resolve_device, resolve_dtype, resolve_namespace
+from ._backend import Array, device_scope, dtype_name, resolve_device, resolve_dtype, resolve_namespace
 from ._parameters import check_parameters, num_layers
 from .propagation import layer_activations
 
@@ -59,7 +59,8 @@ def move_to(x: Any, xp: ModuleType, device: Any, dtype: Any = None) -> Array:
     host = _host_view(x) if array_api_compat.is_array_api_obj(x) else np.asarray(x)
     if dtype is not None:
         host = host.astype(np.dtype(dtype_name(xp, dtype)), copy=False)
-    return xp.asarray(host, device=device)
+    with device_scope(device):  # CuPy copies onto the current device
+        return xp.asarray(host, device=device)
 
 
 FORMAT = "portable_dnn.parameters"
