@@ -11,15 +11,17 @@ import contextlib
 import functools
 import importlib
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import array_api_compat
 from array_api_compat import device as array_device
 
 Array = Any
 """Any array of a namespace that follows the Python array API standard."""
+P = ParamSpec("P")
+R = TypeVar("R")
 
 #: Backend name -> module that provides its array API namespace.
 BACKENDS: dict[str, str] = {
@@ -348,6 +350,30 @@ def device_scope(device: Any) -> contextlib.AbstractContextManager[Any]:
     if type(device).__module__.startswith("cupy"):
         return device  # type: ignore[no-any-return]
     return contextlib.nullcontext()
+
+
+def _first_device(values: Any) -> Any:
+    """The device of the first array among ``values`` (arrays, dicts and tuples of them), or None."""
+    for value in values:
+        if array_api_compat.is_array_api_obj(value):
+            return array_device(value)
+        nested = value.values() if isinstance(value, Mapping) else value if isinstance(value, (tuple, list)) else ()
+        device = _first_device(nested)
+        if device is not None:
+            return device
+    return None
+
+
+def on_the_arrays_device(function: Callable[P, R]) -> Callable[P, R]:
+    """Run ``function`` in the :func:`device_scope` of its first array argument (CuPy: that
+    array's device made current); a check or two per call, nothing else elsewhere."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with device_scope(_first_device(args)):
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def on_cpu(device: Any) -> bool:

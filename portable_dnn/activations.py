@@ -12,7 +12,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import NamedTuple
 
-from ._backend import Array, check_float, check_ndim, get_namespace
+from ._backend import Array, check_float, check_ndim, get_namespace, on_the_arrays_device
 
 #: The slope of leaky ReLU for negative inputs.
 LEAKY_SLOPE = 0.01
@@ -112,26 +112,31 @@ def _backward(kernel: Callable[[ModuleType, Array, Array], Array], dA: Array, ca
     return kernel(xp, dA, cache)
 
 
+@on_the_arrays_device
 def sigmoid(Z: Array) -> tuple[Array, Array]:
     """Sigmoid of ``Z`` (any shape). Returns ``(A, cache)`` with ``cache = Z``."""
     return _forward(sigmoid_kernel, Z)
 
 
+@on_the_arrays_device
 def relu(Z: Array) -> tuple[Array, Array]:
     """ReLU of ``Z`` (any shape). Returns ``(A, cache)`` with ``cache = Z``."""
     return _forward(relu_kernel, Z)
 
 
+@on_the_arrays_device
 def tanh(Z: Array) -> tuple[Array, Array]:
     """tanh of ``Z`` (any shape). Returns ``(A, cache)`` with ``cache = Z``."""
     return _forward(tanh_kernel, Z)
 
 
+@on_the_arrays_device
 def leaky_relu(Z: Array) -> tuple[Array, Array]:
     """Leaky ReLU of ``Z`` (any shape; slope ``LEAKY_SLOPE`` below 0). Returns ``(A, cache)``, ``cache = Z``."""
     return _forward(leaky_relu_kernel, Z)
 
 
+@on_the_arrays_device
 def softmax(Z: Array) -> tuple[Array, Array]:
     """Softmax of each column of ``Z`` (C, m): ``A`` (C, m) with columns summing to 1.
 
@@ -141,26 +146,31 @@ def softmax(Z: Array) -> tuple[Array, Array]:
     return _forward(softmax_kernel, Z)
 
 
+@on_the_arrays_device
 def sigmoid_backward(dA: Array, cache: Array) -> Array:
     """Gradient with respect to Z of a sigmoid unit; ``dA`` and ``cache`` (Z) share a shape."""
     return _backward(sigmoid_backward_kernel, dA, cache)
 
 
+@on_the_arrays_device
 def relu_backward(dA: Array, cache: Array) -> Array:
     """Gradient with respect to Z of a ReLU unit; ``dA`` and ``cache`` (Z) share a shape."""
     return _backward(relu_backward_kernel, dA, cache)
 
 
+@on_the_arrays_device
 def tanh_backward(dA: Array, cache: Array) -> Array:
     """Gradient with respect to Z of a tanh unit; ``dA`` and ``cache`` (Z) share a shape."""
     return _backward(tanh_backward_kernel, dA, cache)
 
 
+@on_the_arrays_device
 def leaky_relu_backward(dA: Array, cache: Array) -> Array:
     """Gradient with respect to Z of a leaky ReLU unit; ``dA`` and ``cache`` (Z) share a shape."""
     return _backward(leaky_relu_backward_kernel, dA, cache)
 
 
+@on_the_arrays_device
 def softmax_backward(dA: Array, cache: Array) -> Array:
     """Gradient with respect to Z (C, m) of a softmax layer, from ``dA`` (C, m), the gradient
     with respect to its output: ``A * (dA - sum(dA * A, axis=0))``."""

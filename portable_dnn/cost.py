@@ -15,6 +15,7 @@ from ._backend import (
     default_float_dtype,
     describe_dtype,
     get_namespace,
+    on_the_arrays_device,
 )
 
 
@@ -71,6 +72,7 @@ def all_one_hot(xp: ModuleType, T: Array) -> bool:
     return bool(xp.all(((T == 0.0) | (T == 1.0)) & (xp.sum(T, axis=0, keepdims=True) == 1.0)))
 
 
+@on_the_arrays_device
 def one_hot(labels: Array, num_classes: int, *, dtype: Any = None) -> Array:
     """Class indices ``labels`` (m,) or (1, m) as one-hot columns (num_classes, m).
 
@@ -89,6 +91,7 @@ def one_hot(labels: Array, num_classes: int, *, dtype: Any = None) -> Array:
     return T
 
 
+@on_the_arrays_device
 def compute_cost(AL: Array, Y: Array) -> Array:
     """Cross-entropy cost of predictions ``AL``.
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from array_api_compat import device as array_device
 
-from ._backend import Array, as_float_labels, get_namespace
+from ._backend import Array, as_float_labels, get_namespace, on_the_arrays_device
 from ._parameters import check_parameters
 from .initialization import Parameters, check_layer_dims, initialize_parameters_deep
 from .propagation import check_hidden_activation
@@ -78,6 +78,7 @@ def L_layer_model(
     return _fit(X, Y, layers_dims, "lecun", learning_rate, num_iterations, print_cost, hidden_activation)
 
 
+@on_the_arrays_device
 def predict_proba(X: Array, parameters: Mapping[str, Array], *, hidden_activation: str = "relu") -> Array:
     """The network's output probabilities AL for ``X`` (n_x, m), without caches: (1, m) for
     a sigmoid unit, (C, m) for a softmax layer."""
@@ -86,6 +87,7 @@ def predict_proba(X: Array, parameters: Mapping[str, Array], *, hidden_activatio
     return forward_activations(xp, X, parameters, L, hidden_activation=hidden_activation)[L]
 
 
+@on_the_arrays_device
 def predict(X: Array, y: Array, parameters: Mapping[str, Array], *, print_accuracy: bool = True,
             hidden_activation: str = "relu") -> tuple[Array, float]:
     """Predictions (1, m) for ``X`` (n_x, m): for a sigmoid unit, 1 where the probability

@@ -6,7 +6,7 @@ import math
 import numbers
 from collections.abc import Mapping
 
-from ._backend import Array, check_float, get_namespace
+from ._backend import Array, check_float, get_namespace, on_the_arrays_device
 from ._parameters import num_layers
 
 
@@ -20,6 +20,7 @@ def check_learning_rate(learning_rate: object) -> float:
     return rate
 
 
+@on_the_arrays_device
 def update_parameters(
     parameters: Mapping[str, Array], grads: Mapping[str, Array], learning_rate: float
 ) -> dict[str, Array]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
-from ._backend import Array, check_float, check_ndim, get_namespace
+from ._backend import Array, check_float, check_ndim, get_namespace, on_the_arrays_device
 from ._parameters import check_layer_shapes, check_parameters
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, check_activation
 from .cost import targets
@@ -104,6 +104,7 @@ def _check_gradient_shape(name: str, gradient: Array, shape: tuple[int, ...]) ->
 # -- public, step-by-step functions ----------------------------------------------------------
 
 
+@on_the_arrays_device
 def linear_forward(A: Array, W: Array, b: Array) -> tuple[Array, LinearCache]:
     """Z = W A + b. Returns ``(Z, (A, W, b))``; Z has shape (n, m)."""
     xp = get_namespace(A=A, W=W, b=b)
@@ -112,6 +113,7 @@ def linear_forward(A: Array, W: Array, b: Array) -> tuple[Array, LinearCache]:
     return W @ A + b, (A, W, b)
 
 
+@on_the_arrays_device
 def linear_activation_forward(
     A_prev: Array, W: Array, b: Array, activation: str
 ) -> tuple[Array, LayerCache]:
@@ -126,6 +128,7 @@ def linear_activation_forward(
     return linear_activation_forward_kernel(xp, A_prev, W, b, activation)
 
 
+@on_the_arrays_device
 def L_model_forward(
     X: Array, parameters: Mapping[str, Array], *, hidden_activation: str = "relu"
 ) -> tuple[Array, list[LayerCache]]:
@@ -147,6 +150,7 @@ def L_model_forward(
     return A, caches
 
 
+@on_the_arrays_device
 def linear_backward(dZ: Array, cache: LinearCache) -> tuple[Array, Array, Array]:
     """Gradients of the linear step. ``dZ`` (n, m), ``cache = (A_prev, W, b)``.
 
@@ -161,6 +165,7 @@ def linear_backward(dZ: Array, cache: LinearCache) -> tuple[Array, Array, Array]
     return linear_backward_kernel(xp, dZ, A_prev, W)
 
 
+@on_the_arrays_device
 def linear_activation_backward(
     dA: Array, cache: LayerCache, activation: str
 ) -> tuple[Array, Array, Array]:
@@ -194,6 +199,7 @@ def output_gradient(xp: ModuleType, AL: Array, Y: Array) -> Array:
     return -(Y / AL - (1.0 - Y) / (1.0 - AL))
 
 
+@on_the_arrays_device
 def L_model_backward(
     AL: Array, Y: Array, caches: Sequence[LayerCache], *, hidden_activation: str = "relu"
 ) -> dict[str, Array]:

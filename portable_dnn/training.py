@@ -20,7 +20,7 @@ from types import ModuleType
 
 from array_api_compat import device as array_device
 
-from ._backend import Array, Kernels, as_float_labels, device_scope, kernels
+from ._backend import Array, Kernels, as_float_labels, kernels, on_the_arrays_device
 from ._parameters import check_parameters
 from .activations import ACTIVATIONS
 from .cost import all_one_hot, class_targets, cross_entropy_kernel
@@ -202,6 +202,7 @@ def descend(
         parameters[f"W{l}"] = W
 
 
+@on_the_arrays_device  # CuPy: on X's device, whichever is current
 def train(
     X: Array,
     Y: Array,
@@ -225,35 +226,34 @@ def train(
     computed cost, or the final parameters, are not finite.
     """
     xp, L = check_parameters(parameters, X=X)
-    with device_scope(array_device(X)):  # CuPy: on X's device, whichever is current
-        lr = check_learning_rate(learning_rate)
-        num_iterations = check_count(num_iterations, "num_iterations")
-        record_every = check_count(record_every, "record_every", minimum=1)
-        check_hidden_activation(hidden_activation)
-        Y = check_targets(xp, Y, X, parameters[f"W{L}"].shape[0])
-        check_finite(xp, X=X, **{f"parameters[{key!r}]": value for key, value in parameters.items()})
-        # The training's own copies, updated in place where the backend allows.
-        current = {key: xp.asarray(value, copy=True) for key, value in parameters.items()}
-        last_finite = dict(parameters)  # the caller's, never modified: no copy needed until iteration 1
-        workspace = Workspace(xp, current, L, X.shape[1])
-        costs: list[float] = []
-        for i in range(num_iterations):
-            activations = forward_activations(xp, X, current, L, workspace, hidden_activation)
-            recorded = i % record_every == 0
-            if recorded or i == num_iterations - 1:
-                cost = float(cross_entropy_kernel(xp, activations[L], Y))
-                if not math.isfinite(cost):
-                    raise TrainingDivergedError(i, cost, lr, last_finite, costs)
-                if recorded and i > 0:  # a snapshot every record_every iterations (one parameter set)
-                    last_finite = {key: xp.asarray(value, copy=True) for key, value in current.items()}
-                if recorded:
-                    costs.append(cost)
-                if on_cost is not None:
-                    on_cost(i, cost)
-            descend(xp, activations, Y, current, L, lr, workspace, hidden_activation)
-            current = workspace.kernels.settle(current)
-            if on_iteration is not None:
-                on_iteration(i)
-        if num_iterations and not all_finite(xp, current):
-            raise TrainingDivergedError(num_iterations, math.nan, lr, last_finite, costs)
-        return current, costs
+    lr = check_learning_rate(learning_rate)
+    num_iterations = check_count(num_iterations, "num_iterations")
+    record_every = check_count(record_every, "record_every", minimum=1)
+    check_hidden_activation(hidden_activation)
+    Y = check_targets(xp, Y, X, parameters[f"W{L}"].shape[0])
+    check_finite(xp, X=X, **{f"parameters[{key!r}]": value for key, value in parameters.items()})
+    # The training's own copies, updated in place where the backend allows.
+    current = {key: xp.asarray(value, copy=True) for key, value in parameters.items()}
+    last_finite = dict(parameters)  # the caller's, never modified: no copy needed until iteration 1
+    workspace = Workspace(xp, current, L, X.shape[1])
+    costs: list[float] = []
+    for i in range(num_iterations):
+        activations = forward_activations(xp, X, current, L, workspace, hidden_activation)
+        recorded = i % record_every == 0
+        if recorded or i == num_iterations - 1:
+            cost = float(cross_entropy_kernel(xp, activations[L], Y))
+            if not math.isfinite(cost):
+                raise TrainingDivergedError(i, cost, lr, last_finite, costs)
+            if recorded and i > 0:  # a snapshot every record_every iterations (one parameter set)
+                last_finite = {key: xp.asarray(value, copy=True) for key, value in current.items()}
+            if recorded:
+                costs.append(cost)
+            if on_cost is not None:
+                on_cost(i, cost)
+        descend(xp, activations, Y, current, L, lr, workspace, hidden_activation)
+        current = workspace.kernels.settle(current)
+        if on_iteration is not None:
+            on_iteration(i)
+    if num_iterations and not all_finite(xp, current):
+        raise TrainingDivergedError(num_iterations, math.nan, lr, last_finite, costs)
+    return current, costs

@@ -94,7 +94,13 @@ NO_DRIVER_SKIP = "CuPy session on a machine without an NVIDIA driver: skipped by
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """A backend the session asked for must work: a missing library or device fails the session."""
+    """A backend the session asked for must work: a missing library or device fails the session.
+
+    JAX, where installed, stays on the CPU unless the session tests it, and never preallocates
+    a GPU's memory (tests that list backends import it)."""
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    if "jax" not in selected_backends(config):
+        os.environ.setdefault("JAX_PLATFORMS", "cpu")
     for backend in selected_backends(config):
         if backend == "cupy" and not nvidia_driver_present():
             continue

@@ -169,3 +169,23 @@ def test_cupy_work_runs_in_its_devices_context():
     assert device_scope(device) is device
     assert isinstance(device_scope("cpu"), contextlib.nullcontext)
     assert isinstance(device_scope(None), contextlib.nullcontext)
+
+
+def test_public_functions_run_in_the_scope_of_their_first_arrays_device(make, device, monkeypatch):
+    from portable_dnn import _backend
+
+    entered = []
+
+    def recording_scope(where):
+        entered.append(where)
+        return _backend.contextlib.nullcontext()
+
+    monkeypatch.setattr(_backend, "device_scope", recording_scope)
+    parameters = {key: make(value) for key, value in dnn.initialize_parameters_deep([3, 2, 1]).items()}
+    X, Y = make(np.ones((3, 4))), make(np.array([0, 1, 1, 0]), None)
+    AL, caches = dnn.L_model_forward(X, parameters)
+    dnn.L_model_backward(AL, Y, caches)
+    dnn.update_parameters(parameters, {"d" + key: value for key, value in parameters.items()}, 0.1)
+    dnn.train(X, Y, parameters, learning_rate=0.1, num_iterations=1)
+    assert len(entered) == 4 and all(where == device for where in entered)
+    assert dnn.L_model_forward.__name__ == "L_model_forward" and "Forward pass" in dnn.L_model_forward.__doc__
