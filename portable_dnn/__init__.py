@@ -26,8 +26,20 @@ from .datasets import Dataset, load_digits, load_digits_parity, load_h5_dataset
 from .estimator import DeepNeuralNetwork
 from .initialization import INIT_SCHEMES, initialize_parameters, initialize_parameters_deep
 from .io import load_metadata, load_parameters, move_to, save_parameters, to_numpy
+from .gradient_check import dictionary_to_vector, gradient_check_n, gradients_to_vector, vector_to_dictionary
+from .minibatch import random_mini_batches
 from .models import L_layer_model, predict, predict_proba, two_layer_model
-from .optim import update_parameters
+from .optimizers import (
+    OPTIMIZERS,
+    initialize_adam,
+    initialize_velocity,
+    schedule_lr_decay,
+    update_lr,
+    update_parameters,
+    update_parameters_with_adam,
+    update_parameters_with_gd,
+    update_parameters_with_momentum,
+)
 from .propagation import (
     L_model_backward,
     L_model_forward,
@@ -36,6 +48,7 @@ from .propagation import (
     linear_backward,
     linear_forward,
 )
+from .regularization import compute_cost_with_regularization
 from .training import TrainingDivergedError, train
 
 __all__ = [
@@ -43,6 +56,7 @@ __all__ = [
     "BACKENDS",
     "HIDDEN_ACTIVATIONS",
     "INIT_SCHEMES",
+    "OPTIMIZERS",
     "BackendUnavailableError",
     "Dataset",
     "DeepNeuralNetwork",
@@ -51,8 +65,14 @@ __all__ = [
     "L_model_forward",
     "TrainingDivergedError",
     "compute_cost",
+    "compute_cost_with_regularization",
+    "dictionary_to_vector",
+    "gradient_check_n",
+    "gradients_to_vector",
+    "initialize_adam",
     "initialize_parameters",
     "initialize_parameters_deep",
+    "initialize_velocity",
     "leaky_relu",
     "leaky_relu_backward",
     "linear_activation_backward",
@@ -68,11 +88,13 @@ __all__ = [
     "one_hot",
     "predict",
     "predict_proba",
+    "random_mini_batches",
     "relu",
     "relu_backward",
     "resolve_device",
     "resolve_namespace",
     "save_parameters",
+    "schedule_lr_decay",
     "sigmoid",
     "sigmoid_backward",
     "softmax",
@@ -82,5 +104,10 @@ __all__ = [
     "to_numpy",
     "train",
     "two_layer_model",
+    "update_lr",
     "update_parameters",
+    "update_parameters_with_adam",
+    "update_parameters_with_gd",
+    "update_parameters_with_momentum",
+    "vector_to_dictionary",
 ]

@@ -1,20 +1,31 @@
-"""Seeded random draws on the host, moved explicitly to the requested namespace and device.
+"""Seeded random draws: initial weights on the host, dropout masks on the data's device.
 
-The array API standard has no random module, so every backend receives the same
-draws from NumPy's legacy ``RandomState`` stream (the one the course uses), which
-makes the notebook's values reproducible and cross-backend results comparable.
+The array API standard has no random module. Initial weights: every backend receives the
+same draws from NumPy's legacy ``RandomState`` stream (the one the course uses), which makes
+the notebook's values reproducible and cross-backend results comparable. Masks drawn every
+step: :class:`DeviceRandom`, each library's own generator where it has one.
 """
 
 from __future__ import annotations
 
+import importlib
+import numbers
 from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from ._backend import Array
-from .io import move_to
+from ._backend import Array, backend_name, device_scope
+
+
+def check_seed(seed: object) -> int:
+    """A seed for NumPy's legacy generator: an integer from 0 to 2**32 - 1."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed: expected an integer, got {type(seed).__name__}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed: expected an integer from 0 to 2**32 - 1, got {seed}")
+    return int(seed)
 
 
 def scaled_normal_draws(
@@ -32,5 +43,71 @@ def scaled_normal_draws(
     ``shape[1]``); the result is cast on the host to ``dtype`` and then moved to
     ``device`` with one explicit ``xp.asarray`` per array.
     """
+    from .io import move_to  # io builds on the math modules, which build on this one
+
     rng = np.random.RandomState(seed)
     return [move_to(scale(rng.randn(*shape), shape[1]), xp, device, dtype) for shape in shapes]
+
+
+def fresh_seed() -> int:
+    """A seed from the operating system's entropy (for ``seed=None``)."""
+    return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+class DeviceRandom:
+    """Seeded Bernoulli masks drawn where the data lives, one stream per generator.
+
+    NumPy, array-api-strict and Dask draw ``RandomState(seed).random_sample`` on the host (the
+    legacy stream behind the course's ``np.random.rand``, so the course's dropout masks come out
+    with its seed) and move them over; CuPy (``cupy.random.RandomState``), PyTorch
+    (``torch.Generator`` on the tensor's device) and JAX (``jax.random`` keys, split per draw) draw
+    on the device. The same seed gives the same masks on the same backend, not across backends
+    (except NumPy, array-api-strict and Dask, which share the host stream).
+    """
+
+    def __init__(self, xp: ModuleType, device: Any, seed: int | None = None) -> None:
+        self.xp, self.device = xp, device
+        seed = fresh_seed() if seed is None else int(seed)
+        name = backend_name(xp)
+        if name == "torch":
+            torch = importlib.import_module("torch")
+            self._torch = torch
+            self._generator = torch.Generator(device=device).manual_seed(seed)
+            self.mask = self._torch_mask
+        elif name == "cupy":
+            cupy = importlib.import_module("cupy")
+            with device_scope(device):
+                self._generator = cupy.random.RandomState(seed)
+            self.mask = self._cupy_mask
+        elif name == "jax":
+            self._jax = importlib.import_module("jax")
+            self._key = self._jax.random.key(seed)
+            self.mask = self._jax_mask
+        else:
+            self._generator = np.random.RandomState(seed)
+            self.mask = self._host_mask
+
+    def _host_mask(self, shape: tuple[int, int], keep_prob: float) -> Array:
+        from .io import move_to
+
+        return move_to(self._generator.random_sample(shape) < keep_prob, self.xp, self.device)
+
+    def _torch_mask(self, shape: tuple[int, int], keep_prob: float) -> Array:
+        draws = self._torch.rand(shape, generator=self._generator, device=self.device)
+        return draws < keep_prob
+
+    def _cupy_mask(self, shape: tuple[int, int], keep_prob: float) -> Array:
+        with device_scope(self.device):
+            return self._generator.random_sample(shape, dtype="float32") < keep_prob
+
+    def _jax_mask(self, shape: tuple[int, int], keep_prob: float) -> Array:
+        self._key, key = self._jax.random.split(self._key)
+        return self._jax.device_put(self._jax.random.bernoulli(key, keep_prob, shape), self.device)
+
+
+def shuffled_indices(m: int, seed: int, xp: ModuleType, device: Any) -> Array:
+    """``RandomState(seed).permutation(m)`` (the course's ``np.random.seed(seed);
+    np.random.permutation(m)``), drawn on the host (m integers) and moved to ``device``."""
+    from .io import move_to
+
+    return move_to(np.random.RandomState(seed).permutation(m), xp, device)

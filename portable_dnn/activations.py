@@ -207,3 +207,14 @@ def check_activation(activation: object, name: str = "activation", choices: tupl
     if not isinstance(activation, str) or activation not in choices:
         raise ValueError(f"{name}: expected one of {sorted(choices)}, got {activation!r}")
     return activation
+
+
+def output_activation(units: int) -> str:
+    """The output layer's activation for its number of units: sigmoid for 1, softmax for more."""
+    return "sigmoid" if units == 1 else "softmax"
+
+
+def layer_activations(L: int, output_units: int = 1, hidden_activation: str = "relu") -> list[str]:
+    """The activation of each of the L layers: ``hidden_activation`` for 1..L-1, then the
+    output layer's (:func:`output_activation`)."""
+    return [hidden_activation] * (L - 1) + [output_activation(output_units)]

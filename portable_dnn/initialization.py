@@ -9,9 +9,17 @@ from types import ModuleType
 from typing import Any
 
 from ._backend import Array, device_scope, resolve_device, resolve_dtype, resolve_namespace
-from ._random import scaled_normal_draws
+from ._random import check_seed, scaled_normal_draws
 
 Parameters = dict[str, Array]
+
+
+def _zeros(draws: Any, fan_in: int) -> Any:
+    return draws * 0.0
+
+
+def _large(draws: Any, fan_in: int) -> Any:
+    return draws * 10.0
 
 
 def _small(draws: Any, fan_in: int) -> Any:
@@ -27,10 +35,14 @@ def _he(draws: Any, fan_in: int) -> Any:
 
 
 #: Initialisation scheme name -> how standard-normal draws are scaled, given the layer's fan-in.
+#: ``"zeros"``: all zeros (the course's example of a network that cannot break symmetry);
+#: ``"large"``: ``randn * 10`` (the course's example of too large a scale);
 #: ``"small"``: ``randn * 0.01`` (the notebook and the course's two-layer model);
 #: ``"lecun"``: ``randn / sqrt(fan_in)`` (the course's L-layer model);
 #: ``"he"``: ``randn * sqrt(2 / fan_in)`` (He et al., 2015, for ReLU networks).
 INIT_SCHEMES: dict[str, Callable[[Any, int], Any]] = {
+    "zeros": _zeros,
+    "large": _large,
     "small": _small,
     "lecun": _lecun,
     "he": _he,
@@ -72,10 +84,7 @@ def initialize_parameters_deep(
     dims = check_layer_dims(layer_dims)
     if not isinstance(init, str) or init not in INIT_SCHEMES:
         raise ValueError(f"init: expected one of {sorted(INIT_SCHEMES)}, got {init!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed: expected an integer, got {type(seed).__name__}")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed: expected an integer from 0 to 2**32 - 1, got {seed}")
+    seed = check_seed(seed)
     xp = resolve_namespace(backend)
     device = resolve_device(xp, device)
     dtype = resolve_dtype(xp, dtype, device)

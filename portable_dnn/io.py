@@ -17,7 +17,7 @@ import numpy as np
 from . import __version__
 from ._backend import Array, device_scope, dtype_name, resolve_device, resolve_dtype, resolve_namespace
 from ._parameters import check_parameters, num_layers
-from .propagation import layer_activations
+from .activations import layer_activations
 
 
 def _host_view(x: Array) -> np.ndarray:

@@ -7,6 +7,8 @@ names another element-wise one (``"tanh"``, ``"sigmoid"``, ``"leaky_relu"``).
 Shapes: ``X``/``A_prev`` (n_prev, m), ``Wl`` (n_l, n_prev), ``bl`` (n_l, 1), ``Z``/``A`` (n_l, m).
 Caches are the notebook's: ``linear_cache = (A_prev, W, b)``, ``activation_cache = Z``,
 a layer's cache ``(linear_cache, activation_cache)``, and ``caches`` a list of layer caches.
+With dropout (``keep_prob < 1``) a hidden layer's cache also holds its mask:
+``(linear_cache, Z, D)``, D the 0/1 mask (n_l, m) in the layer's dtype.
 """
 
 from __future__ import annotations
@@ -15,24 +17,17 @@ from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
+from array_api_compat import device as array_device
+
 from ._backend import Array, check_float, check_ndim, get_namespace, on_the_arrays_device
 from ._parameters import check_layer_shapes, check_parameters
-from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, check_activation
+from ._random import DeviceRandom, check_seed
+from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, check_activation, layer_activations
 from .cost import targets
+from .regularization import check_keep_prob, check_lambd, drop
 
 LinearCache = tuple[Array, Array, Array]
 LayerCache = tuple[LinearCache, Array]
-
-
-def output_activation(units: int) -> str:
-    """The output layer's activation for its number of units: sigmoid for 1, softmax for more."""
-    return "sigmoid" if units == 1 else "softmax"
-
-
-def layer_activations(L: int, output_units: int = 1, hidden_activation: str = "relu") -> list[str]:
-    """The activation of each of the L layers: ``hidden_activation`` for 1..L-1, then the
-    output layer's (:func:`output_activation`)."""
-    return [hidden_activation] * (L - 1) + [output_activation(output_units)]
 
 
 def check_hidden_activation(hidden_activation: object) -> str:
@@ -77,8 +72,13 @@ def _linear_cache_arrays(cache: object, name: str) -> dict[str, Array]:
     return {f"{name}[0] (A_prev)": A_prev, f"{name}[1] (W)": W, f"{name}[2] (b)": b}
 
 
-def _layer_cache_arrays(cache: object, name: str) -> dict[str, Array]:
-    """A layer cache's ``A_prev, W, b, Z`` by the names errors give them."""
+def _layer_cache_arrays(cache: object, name: str, mask: bool = False) -> dict[str, Array]:
+    """A layer cache's ``A_prev, W, b, Z`` (and dropout mask ``D`` where ``mask``) by the names
+    errors give them."""
+    if mask:
+        linear_cache, Z, D = _unpack(cache, 3, name, "((A_prev, W, b), Z, D) of a hidden layer with dropout "
+                                     "(from L_model_forward with the same keep_prob)")
+        return {**_linear_cache_arrays(linear_cache, f"{name}[0]"), f"{name}[1] (Z)": Z, f"{name}[2] (D)": D}
     linear_cache, Z = _unpack(cache, 2, name, "((A_prev, W, b), Z)")
     return {**_linear_cache_arrays(linear_cache, f"{name}[0]"), f"{name}[1] (Z)": Z}
 
@@ -89,11 +89,11 @@ def _check_cache_shapes(named: dict[str, Array]) -> None:
     names = list(named)
     A_prev, W, b = (named[key] for key in names[:3])
     check_layer_shapes(A_prev, W, b, (names[0], names[1], names[2]))
-    if len(names) == 4:
-        expected, Z = (W.shape[0], A_prev.shape[1]), named[names[3]]
-        check_ndim(names[3], Z)
+    for name in names[3:]:  # Z, and a dropout mask D
+        expected, Z = (W.shape[0], A_prev.shape[1]), named[name]
+        check_ndim(name, Z)
         if tuple(Z.shape) != expected:
-            raise ValueError(f"{names[3]}: expected shape {expected}, got {tuple(Z.shape)}")
+            raise ValueError(f"{name}: expected shape {expected}, got {tuple(Z.shape)}")
 
 
 def _check_gradient_shape(name: str, gradient: Array, shape: tuple[int, ...]) -> None:
@@ -130,22 +130,34 @@ def linear_activation_forward(
 
 @on_the_arrays_device
 def L_model_forward(
-    X: Array, parameters: Mapping[str, Array], *, hidden_activation: str = "relu"
-) -> tuple[Array, list[LayerCache]]:
+    X: Array, parameters: Mapping[str, Array], *, hidden_activation: str = "relu",
+    keep_prob: float = 1.0, seed: int | None = None,
+) -> tuple[Array, list[Any]]:
     """Forward pass of [LINEAR->RELU]x(L-1) -> LINEAR -> SIGMOID (or SOFTMAX for nL >= 2 units).
 
     ``X`` (n0, m); ``parameters`` ``W1, b1, ..., WL, bL``. Returns ``(AL, caches)`` with
-    ``AL`` of shape (nL, m) and one cache per layer.
+    ``AL`` of shape (nL, m) and one cache per layer. With ``keep_prob < 1``, inverted dropout
+    on every hidden layer's output (not X, not AL): masks ``D_l = uniform < keep_prob`` drawn
+    on X's device from a generator seeded with ``seed`` (layer 1 first; ``None``: unseeded),
+    each kept in its layer's cache as ``(linear_cache, Z, D)``.
     """
     check_hidden_activation(hidden_activation)
+    keep_prob = check_keep_prob(keep_prob)
     xp, L = check_parameters(parameters, X=X)
-    caches = []
+    if seed is not None:
+        seed = check_seed(seed)
+    rng = DeviceRandom(xp, array_device(X), seed) if keep_prob < 1.0 else None
+    caches: list[Any] = []
     A = X
     activations = layer_activations(L, parameters[f"W{L}"].shape[0], hidden_activation)
     for l, activation in enumerate(activations, start=1):
         A, cache = linear_activation_forward_kernel(
             xp, A, parameters[f"W{l}"], parameters[f"b{l}"], activation
         )
+        if rng is not None and l < L:
+            D = xp.astype(rng.mask(tuple(A.shape), keep_prob), A.dtype)
+            A = drop(A, D, keep_prob)
+            cache = (*cache, D)
         caches.append(cache)
     return A, caches
 
@@ -201,7 +213,8 @@ def output_gradient(xp: ModuleType, AL: Array, Y: Array) -> Array:
 
 @on_the_arrays_device
 def L_model_backward(
-    AL: Array, Y: Array, caches: Sequence[LayerCache], *, hidden_activation: str = "relu"
+    AL: Array, Y: Array, caches: Sequence[Any], *, hidden_activation: str = "relu",
+    lambd: float = 0.0, keep_prob: float = 1.0,
 ) -> dict[str, Array]:
     """Gradients of the cross-entropy cost for the network that produced ``caches``.
 
@@ -213,11 +226,18 @@ def L_model_backward(
     examples, so m times the cost's), ``dW1 .. dWL`` and ``db1 .. dbL`` (of the cost). The
     output layer is differentiated through :func:`sigmoid_backward` (or
     :func:`softmax_backward`) with the cached Z, like the notebook.
+
+    ``lambd > 0`` adds the L2 term's gradient ``(lambd / m) W_l`` to each ``dW_l``; with
+    ``keep_prob < 1`` (the caches then hold the forward pass's dropout masks) each hidden
+    ``dA_l`` is masked and scaled by ``1 / keep_prob`` as its activation was.
     """
     check_hidden_activation(hidden_activation)
+    lambd, keep_prob = check_lambd(lambd), check_keep_prob(keep_prob)
     if not isinstance(caches, (list, tuple)) or len(caches) == 0:
         raise ValueError(f"caches: expected a non-empty list of layer caches, got {caches!r:.80}")
-    layers = [_layer_cache_arrays(cache, f"caches[{i}]") for i, cache in enumerate(caches)]
+    dropout = keep_prob < 1.0
+    layers = [_layer_cache_arrays(cache, f"caches[{i}]", dropout and i < len(caches) - 1)
+              for i, cache in enumerate(caches)]
     named = {"AL": AL}
     for layer in layers:
         named.update(layer)
@@ -233,9 +253,13 @@ def L_model_backward(
     grads: dict[str, Array] = {}
     dA = output_gradient(xp, AL, Y)
     activations = layer_activations(L, AL.shape[0], hidden_activation)
+    m = AL.shape[1]
     for l, activation in reversed(list(enumerate(activations, start=1))):
-        A_prev, W, _, Z = checked[l - 1]
+        A_prev, W, _, Z = checked[l - 1][:4]
         dZ = ACTIVATIONS[activation].backward(xp, dA, Z)
-        dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_backward_kernel(xp, dZ, A_prev, W)
+        dA, dW, grads[f"db{l}"] = linear_backward_kernel(xp, dZ, A_prev, W)
+        grads[f"dW{l}"] = dW + (lambd / m) * W if lambd else dW
+        if dropout and l > 1:
+            dA = drop(dA, checked[l - 2][4], keep_prob)
         grads[f"dA{l - 1}"] = dA
     return grads

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 import operator
 from collections.abc import Callable, Mapping
 from types import ModuleType
@@ -22,10 +21,10 @@ from array_api_compat import device as array_device
 
 from ._backend import Array, Kernels, as_float_labels, kernels, on_the_arrays_device
 from ._parameters import check_parameters
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, layer_activations
 from .cost import all_one_hot, class_targets, cross_entropy_kernel
-from .optim import check_learning_rate
-from .propagation import check_hidden_activation, layer_activations
+from .optimizers import check_count, check_learning_rate
+from .propagation import check_hidden_activation
 
 #: Called after each iteration with the iteration index (no host sync).
 IterationCallback = Callable[[int], None]
@@ -49,16 +48,6 @@ class TrainingDivergedError(FloatingPointError):
         self.iteration = iteration
         self.parameters = parameters
         self.costs = costs
-
-
-def check_count(value: object, name: str, minimum: int = 0) -> int:
-    """``value`` as an int of at least ``minimum``, else ``TypeError``/``ValueError`` naming ``name``."""
-    wanted = "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected {wanted}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name}: expected {wanted}, got {value}")
-    return int(value)
 
 
 def check_binary_labels(xp: ModuleType, Y: Array, X: Array, name: str = "Y") -> Array:

@@ -149,7 +149,7 @@ CASES = {
         ValueError, "activation: expected one of"),
     "unknown init": (
         lambda mk: dnn.initialize_parameters_deep([3, 1], init="glorot"),
-        ValueError, "init: expected one of ['he', 'lecun', 'small'], got 'glorot'"),
+        ValueError, "init: expected one of ['he', 'large', 'lecun', 'small', 'zeros'], got 'glorot'"),
     "layer_dims too short": (
         lambda mk: dnn.initialize_parameters_deep([3]), ValueError, "layer_dims: expected at least 2 sizes"),
     "layer_dims not integers": (

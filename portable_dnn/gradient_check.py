@@ -1,0 +1,141 @@
+"""Gradient checking: the course's ``gradient_check_n`` for any L-layer network.
+
+Parameters and gradients are flattened into one column ``theta`` (n, 1) in the order
+``W1, b1, W2, b2, ...``, each array row by row, as the course's ``dictionary_to_vector``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from types import ModuleType
+
+from array_api_compat import device as array_device
+
+from ._backend import Array, as_float_labels, check_float, get_namespace, on_the_arrays_device
+from ._parameters import check_parameters, num_layers
+from .activations import ACTIVATIONS, layer_activations
+from .cost import class_targets, cross_entropy_kernel
+from .initialization import check_layer_dims
+from .optimizers import check_learning_rate
+from .propagation import L_model_forward, check_hidden_activation
+from .regularization import check_keep_prob, check_lambd, l2_cost_kernel
+
+#: The course's verdict threshold: a relative difference above it flags a mistake.
+MISTAKE_THRESHOLD = 2e-7
+
+
+def _flatten(xp: ModuleType, arrays: list[Array]) -> Array:
+    return xp.concat([xp.reshape(a, (-1,)) for a in arrays])[:, None]
+
+
+@on_the_arrays_device
+def dictionary_to_vector(parameters: Mapping[str, Array]) -> tuple[Array, list[str]]:
+    """``(theta, keys)``: the parameters as one column (n, 1) in the order W1, b1, W2, ..., and
+    for each of its n entries the name of the parameter it comes from."""
+    xp, L = check_parameters(parameters)
+    names = [f"{kind}{l}" for l in range(1, L + 1) for kind in ("W", "b")]
+    keys = [name for name in names for _ in range(math.prod(parameters[name].shape))]
+    return _flatten(xp, [parameters[name] for name in names]), keys
+
+
+@on_the_arrays_device
+def gradients_to_vector(gradients: Mapping[str, Array]) -> Array:
+    """``dW1, db1, dW2, ...`` as one column (n, 1) in :func:`dictionary_to_vector`'s order
+    (other keys, such as ``dA1``, are ignored)."""
+    if not isinstance(gradients, Mapping):
+        raise TypeError(f"gradients: expected a dict of arrays, got {type(gradients).__name__}")
+    L = num_layers({key[1:]: value for key, value in gradients.items() if key[:2] in ("dW", "db")}, "gradients")
+    named = {f"gradients['d{kind}{l}']": gradients[f"d{kind}{l}"] for l in range(1, L + 1) for kind in ("W", "b")}
+    xp = get_namespace(**named)
+    check_float(xp, **named)
+    return _flatten(xp, list(named.values()))
+
+
+@on_the_arrays_device
+def vector_to_dictionary(theta: Array, layer_dims: Sequence[int]) -> dict[str, Array]:
+    """The inverse of :func:`dictionary_to_vector` for a network of ``layer_dims``:
+    ``W{l}`` (layer_dims[l], layer_dims[l-1]) and ``b{l}`` (layer_dims[l], 1) from ``theta`` (n, 1)."""
+    dims = check_layer_dims(layer_dims)
+    xp = get_namespace(theta=theta)
+    check_float(xp, theta=theta)
+    shapes = [shape for l in range(1, len(dims)) for shape in ((dims[l], dims[l - 1]), (dims[l], 1))]
+    n = sum(rows * cols for rows, cols in shapes)
+    if tuple(theta.shape) not in ((n, 1), (n,)):
+        raise ValueError(f"theta: expected shape ({n}, 1) for layer_dims {dims}, got {tuple(theta.shape)}")
+    flat = xp.reshape(theta, (-1,))
+    parameters, start = {}, 0
+    for index, (rows, cols) in enumerate(shapes):
+        kind, l = ("W", "b")[index % 2], index // 2 + 1
+        parameters[f"{kind}{l}"] = xp.reshape(flat[start:start + rows * cols], (rows, cols))
+        start += rows * cols
+    return parameters
+
+
+def _cost_kernel(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array], L: int,
+                 hidden_activation: str, lambd: float, keep_prob: float, seed: int | None) -> Array:
+    if keep_prob < 1.0:  # the same seed, the same masks: the cost is a fixed function of theta
+        AL = L_model_forward(X, parameters, hidden_activation=hidden_activation, keep_prob=keep_prob, seed=seed)[0]
+    else:
+        AL = X
+        for l, name in enumerate(layer_activations(L, parameters[f"W{L}"].shape[0], hidden_activation), start=1):
+            AL = ACTIVATIONS[name].forward(xp, parameters[f"W{l}"] @ AL + parameters[f"b{l}"])
+    cost = cross_entropy_kernel(xp, AL, Y)
+    return cost + l2_cost_kernel(xp, parameters, L, lambd, X.shape[1]) if lambd else cost
+
+
+@on_the_arrays_device
+def gradient_check_n(
+    parameters: Mapping[str, Array], gradients: Mapping[str, Array], X: Array, Y: Array,
+    epsilon: float = 1e-7, print_msg: bool = False, *, lambd: float = 0.0, hidden_activation: str = "relu",
+    keep_prob: float = 1.0, seed: int | None = None,
+) -> float:
+    """The relative difference ``||grad - gradapprox|| / (||grad|| + ||gradapprox||)`` between
+    ``gradients`` (from :func:`L_model_backward`) and centred differences of the cost
+    (cross-entropy, plus the L2 term with ``lambd``) with step ``epsilon`` in each parameter.
+
+    ``X`` (n0, m), ``Y`` as for :func:`compute_cost`. Dropout (``keep_prob < 1``) needs a
+    ``seed``, so that every evaluation draws the gradients' masks. Costs 2n forward passes
+    for n parameters, on the arrays' device, one host sync at the end; needs float64 (in
+    float32 a step of 1e-7 is below the rounding of the cost). With ``print_msg``, prints
+    the course's verdict: a mistake above 2e-7.
+    """
+    check_hidden_activation(hidden_activation)
+    lambd, step = check_lambd(lambd), check_learning_rate(epsilon, "epsilon")
+    xp, L = check_parameters(parameters, X=X)
+    keep_prob = check_keep_prob(keep_prob)
+    if keep_prob < 1.0 and seed is None:
+        raise ValueError("seed: dropout (keep_prob < 1) needs the seed the gradients were computed with")
+    if xp.finfo(X.dtype).eps > 1e-10 and step < 1e-3:
+        raise ValueError(f"epsilon: {step:g} is below the resolution of centred differences in "
+                         f"{X.dtype}; use float64 (or epsilon >= 1e-3)")
+    theta, _ = dictionary_to_vector(parameters)
+    grad = gradients_to_vector(gradients)
+    if tuple(grad.shape) != tuple(theta.shape):
+        raise ValueError(f"gradients: expected {theta.shape[0]} values (as the parameters), got {grad.shape[0]}")
+    get_namespace(theta=theta, gradients=grad)
+    check_float(xp, theta=theta, gradients=grad)
+    dims = [parameters["W1"].shape[1]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
+    units, m = parameters[f"W{L}"].shape[0], X.shape[1]
+    T = as_float_labels(xp, Y, X) if units == 1 else class_targets(xp, Y, (units, m), X.dtype)
+    n = theta.shape[0]
+    positions = xp.reshape(xp.arange(n, device=array_device(theta)), (n, 1))
+
+    def cost_at(shifted: Array) -> Array:
+        return _cost_kernel(xp, X, T, vector_to_dictionary(shifted, dims), L, hidden_activation, lambd,
+                            keep_prob, seed)
+
+    approx = []
+    for i in range(n):
+        bump = step * xp.astype(positions == i, theta.dtype)
+        approx.append((cost_at(theta + bump) - cost_at(theta - bump)) / (2.0 * step))
+    gradapprox = xp.reshape(xp.stack(approx), (n, 1))
+    numerator = xp.sqrt(xp.sum((grad - gradapprox) ** 2))
+    denominator = xp.sqrt(xp.sum(grad**2)) + xp.sqrt(xp.sum(gradapprox**2))
+    difference = float(numerator / denominator)
+    if print_msg:
+        if difference > MISTAKE_THRESHOLD:
+            print(f"\033[93mThere is a mistake in the backward propagation! difference = {difference}\033[0m")
+        else:
+            print(f"\033[92mYour backward propagation works perfectly fine! difference = {difference}\033[0m")
+    return difference
