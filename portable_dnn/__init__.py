@@ -24,9 +24,9 @@ from .activations import (
 from .cost import compute_cost, one_hot
 from .datasets import Dataset, load_digits, load_digits_parity, load_h5_dataset
 from .estimator import DeepNeuralNetwork
+from .gradient_check import dictionary_to_vector, gradient_check_n, gradients_to_vector, vector_to_dictionary
 from .initialization import INIT_SCHEMES, initialize_parameters, initialize_parameters_deep
 from .io import load_metadata, load_parameters, move_to, save_parameters, to_numpy
-from .gradient_check import dictionary_to_vector, gradient_check_n, gradients_to_vector, vector_to_dictionary
 from .minibatch import random_mini_batches
 from .models import L_layer_model, predict, predict_proba, two_layer_model
 from .optimizers import (

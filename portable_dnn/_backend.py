@@ -13,7 +13,7 @@ import importlib
 import numbers
 from collections.abc import Callable, Mapping
 from types import ModuleType
-from typing import Any, NamedTuple, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import array_api_compat
 from array_api_compat import device as array_device
@@ -304,40 +304,6 @@ def resolve_placement(device: Any, like: Any = None) -> tuple[ModuleType, Any]:
     raise ValueError(f"device: cannot tell which array library {device!r} belongs to")
 
 
-class Kernels(NamedTuple):
-    """Six hot-loop operations, with a fast form where the library allows it.
-
-    ``matmul(a, b, out)`` is ``a @ b``, written into ``out`` when given and supported;
-    ``affine(W, A, b, out)`` is ``W @ A + b`` (b broadcast over columns), likewise; PyTorch
-    folds the bias into the matrix product;
-    ``subtract_product(C, a, b, out)`` is ``C - a @ b``, in place of ``C`` when supported,
-    with ``out`` as scratch for the product unless ``fused_subtraction`` (PyTorch: one
-    matrix product that accumulates into ``C``, no scratch);
-    ``relu_(Z)`` is ``max(Z, 0)``, computed in place of ``Z`` when supported;
-    ``mask_(dA, factor)`` is ``dA * factor`` for a boolean mask (0 where false) or a float
-    factor of dA's dtype, in place of ``dA`` when supported;
-    ``sigmoid_(Z)`` is the logistic function, in place of ``Z`` with PyTorch's own (one call
-    instead of the portable, overflow-free formula's eight).
-    Callers always use the returned array, so the portable forms (which allocate) and
-    the in-place forms are interchangeable; ``reuses_buffers`` says which one this is.
-    ``settle(arrays)`` ends an iteration: Dask computes (persists) the new parameters there,
-    so that task graphs do not grow with the iteration count; elsewhere it does nothing.
-    ``sliced_matmul`` says whether ``matmul`` takes a block of rows of ``W.T`` without
-    copying it (CuPy copies operands that are neither C- nor F-contiguous).
-    """
-
-    matmul: Callable[[Any, Any, Any], Any]
-    affine: Callable[[Any, Any, Any, Any], Any]
-    subtract_product: Callable[[Any, Any, Any, Any], Any]
-    relu_: Callable[[Any], Any]
-    mask_: Callable[[Any, Any], Any]
-    reuses_buffers: bool
-    sigmoid_: Callable[[Any], Any]
-    fused_subtraction: bool = False
-    settle: Callable[[dict[str, Any]], dict[str, Any]] = lambda arrays: arrays
-    sliced_matmul: bool = True
-
-
 def is_lazy(xp: ModuleType) -> bool:
     """Whether the namespace builds task graphs instead of computing (Dask)."""
     return backend_name(xp) == "dask"
@@ -379,85 +345,3 @@ def on_the_arrays_device(function: Callable[P, R]) -> Callable[P, R]:
 def on_cpu(device: Any) -> bool:
     """Whether ``device`` is a CPU (``None``, ``"cpu"`` or a device whose type is ``cpu``)."""
     return device is None or str(getattr(device, "type", device)) == "cpu"
-
-
-def kernels(xp: ModuleType, device: Any = None) -> Kernels:
-    """The :class:`Kernels` for namespace ``xp`` on ``device``: in place for NumPy, CuPy and
-    PyTorch (whose functions take ``out=`` and multiply float by bool), the standard's forms
-    elsewhere. PyTorch's CPU heuristics (bias folding by alignment, the mask in chunks) apply
-    only on CPU devices: on a GPU each chunk would be a kernel launch."""
-    from .activations import relu_kernel, sigmoid_kernel  # activations builds on this module
-
-    name = backend_name(xp)
-    sigmoid = functools.partial(sigmoid_kernel, xp)
-    if name in ("numpy", "cupy", "torch"):
-        library = importlib.import_module(name)  # the library behind the namespace, for out=
-
-        def matmul(a: Any, b: Any, out: Any) -> Any:
-            return library.matmul(a, b) if out is None else library.matmul(a, b, out=out)
-
-        if name == "torch":  # torch.maximum takes no Python scalar; clamp_ is its in-place ReLU
-
-            cpu = on_cpu(device)
-
-            def addmm(W: Any, A: Any, b: Any, out: Any) -> Any:  # the bias inside the product,
-                if cpu and A.data_ptr() % 64:  # except on CPU inputs not 64-byte aligned (NumPy-backed),
-                    return matmul(W, A, out).add_(b)  # where addmm is slower than a product and an add
-                return library.addmm(b, W, A) if out is None else library.addmm(b, W, A, out=out)
-
-            def mask_whole(dA: Any, keep: Any) -> Any:
-                return dA.mul_(keep)
-
-            def mask_in_chunks(dA: Any, keep: Any) -> Any:  # mul_ converts keep to a float temporary:
-                rows = max(1, (1 << 18) // max(1, dA.shape[1]))  # keep it at 2**18 values, in cache
-                if rows >= dA.shape[0]:
-                    return dA.mul_(keep)
-                for start in range(0, dA.shape[0], rows):
-                    dA[start:start + rows, ...].mul_(keep[start:start + rows, ...])
-                return dA
-
-            return Kernels(
-                matmul,
-                addmm,
-                subtract_product=lambda C, a, b, out: C.addmm_(a, b, alpha=-1),
-                relu_=lambda Z: Z.clamp_(min=0),
-                mask_=mask_in_chunks if cpu else mask_whole,
-                reuses_buffers=True,
-                sigmoid_=lambda Z: Z.sigmoid_(),
-                fused_subtraction=True,
-            )
-
-        def affine(W: Any, A: Any, b: Any, out: Any) -> Any:
-            Z = matmul(W, A, out)
-            return library.add(Z, b, out=Z)
-
-        def subtract_product(C: Any, a: Any, b: Any, out: Any) -> Any:
-            return library.subtract(C, matmul(a, b, out), out=C)
-
-        return Kernels(
-            matmul,
-            affine,
-            subtract_product,
-            relu_=lambda Z: library.maximum(Z, 0, out=Z),
-            mask_=lambda dA, keep: library.multiply(dA, keep, out=dA),
-            reuses_buffers=True,
-            sigmoid_=sigmoid,
-            sliced_matmul=name != "cupy",
-        )
-    settle = _persist if is_lazy(xp) else Kernels._field_defaults["settle"]
-    return Kernels(
-        matmul=lambda a, b, out: a @ b,
-        affine=lambda W, A, b, out: W @ A + b,
-        subtract_product=lambda C, a, b, out: C - a @ b,
-        relu_=functools.partial(relu_kernel, xp),
-        mask_=lambda dA, factor: xp.where(factor, dA, 0.0) if factor.dtype == xp.bool else dA * factor,
-        reuses_buffers=False,
-        sigmoid_=sigmoid,
-        settle=settle,
-    )
-
-
-def _persist(arrays: dict[str, Any]) -> dict[str, Any]:
-    """Dask: compute the arrays (on the cluster when a client is active) and keep the results."""
-    persisted = importlib.import_module("dask").persist(*arrays.values())
-    return dict(zip(arrays, persisted, strict=True))

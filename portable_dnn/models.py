@@ -12,9 +12,10 @@ from array_api_compat import device as array_device
 
 from ._backend import Array, as_float_labels, get_namespace, on_the_arrays_device
 from ._parameters import check_parameters
+from ._step import forward_activations
 from .initialization import Parameters, check_layer_dims, initialize_parameters_deep
 from .propagation import check_hidden_activation
-from .training import forward_activations, train
+from .training import train
 
 
 def _print_cost(iteration: int, cost: float) -> None:

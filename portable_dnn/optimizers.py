@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from types import ModuleType
 
 from ._backend import Array, check_float, get_namespace, on_the_arrays_device
@@ -205,3 +206,15 @@ def schedule_lr_decay(learning_rate0: float, epoch_num: int, decay_rate: float,
     interval = check_count(time_interval, "time_interval", minimum=1)
     return lr0 / (1.0 + rate * (check_count(epoch_num, "epoch_num") // interval))
 
+
+
+@dataclass
+class OptimizerState:
+    """What training carries from one step (and one call) to the next: momentum's and Adam's
+    moving averages ``v`` and ``s`` (keyed like the gradients, empty until first used), Adam's
+    step count ``t`` and the number of epochs done (for learning-rate decay and shuffling)."""
+
+    v: dict[str, Array] = field(default_factory=dict)
+    s: dict[str, Array] = field(default_factory=dict)
+    t: int = 0
+    epochs: int = 0

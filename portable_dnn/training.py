@@ -1,12 +1,10 @@
-"""The training path: full-batch gradient descent, fused and free of host syncs.
+"""The training path: (mini-batch) gradient descent, momentum or Adam, with L2, dropout and
+learning-rate decay, fused and free of host syncs.
 
-It computes what ``L_model_forward`` -> ``L_model_backward`` -> ``update_parameters``
-compute, with three differences that matter for speed and none for the result (to
-float rounding): the output gradient is the fused ``dZ_L = AL - Y`` of sigmoid with
-cross-entropy; no gradient with respect to ``X`` is formed; each layer's weights are
-updated as soon as its gradients are known. Host syncs: one for the checks of the labels
-and one for the finite check of ``X`` and the parameters where training starts, one per
-recorded cost, and one for the finite check of the final parameters; none otherwise.
+Each step computes what the step-by-step functions compute (see :mod:`._step`). Host syncs:
+one for the checks of the labels and one for the finite check of ``X`` and the parameters
+where training starts, one per recorded cost, and one for the finite check of the final
+parameters; none per step.
 """
 
 from __future__ import annotations
@@ -14,17 +12,30 @@ from __future__ import annotations
 import functools
 import math
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from types import ModuleType
 
 from array_api_compat import device as array_device
 
-from ._backend import Array, Kernels, as_float_labels, kernels, on_the_arrays_device
+from ._backend import Array, as_float_labels, on_the_arrays_device
 from ._parameters import check_parameters
-from .activations import ACTIVATIONS, layer_activations
+from ._random import DeviceRandom, check_seed, shuffled_indices
+from ._step import Dropout, Workspace, descend, forward_activations
 from .cost import all_one_hot, class_targets, cross_entropy_kernel
-from .optimizers import check_count, check_learning_rate
+from .minibatch import batch_bounds
+from .optimizers import (
+    OptimizerState,
+    check_count,
+    check_fraction,
+    check_learning_rate,
+    check_non_negative,
+    check_optimizer,
+    schedule_lr_decay,
+    update_lr,
+)
 from .propagation import check_hidden_activation
+from .regularization import check_keep_prob, check_lambd, l2_cost_kernel
 
 #: Called after each iteration with the iteration index (no host sync).
 IterationCallback = Callable[[int], None]
@@ -87,108 +98,154 @@ def check_finite(xp: ModuleType, **arrays: Array) -> None:
             raise ValueError(f"{name}: contains NaN or infinity")
 
 
-class Workspace:
-    """Per-layer output buffers reused across iterations (where the backend writes in place).
+@dataclass(frozen=True)
+class Settings:
+    """How to train, checked once: see :func:`train` for each setting."""
 
-    ``Z[l]`` (n_l, m) holds layer l's pre-activation, then its activation, then (in the
-    backward pass) the gradient with respect to it; ``dW[l]`` the weight gradient (none for
-    layer 1 where the update is fused into the product). Without in-place kernels the dicts
-    are empty and each operation allocates.
-    """
+    learning_rate: float
+    hidden_activation: str = "relu"
+    optimizer: str = "gd"
+    mini_batch_size: int | None = None
+    beta: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
+    lambd: float = 0.0
+    keep_prob: float = 1.0
+    decay_rate: float = 0.0
+    time_interval: int | None = None
+    seed: int = 0
 
-    def __init__(self, xp: ModuleType, parameters: Mapping[str, Array], L: int, m: int) -> None:
-        W1 = parameters["W1"]
-        self.kernels = kernels(xp, array_device(W1))
-        # Row sums as a matrix-vector product: faster than a strided reduction.
-        self.ones = xp.ones((m, 1), dtype=W1.dtype, device=array_device(W1))
-        self.Z: dict[int, Array] = {}
-        self.dW: dict[int, Array] = {}
-        if not self.kernels.reuses_buffers:
+    def __post_init__(self) -> None:
+        checked = {
+            "learning_rate": check_learning_rate(self.learning_rate),
+            "hidden_activation": check_hidden_activation(self.hidden_activation),
+            "optimizer": check_optimizer(self.optimizer),
+            "mini_batch_size": None if self.mini_batch_size is None
+            else check_count(self.mini_batch_size, "mini_batch_size", minimum=1),
+            "beta": check_fraction(self.beta, "beta"),
+            "beta1": check_fraction(self.beta1, "beta1"),
+            "beta2": check_fraction(self.beta2, "beta2"),
+            "epsilon": check_learning_rate(self.epsilon, "epsilon"),
+            "lambd": check_lambd(self.lambd),
+            "keep_prob": check_keep_prob(self.keep_prob),
+            "decay_rate": check_non_negative(self.decay_rate, "decay_rate"),
+            "time_interval": None if self.time_interval is None
+            else check_count(self.time_interval, "time_interval", minimum=1),
+            "seed": check_seed(self.seed),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+
+    def learning_rate_at(self, epoch: int) -> float:
+        """The learning rate of epoch ``epoch`` (from 0). As the course's model, which decays
+        after each epoch: epoch e runs at ``decay(learning_rate, e - 1)`` (e >= 1)."""
+        if not self.decay_rate or epoch == 0:
+            return self.learning_rate
+        if self.time_interval is None:
+            return update_lr(self.learning_rate, epoch - 1, self.decay_rate)
+        return schedule_lr_decay(self.learning_rate, epoch - 1, self.decay_rate, self.time_interval)
+
+
+class Trainer:
+    """One training run on checked ``X`` (n0, m) and targets ``Y`` (1 or C, m): its own copies of
+    the parameters (``parameters``, updated in place where the backend allows), the optimiser
+    ``state`` (updated in place), reused buffers and the dropout generator. :meth:`run_epoch`
+    trains one epoch."""
+
+    def __init__(self, xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array], L: int,
+                 settings: Settings, state: OptimizerState | None = None) -> None:
+        self.xp, self.X, self.Y, self.L, self.settings = xp, X, Y, L, settings
+        self.parameters = {key: xp.asarray(value, copy=True) for key, value in parameters.items()}
+        self.state = OptimizerState() if state is None else state
+        self.device = array_device(X)
+        m, size = X.shape[1], settings.mini_batch_size
+        self.bounds = [(0, m)] if size is None else batch_bounds(m, size)
+        gradients = settings.optimizer != "gd"
+        batch_rows = None if size is None else (X.shape[0], Y.shape[0])
+        self.workspaces = {
+            stop - start: Workspace(xp, self.parameters, L, stop - start, gradients=gradients, batch_rows=batch_rows)
+            for start, stop in self.bounds
+        }
+        self.ops = next(iter(self.workspaces.values())).kernels
+        self.rng = DeviceRandom(xp, self.device, settings.seed) if settings.keep_prob < 1.0 else None
+        if gradients:
+            for key, value in self.parameters.items():
+                for moments in (self.state.v, self.state.s) if settings.optimizer == "adam" else (self.state.v,):
+                    if "d" + key not in moments:
+                        moments["d" + key] = xp.zeros_like(value)
+        self.scratch = {key: xp.empty_like(value) for key, value in self.parameters.items()} \
+            if gradients and self.ops.reuses_buffers else {}
+
+    def _batches(self) -> Iterator[tuple[Array, Array, Workspace]]:
+        """This epoch's batches, one at a time: the whole data, or the course's shuffled
+        mini-batches (seed ``seed + epoch + 1``, as the course's model), each gathered into its
+        workspace's buffers (reused by the next batch of its size)."""
+        if self.settings.mini_batch_size is None:
+            yield self.X, self.Y, self.workspaces[self.X.shape[1]]
             return
-        place = {"dtype": W1.dtype, "device": array_device(W1)}
-        for l in range(1, L + 1):
-            n = parameters[f"W{l}"].shape[0]
-            self.Z[l] = xp.empty((n, m), **place)
-            if l > 1 or not self.kernels.fused_subtraction:
-                self.dW[l] = xp.empty(tuple(parameters[f"W{l}"].shape), **place)
+        order = shuffled_indices(self.X.shape[1], self.settings.seed + self.state.epochs + 1, self.xp, self.device)
+        for start, stop in self.bounds:
+            workspace = self.workspaces[stop - start]
+            indices = order[start:stop]
+            yield (self.ops.take_columns(self.X, indices, workspace.X),
+                   self.ops.take_columns(self.Y, indices, workspace.Y), workspace)
 
+    def _update(self, learning_rate: float) -> Callable[[str, Array, Array], Array] | None:
+        """The per-parameter update of momentum or Adam (None for gradient descent)."""
+        settings, state, ops = self.settings, self.state, self.ops
+        if settings.optimizer == "gd":
+            return None
+        if settings.optimizer == "momentum":
+            def momentum(key: str, parameter: Array, gradient: Array) -> Array:
+                parameter, state.v["d" + key] = ops.momentum(
+                    parameter, gradient, state.v["d" + key], self.scratch.get(key), settings.beta, learning_rate)
+                return parameter
+            return momentum
+        state.t += 1  # one Adam step per batch; the bias corrections folded into two scalars
+        correction = math.sqrt(1.0 - settings.beta2**state.t)
+        step_size = learning_rate * correction / (1.0 - settings.beta1**state.t)
+        eps_hat = settings.epsilon * correction
 
-def _activate(xp: ModuleType, ops: Kernels, name: str, Z: Array) -> Array:
-    """Activation ``name`` of Z: in place of Z for ReLU and sigmoid where the backend allows."""
-    if name == "relu":
-        return ops.relu_(Z)
-    if name == "sigmoid":
-        return ops.sigmoid_(Z)
-    return ACTIVATIONS[name].forward(xp, Z)
+        def adam(key: str, parameter: Array, gradient: Array) -> Array:
+            parameter, state.v["d" + key], state.s["d" + key] = ops.adam(
+                parameter, gradient, state.v["d" + key], state.s["d" + key], self.scratch.get(key),
+                settings.beta1, settings.beta2, step_size, eps_hat)
+            return parameter
+        return adam
 
+    def run_epoch(self, record: bool) -> Array | None:
+        """Train one epoch. With ``record``, returns its cost (0-d, on the device): the mean over
+        the examples of each step's cross-entropy, taken before the step (with dropout, of the
+        dropped-out network), plus each step's L2 term weighted by its share of the examples
+        (for full batches, :func:`compute_cost_with_regularization`)."""
+        settings, xp, L = self.settings, self.xp, self.L
+        learning_rate = settings.learning_rate_at(self.state.epochs)
+        total = None
+        for X, Y, workspace in self._batches():
+            dropout = Dropout(self.rng, settings.keep_prob) if self.rng is not None else None
+            activations = forward_activations(xp, X, self.parameters, L, workspace, settings.hidden_activation,
+                                              dropout)
+            if record:
+                m = Y.shape[1]
+                cost = cross_entropy_kernel(xp, activations[L], Y) * m
+                if settings.lambd:
+                    cost = cost + l2_cost_kernel(xp, self.parameters, L, settings.lambd, m) * m
+                total = cost if total is None else total + cost
+            descend(xp, activations, Y, self.parameters, L, learning_rate, workspace, settings.hidden_activation,
+                    lambd=settings.lambd, dropout=dropout, update=self._update(learning_rate))
+            self.settle()
+        self.state.epochs += 1
+        return None if total is None else total / self.X.shape[1]
 
-def forward_activations(
-    xp: ModuleType, X: Array, parameters: Mapping[str, Array], L: int, workspace: Workspace | None = None,
-    hidden_activation: str = "relu",
-) -> list[Array]:
-    """``[X, A1, ..., AL]``: every layer's output (hidden derivatives are read back from them)."""
-    ops = workspace.kernels if workspace is not None else kernels(xp, array_device(X))
-    names = layer_activations(L, parameters[f"W{L}"].shape[0], hidden_activation)
-    activations = [X]
-    A = X
-    for l, name in enumerate(names, start=1):
-        Z = ops.affine(parameters[f"W{l}"], A, parameters[f"b{l}"], workspace.Z.get(l) if workspace else None)
-        A = _activate(xp, ops, name, Z)
-        activations.append(A)
-    return activations
-
-
-def _backward_through(xp: ModuleType, ops: Kernels, W: Array, dZ: Array, A_prev: Array, buffer: Array | None,
-                      hidden_activation: str, blocks: int = 2) -> Array:
-    """dZ_prev = (W.T @ dZ) * g'(Z_prev), with g' read from the hidden layer's output A_prev
-    (for ReLU, a boolean mask: 1 exactly where the output is positive).
-
-    With a buffer (A_prev's own), the result is written over A_prev a block of rows at a time,
-    each block's derivative taken just before its rows are overwritten: it then costs
-    1/blocks of a full one (for ReLU's mask, 1/8 of the layer's bytes in float32 with 2
-    blocks; more blocks would shrink it further but slow the matrix product down).
-    """
-    derivative = ACTIVATIONS[hidden_activation].derivative
-    assert derivative is not None  # hidden activations are element-wise
-    rows = A_prev.shape[0]
-    if buffer is None or rows * A_prev.shape[1] < 1 << 20 or not ops.sliced_matmul:  # in one go: fewer calls
-        factor = derivative(xp, A_prev)
-        return ops.mask_(ops.matmul(W.T, dZ, buffer), factor)
-    size = -(-rows // blocks)
-    for start in range(0, rows, size):
-        stop = min(start + size, rows)
-        factor = derivative(xp, A_prev[start:stop, ...])
-        ops.mask_(ops.matmul(W.T[start:stop, ...], dZ, buffer[start:stop, ...]), factor)
-        del factor  # one block's derivative alive at a time
-    return buffer
-
-
-def descend(
-    xp: ModuleType, activations: list[Array], Y: Array, parameters: dict[str, Array],
-    L: int, learning_rate: float, workspace: Workspace, hidden_activation: str = "relu",
-) -> None:
-    """One backward pass from the forward pass's ``activations``; updates ``parameters``.
-
-    Each layer's ``W``/``b`` are updated (in place where the backend allows, so they must
-    be the training's own copies) as soon as their gradients and ``dA`` are known.
-    """
-    ops = workspace.kernels
-    # dZ_L = AL - Y for sigmoid with binary and softmax with categorical cross-entropy alike.
-    # The backward pass is linear in dZ, so scaling dZ_L by the step learning_rate / m once
-    # gives every dW and db already scaled: the update is then a single subtraction.
-    dZ = activations[L] - Y
-    dZ *= learning_rate / Y.shape[1]
-    for l in range(L, 0, -1):
-        W, A_prev = parameters[f"W{l}"], activations[l - 1]
-        parameters[f"b{l}"] = ops.subtract_product(parameters[f"b{l}"], dZ, workspace.ones, None)
-        if l == 1:  # X is never overwritten: the product can go straight into W
-            parameters["W1"] = ops.subtract_product(W, dZ, A_prev.T, workspace.dW.get(1))
-            break
-        # dW needs A_prev, which dZ_prev overwrites, and dZ_prev needs W before its update.
-        dW = ops.matmul(dZ, A_prev.T, workspace.dW.get(l))
-        dZ = _backward_through(xp, ops, W, dZ, A_prev, workspace.Z.get(l - 1), hidden_activation)
-        W -= dW
-        parameters[f"W{l}"] = W
+    def settle(self) -> None:
+        """End a step: Dask computes the new parameters and optimiser state (graphs do not grow)."""
+        settle = self.ops.settle
+        self.parameters = settle(self.parameters)
+        if self.state.v:
+            self.state.v = settle(self.state.v)
+        if self.state.s:
+            self.state.s = settle(self.state.s)
 
 
 @on_the_arrays_device  # CuPy: on X's device, whichever is current
@@ -198,51 +255,91 @@ def train(
     parameters: Mapping[str, Array],
     *,
     learning_rate: float,
-    num_iterations: int,
+    num_iterations: int | None = None,
+    num_epochs: int | None = None,
     record_every: int = 100,
     hidden_activation: str = "relu",
+    optimizer: str = "gd",
+    mini_batch_size: int | None = None,
+    beta: float = 0.9,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+    lambd: float = 0.0,
+    keep_prob: float = 1.0,
+    decay_rate: float = 0.0,
+    time_interval: int | None = None,
+    seed: int = 0,
+    state: OptimizerState | None = None,
     on_iteration: IterationCallback | None = None,
     on_cost: CostCallback | None = None,
 ) -> tuple[dict[str, Array], list[float]]:
-    """Gradient descent on the cross-entropy cost from ``parameters``.
+    """Train on the cross-entropy cost from ``parameters``.
 
     ``X`` (n0, m) and, on the parameters' namespace and device, ``Y``: for one output unit
     (sigmoid), labels 0/1 of shape (1, m) or (m,); for C >= 2 output units (softmax), one-hot
-    (C, m) or class indices (m,) or (1, m). Returns ``(parameters, costs)``: the trained parameters (the inputs are
-    not modified) and the costs at iterations 0, ``record_every``, ... (the course's
-    ``costs``; ``record_every`` a positive integer). ``on_cost(i, cost)`` is called for
-    those iterations and the last one. Raises :class:`TrainingDivergedError` when a
+    (C, m) or class indices (m,) or (1, m).
+
+    ``num_epochs`` passes over the data (``num_iterations``, the same count: with full batches
+    an epoch is an iteration; give one of the two). ``optimizer``: ``"gd"``, ``"momentum"``
+    (``beta``) or ``"adam"`` (``beta1``, ``beta2``, ``epsilon``), as the course's
+    ``update_parameters_with_*``. ``mini_batch_size``: ``None`` for full batches, else the
+    course's ``random_mini_batches`` each epoch with seed ``seed + epoch + 1``. ``lambd``: L2
+    strength; ``keep_prob``: dropout of the hidden layers (masks from a generator seeded with
+    ``seed`` on X's device). ``decay_rate``: learning-rate decay after each epoch by
+    ``update_lr`` (or ``schedule_lr_decay`` with ``time_interval``). ``state``: an
+    :class:`OptimizerState` to continue from, updated in place (momentum/Adam averages, Adam's
+    step count, epochs done).
+
+    Returns ``(parameters, costs)``: the trained parameters (the inputs are not modified) and
+    the costs of epochs 0, ``record_every``, ... (the course's ``costs``; with ``lambd``, the
+    regularised cost). ``on_cost(epoch, cost)`` is called for those epochs and the last one,
+    ``on_iteration(epoch)`` after each epoch. Raises :class:`TrainingDivergedError` when a
     computed cost, or the final parameters, are not finite.
     """
     xp, L = check_parameters(parameters, X=X)
-    lr = check_learning_rate(learning_rate)
-    num_iterations = check_count(num_iterations, "num_iterations")
+    settings = Settings(
+        learning_rate=learning_rate, hidden_activation=hidden_activation, optimizer=optimizer,
+        mini_batch_size=mini_batch_size, beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon, lambd=lambd,
+        keep_prob=keep_prob, decay_rate=decay_rate, time_interval=time_interval, seed=seed,
+    )
+    epochs = check_epochs(num_iterations, num_epochs)
     record_every = check_count(record_every, "record_every", minimum=1)
-    check_hidden_activation(hidden_activation)
     Y = check_targets(xp, Y, X, parameters[f"W{L}"].shape[0])
     check_finite(xp, X=X, **{f"parameters[{key!r}]": value for key, value in parameters.items()})
-    # The training's own copies, updated in place where the backend allows.
-    current = {key: xp.asarray(value, copy=True) for key, value in parameters.items()}
-    last_finite = dict(parameters)  # the caller's, never modified: no copy needed until iteration 1
-    workspace = Workspace(xp, current, L, X.shape[1])
+    if state is not None and not isinstance(state, OptimizerState):
+        raise TypeError(f"state: expected an OptimizerState, got {type(state).__name__}")
+    trainer = Trainer(xp, X, Y, parameters, L, settings, state)
+    last_finite = dict(parameters)  # the caller's, never modified: no copy needed until epoch 1
     costs: list[float] = []
-    for i in range(num_iterations):
-        activations = forward_activations(xp, X, current, L, workspace, hidden_activation)
+    for i in range(epochs):
         recorded = i % record_every == 0
-        if recorded or i == num_iterations - 1:
-            cost = float(cross_entropy_kernel(xp, activations[L], Y))
+        # A snapshot every record_every epochs (one parameter set), kept once its cost is finite.
+        start = {key: xp.asarray(value, copy=True) for key, value in trainer.parameters.items()} \
+            if recorded and i > 0 else None
+        cost_array = trainer.run_epoch(record=recorded or i == epochs - 1)
+        if cost_array is not None:
+            cost = float(cost_array)
             if not math.isfinite(cost):
-                raise TrainingDivergedError(i, cost, lr, last_finite, costs)
-            if recorded and i > 0:  # a snapshot every record_every iterations (one parameter set)
-                last_finite = {key: xp.asarray(value, copy=True) for key, value in current.items()}
+                raise TrainingDivergedError(i, cost, settings.learning_rate, last_finite, costs)
+            if start is not None:
+                last_finite = start
             if recorded:
                 costs.append(cost)
             if on_cost is not None:
                 on_cost(i, cost)
-        descend(xp, activations, Y, current, L, lr, workspace, hidden_activation)
-        current = workspace.kernels.settle(current)
         if on_iteration is not None:
             on_iteration(i)
-    if num_iterations and not all_finite(xp, current):
-        raise TrainingDivergedError(num_iterations, math.nan, lr, last_finite, costs)
-    return current, costs
+    if epochs and not all_finite(xp, trainer.parameters):
+        raise TrainingDivergedError(epochs, math.nan, settings.learning_rate, last_finite, costs)
+    return trainer.parameters, costs
+
+
+def check_epochs(num_iterations: object, num_epochs: object) -> int:
+    """The number of epochs from ``num_iterations`` or ``num_epochs`` (exactly one given)."""
+    if (num_iterations is None) == (num_epochs is None):
+        raise TypeError("train: give the number of epochs as num_epochs or num_iterations (one of them), got "
+                        f"num_iterations={num_iterations!r}, num_epochs={num_epochs!r}")
+    if num_epochs is not None:
+        return check_count(num_epochs, "num_epochs")
+    return check_count(num_iterations, "num_iterations")

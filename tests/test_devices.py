@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import portable_dnn as dnn
-from portable_dnn._backend import kernels, resolve_device, resolve_namespace, resolve_placement
+from portable_dnn._backend import resolve_device, resolve_namespace, resolve_placement
+from portable_dnn._kernels import kernels
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,0 +1,224 @@
+"""The hot loop's operations per array library: in place, fused or the standard's portable forms.
+
+Each operation has one portable form (any array API namespace) and, where a library allows,
+a faster one (``out=``, in-place methods, fused products) chosen here in one place; tests
+check that the two agree. The math never branches on the backend.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any, NamedTuple
+
+from ._backend import backend_name, is_lazy, on_cpu
+
+
+def momentum_portable(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
+    """Momentum: ``v = beta v + (1 - beta) g``, ``W = W - lr v``; returns ``(W, v)``."""
+    v = beta * v + (1.0 - beta) * g
+    return W - lr * v, v
+
+
+def adam_portable(xp: ModuleType, W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float,
+                  step_size: float, eps_hat: float) -> tuple[Any, Any, Any]:
+    """Adam with its bias corrections folded into the scalars: ``v = beta1 v + (1 - beta1) g``,
+    ``s = beta2 s + (1 - beta2) g**2``, ``W = W - step_size * v / (sqrt(s) + eps_hat)`` with
+    ``step_size = lr sqrt(1 - beta2**t) / (1 - beta1**t)`` and ``eps_hat = eps sqrt(1 - beta2**t)``
+    (the course's update, rearranged); returns ``(W, v, s)``."""
+    v = beta1 * v + (1.0 - beta1) * g
+    s = beta2 * s + (1.0 - beta2) * (g * g)
+    return W - step_size * (v / (xp.sqrt(s) + eps_hat)), v, s
+
+
+def add_scaled_portable(a: Any, b: Any, c: float, scratch: Any) -> Any:
+    """``a + c b``."""
+    return a + c * b
+
+
+def take_columns_portable(xp: ModuleType, X: Any, indices: Any, out: Any) -> Any:
+    """The columns ``indices`` of ``X`` (n, m): (n, len(indices))."""
+    return xp.take(X, indices, axis=1)
+
+
+def _optimizer_kernels_out(library: ModuleType) -> dict[str, Callable[..., Any]]:
+    """The optimiser updates with ``out=`` (NumPy, CuPy): in place of W, v, s, no allocation;
+    ``scratch`` (W's shape) holds the temporaries."""
+
+    def momentum(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
+        library.multiply(v, beta, out=v)
+        library.add(v, library.multiply(g, 1.0 - beta, out=scratch), out=v)
+        library.subtract(W, library.multiply(v, lr, out=scratch), out=W)
+        return W, v
+
+    def adam(W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float, step_size: float,
+             eps_hat: float) -> tuple[Any, Any, Any]:
+        library.multiply(v, beta1, out=v)
+        library.add(v, library.multiply(g, 1.0 - beta1, out=scratch), out=v)
+        library.multiply(s, beta2, out=s)
+        library.multiply(g, g, out=scratch)
+        library.add(s, library.multiply(scratch, 1.0 - beta2, out=scratch), out=s)
+        library.add(library.sqrt(s, out=scratch), eps_hat, out=scratch)
+        library.divide(v, scratch, out=scratch)
+        library.subtract(W, library.multiply(scratch, step_size, out=scratch), out=W)
+        return W, v, s
+
+    def add_scaled(a: Any, b: Any, c: float, scratch: Any) -> Any:
+        return library.add(a, library.multiply(b, c, out=scratch), out=a)
+
+    def take_columns(X: Any, indices: Any, out: Any) -> Any:
+        return library.take(X, indices, axis=1) if out is None else library.take(X, indices, axis=1, out=out)
+
+    return {"momentum": momentum, "adam": adam, "add_scaled": add_scaled, "take_columns": take_columns}
+
+
+def _optimizer_kernels_torch(torch: ModuleType) -> dict[str, Callable[..., Any]]:
+    """The optimiser updates with PyTorch's in-place methods (``addcmul_``, ``addcdiv_``)."""
+
+    def momentum(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
+        v.mul_(beta).add_(g, alpha=1.0 - beta)
+        return W.add_(v, alpha=-lr), v
+
+    def adam(W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float, step_size: float,
+             eps_hat: float) -> tuple[Any, Any, Any]:
+        v.mul_(beta1).add_(g, alpha=1.0 - beta1)
+        s.mul_(beta2).addcmul_(g, g, value=1.0 - beta2)
+        denominator = torch.sqrt(s, out=scratch).add_(eps_hat)
+        return W.addcdiv_(v, denominator, value=-step_size), v, s
+
+    def take_columns(X: Any, indices: Any, out: Any) -> Any:
+        return torch.index_select(X, 1, indices) if out is None else torch.index_select(X, 1, indices, out=out)
+
+    return {"momentum": momentum, "adam": adam, "add_scaled": lambda a, b, c, scratch: a.add_(b, alpha=c),
+            "take_columns": take_columns}
+
+
+class Kernels(NamedTuple):
+    """Six hot-loop operations, with a fast form where the library allows it.
+
+    ``matmul(a, b, out)`` is ``a @ b``, written into ``out`` when given and supported;
+    ``affine(W, A, b, out)`` is ``W @ A + b`` (b broadcast over columns), likewise; PyTorch
+    folds the bias into the matrix product;
+    ``subtract_product(C, a, b, out)`` is ``C - a @ b``, in place of ``C`` when supported,
+    with ``out`` as scratch for the product unless ``fused_subtraction`` (PyTorch: one
+    matrix product that accumulates into ``C``, no scratch);
+    ``relu_(Z)`` is ``max(Z, 0)``, computed in place of ``Z`` when supported;
+    ``mask_(dA, factor)`` is ``dA * factor`` for a boolean mask (0 where false) or a float
+    factor of dA's dtype, in place of ``dA`` when supported;
+    ``sigmoid_(Z)`` is the logistic function, in place of ``Z`` with PyTorch's own (one call
+    instead of the portable, overflow-free formula's eight).
+    Callers always use the returned array, so the portable forms (which allocate) and
+    the in-place forms are interchangeable; ``reuses_buffers`` says which one this is.
+    ``settle(arrays)`` ends an iteration: Dask computes (persists) the new parameters there,
+    so that task graphs do not grow with the iteration count; elsewhere it does nothing.
+    ``sliced_matmul`` says whether ``matmul`` takes a block of rows of ``W.T`` without
+    copying it (CuPy copies operands that are neither C- nor F-contiguous).
+    The optimisers' updates and two helpers, in place where supported (see the portable forms
+    :func:`momentum_portable`, :func:`adam_portable`, :func:`add_scaled_portable`,
+    :func:`take_columns_portable`): ``momentum(W, g, v, scratch, beta, lr) -> (W, v)``,
+    ``adam(W, g, v, s, scratch, beta1, beta2, step_size, eps_hat) -> (W, v, s)``,
+    ``add_scaled(a, b, c, scratch) -> a + c b`` and ``take_columns(X, indices, out)``.
+    """
+
+    matmul: Callable[[Any, Any, Any], Any]
+    affine: Callable[[Any, Any, Any, Any], Any]
+    subtract_product: Callable[[Any, Any, Any, Any], Any]
+    relu_: Callable[[Any], Any]
+    mask_: Callable[[Any, Any], Any]
+    reuses_buffers: bool
+    sigmoid_: Callable[[Any], Any]
+    fused_subtraction: bool = False
+    settle: Callable[[dict[str, Any]], dict[str, Any]] = lambda arrays: arrays
+    sliced_matmul: bool = True
+    momentum: Callable[..., tuple[Any, Any]] = momentum_portable
+    adam: Callable[..., tuple[Any, Any, Any]] = None  # type: ignore[assignment]  # set by kernels()
+    add_scaled: Callable[[Any, Any, float, Any], Any] = add_scaled_portable
+    take_columns: Callable[[Any, Any, Any], Any] = None  # type: ignore[assignment]  # set by kernels()
+
+
+def kernels(xp: ModuleType, device: Any = None) -> Kernels:
+    """The :class:`Kernels` for namespace ``xp`` on ``device``: in place for NumPy, CuPy and
+    PyTorch (whose functions take ``out=`` and multiply float by bool), the standard's forms
+    elsewhere. PyTorch's CPU heuristics (bias folding by alignment, the mask in chunks) apply
+    only on CPU devices: on a GPU each chunk would be a kernel launch."""
+    from .activations import relu_kernel, sigmoid_kernel  # activations builds on this module
+
+    name = backend_name(xp)
+    sigmoid = functools.partial(sigmoid_kernel, xp)
+    if name in ("numpy", "cupy", "torch"):
+        library = importlib.import_module(name)  # the library behind the namespace, for out=
+
+        def matmul(a: Any, b: Any, out: Any) -> Any:
+            return library.matmul(a, b) if out is None else library.matmul(a, b, out=out)
+
+        if name == "torch":  # torch.maximum takes no Python scalar; clamp_ is its in-place ReLU
+
+            cpu = on_cpu(device)
+
+            def addmm(W: Any, A: Any, b: Any, out: Any) -> Any:  # the bias inside the product,
+                if cpu and A.data_ptr() % 64:  # except on CPU inputs not 64-byte aligned (NumPy-backed),
+                    return matmul(W, A, out).add_(b)  # where addmm is slower than a product and an add
+                return library.addmm(b, W, A) if out is None else library.addmm(b, W, A, out=out)
+
+            def mask_whole(dA: Any, keep: Any) -> Any:
+                return dA.mul_(keep)
+
+            def mask_in_chunks(dA: Any, keep: Any) -> Any:  # mul_ converts keep to a float temporary:
+                rows = max(1, (1 << 18) // max(1, dA.shape[1]))  # keep it at 2**18 values, in cache
+                if rows >= dA.shape[0]:
+                    return dA.mul_(keep)
+                for start in range(0, dA.shape[0], rows):
+                    dA[start:start + rows, ...].mul_(keep[start:start + rows, ...])
+                return dA
+
+            return Kernels(
+                matmul,
+                addmm,
+                subtract_product=lambda C, a, b, out: C.addmm_(a, b, alpha=-1),
+                relu_=lambda Z: Z.clamp_(min=0),
+                mask_=mask_in_chunks if cpu else mask_whole,
+                reuses_buffers=True,
+                sigmoid_=lambda Z: Z.sigmoid_(),
+                fused_subtraction=True,
+                **_optimizer_kernels_torch(library),
+            )
+
+        def affine(W: Any, A: Any, b: Any, out: Any) -> Any:
+            Z = matmul(W, A, out)
+            return library.add(Z, b, out=Z)
+
+        def subtract_product(C: Any, a: Any, b: Any, out: Any) -> Any:
+            return library.subtract(C, matmul(a, b, out), out=C)
+
+        return Kernels(
+            matmul,
+            affine,
+            subtract_product,
+            relu_=lambda Z: library.maximum(Z, 0, out=Z),
+            mask_=lambda dA, keep: library.multiply(dA, keep, out=dA),
+            reuses_buffers=True,
+            sigmoid_=sigmoid,
+            sliced_matmul=name != "cupy",
+            **_optimizer_kernels_out(library),
+        )
+    settle = _persist if is_lazy(xp) else Kernels._field_defaults["settle"]
+    return Kernels(
+        matmul=lambda a, b, out: a @ b,
+        affine=lambda W, A, b, out: W @ A + b,
+        subtract_product=lambda C, a, b, out: C - a @ b,
+        relu_=functools.partial(relu_kernel, xp),
+        mask_=lambda dA, factor: xp.where(factor, dA, 0.0) if factor.dtype == xp.bool else dA * factor,
+        reuses_buffers=False,
+        sigmoid_=sigmoid,
+        settle=settle,
+        adam=functools.partial(adam_portable, xp),
+        take_columns=functools.partial(take_columns_portable, xp),
+    )
+
+
+def _persist(arrays: dict[str, Any]) -> dict[str, Any]:
+    """Dask: compute the arrays (on the cluster when a client is active) and keep the results."""
+    persisted = importlib.import_module("dask").persist(*arrays.values())
+    return dict(zip(arrays, persisted, strict=True))

@@ -1,0 +1,200 @@
+"""One training step, fused and free of host syncs: forward pass, backward pass, update.
+
+It computes what ``L_model_forward`` -> ``L_model_backward`` -> ``update_parameters_with_*``
+compute (with the same dropout masks and L2 term), with differences that matter for speed and
+none for the result (to float rounding): the output gradient is the fused ``dZ_L = AL - Y``
+of sigmoid / softmax with cross-entropy; no gradient with respect to ``X`` is formed; each
+layer's parameters are updated as soon as its gradients are known; buffers are reused
+where the backend writes in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import ModuleType
+
+from array_api_compat import device as array_device
+
+from ._backend import Array
+from ._kernels import Kernels, kernels
+from ._random import DeviceRandom
+from .activations import ACTIVATIONS, layer_activations
+
+#: ``update(key, parameter, gradient) -> new parameter`` for one parameter (momentum, Adam).
+Update = Callable[[str, Array, Array], Array]
+
+
+class Workspace:
+    """Per-layer buffers for a batch of m examples, reused across steps (where the backend
+    writes in place).
+
+    ``Z[l]`` (n_l, m) holds layer l's pre-activation, then its activation, then (in the
+    backward pass) the gradient with respect to it; ``dW[l]`` the weight gradient (none for
+    layer 1 where the update is fused into the product); with ``gradients`` (optimisers other
+    than gradient descent) also ``dW[1]`` and ``db[l]``; with ``batch_rows = (n0, C)``, ``X``
+    and ``Y`` buffers the batch is gathered into. Without in-place kernels the dicts are empty
+    and each operation allocates.
+    """
+
+    def __init__(self, xp: ModuleType, parameters: Mapping[str, Array], L: int, m: int, *,
+                 gradients: bool = False, batch_rows: tuple[int, int] | None = None) -> None:
+        W1 = parameters["W1"]
+        self.kernels = kernels(xp, array_device(W1))
+        # Row sums as a matrix-vector product: faster than a strided reduction.
+        self.ones = xp.ones((m, 1), dtype=W1.dtype, device=array_device(W1))
+        self.Z: dict[int, Array] = {}
+        self.dW: dict[int, Array] = {}
+        self.db: dict[int, Array] = {}
+        self.X: Array | None = None
+        self.Y: Array | None = None
+        if not self.kernels.reuses_buffers:
+            return
+        place = {"dtype": W1.dtype, "device": array_device(W1)}
+        for l in range(1, L + 1):
+            n = parameters[f"W{l}"].shape[0]
+            self.Z[l] = xp.empty((n, m), **place)
+            if l > 1 or gradients or not self.kernels.fused_subtraction:
+                self.dW[l] = xp.empty(tuple(parameters[f"W{l}"].shape), **place)
+            if gradients:
+                self.db[l] = xp.empty((n, 1), **place)
+        if batch_rows is not None:
+            self.X = xp.empty((batch_rows[0], m), **place)
+            self.Y = xp.empty((batch_rows[1], m), **place)
+
+
+class Dropout:
+    """Inverted dropout of the hidden layers for one step: masks drawn by ``rng`` (on the data's
+    device), kept by layer for the backward pass."""
+
+    def __init__(self, rng: DeviceRandom, keep_prob: float) -> None:
+        self.rng, self.keep_prob = rng, keep_prob
+        self.masks: dict[int, Array] = {}
+
+    def apply(self, ops: Kernels, l: int, A: Array) -> Array:
+        """``A * D / keep_prob`` with a new mask D for layer l (in place of A where allowed)."""
+        D = self.rng.mask(tuple(A.shape), self.keep_prob)
+        self.masks[l] = D
+        A = ops.mask_(A, D)
+        A *= 1.0 / self.keep_prob
+        return A
+
+    def derivative(self, xp: ModuleType, hidden_activation: str, l: int, A: Array, rows: slice) -> Array:
+        """``g'(Z) * D / keep_prob`` for the rows ``rows`` of layer l, from its dropped output A."""
+        derivative = ACTIVATIONS[hidden_activation].derivative
+        assert derivative is not None  # hidden activations are element-wise
+        D = self.masks[l][rows, ...]
+        factor = derivative(xp, A * self.keep_prob)  # the kept units' own outputs
+        if factor.dtype == xp.bool:
+            factor = xp.astype(factor & D, A.dtype)
+        else:
+            factor = xp.where(D, factor, 0.0)
+        return factor * (1.0 / self.keep_prob)
+
+
+def _activate(xp: ModuleType, ops: Kernels, name: str, Z: Array) -> Array:
+    """Activation ``name`` of Z: in place of Z for ReLU and sigmoid where the backend allows."""
+    if name == "relu":
+        return ops.relu_(Z)
+    if name == "sigmoid":
+        return ops.sigmoid_(Z)
+    return ACTIVATIONS[name].forward(xp, Z)
+
+
+def forward_activations(
+    xp: ModuleType, X: Array, parameters: Mapping[str, Array], L: int, workspace: Workspace | None = None,
+    hidden_activation: str = "relu", dropout: Dropout | None = None,
+) -> list[Array]:
+    """``[X, A1, ..., AL]``: every layer's output (hidden derivatives are read back from them),
+    the hidden ones dropped out by ``dropout`` when given."""
+    ops = workspace.kernels if workspace is not None else kernels(xp, array_device(X))
+    names = layer_activations(L, parameters[f"W{L}"].shape[0], hidden_activation)
+    activations = [X]
+    A = X
+    for l, name in enumerate(names, start=1):
+        Z = ops.affine(parameters[f"W{l}"], A, parameters[f"b{l}"], workspace.Z.get(l) if workspace else None)
+        A = _activate(xp, ops, name, Z)
+        if dropout is not None and l < L:
+            A = dropout.apply(ops, l, A)
+        activations.append(A)
+    return activations
+
+
+def _backward_through(xp: ModuleType, ops: Kernels, W: Array, dZ: Array, A_prev: Array, buffer: Array | None,
+                      factor_of: Callable[[Array, slice], Array], blocks: int = 2) -> Array:
+    """dZ_prev = (W.T @ dZ) * factor, the factor (g'(Z_prev), times the dropout mask / keep_prob
+    with dropout) read from the hidden layer's output A_prev by ``factor_of(A_rows, rows)``
+    (for ReLU without dropout, a boolean mask: 1 exactly where the output is positive).
+
+    With a buffer (A_prev's own), the result is written over A_prev a block of rows at a time,
+    each block's factor taken just before its rows are overwritten: it then costs
+    1/blocks of a full one (for ReLU's mask, 1/8 of the layer's bytes in float32 with 2
+    blocks; more blocks would shrink it further but slow the matrix product down).
+    """
+    rows = A_prev.shape[0]
+    if buffer is None or rows * A_prev.shape[1] < 1 << 20 or not ops.sliced_matmul:  # in one go: fewer calls
+        factor = factor_of(A_prev, slice(0, rows))
+        return ops.mask_(ops.matmul(W.T, dZ, buffer), factor)
+    size = -(-rows // blocks)
+    for start in range(0, rows, size):
+        stop = min(start + size, rows)
+        factor = factor_of(A_prev[start:stop, ...], slice(start, stop))
+        ops.mask_(ops.matmul(W.T[start:stop, ...], dZ, buffer[start:stop, ...]), factor)
+        del factor  # one block's factor alive at a time
+    return buffer
+
+
+def descend(
+    xp: ModuleType, activations: list[Array], Y: Array, parameters: dict[str, Array],
+    L: int, learning_rate: float, workspace: Workspace, hidden_activation: str = "relu", *,
+    lambd: float = 0.0, dropout: Dropout | None = None, update: Update | None = None,
+) -> None:
+    """One backward pass from the forward pass's ``activations``; updates ``parameters``.
+
+    Gradient descent (``update`` None): each layer's ``W``/``b`` are updated (in place where
+    the backend allows, so they must be the training's own copies) as soon as their
+    gradients and ``dA`` are known. Otherwise ``update(key, parameter, gradient)`` returns each
+    new parameter (momentum, Adam). ``lambd``: the L2 term's gradient ``(lambd / m) W``.
+    """
+    ops = workspace.kernels
+    m = Y.shape[1]
+    derivative = ACTIVATIONS[hidden_activation].derivative
+    assert derivative is not None  # hidden activations are element-wise
+
+    def factor_of(l: int) -> Callable[[Array, slice], Array]:
+        if dropout is not None:
+            return lambda A_rows, rows: dropout.derivative(xp, hidden_activation, l, A_rows, rows)
+        return lambda A_rows, rows: derivative(xp, A_rows)
+
+    # dZ_L = AL - Y for sigmoid with binary and softmax with categorical cross-entropy alike.
+    # The backward pass is linear in dZ, so scaling dZ_L once scales every dW and db: by the
+    # step learning_rate / m for gradient descent (its update is then a single subtraction),
+    # by 1 / m (the gradients of the mean) for the other optimisers.
+    dZ = activations[L] - Y
+    dZ *= (learning_rate if update is None else 1.0) / m
+    # L2 for gradient descent: W - lr (dW + (lambd / m) W) = decay * W - lr dW.
+    decay = 1.0 - learning_rate * lambd / m
+    for l in range(L, 0, -1):
+        W, A_prev = parameters[f"W{l}"], activations[l - 1]
+        if update is None:
+            parameters[f"b{l}"] = ops.subtract_product(parameters[f"b{l}"], dZ, workspace.ones, None)
+            if l == 1:  # X is never overwritten: the product can go straight into W
+                if lambd:
+                    W *= decay
+                parameters["W1"] = ops.subtract_product(W, dZ, A_prev.T, workspace.dW.get(1))
+                break
+        else:
+            db = ops.matmul(dZ, workspace.ones, workspace.db.get(l))
+            parameters[f"b{l}"] = update(f"b{l}", parameters[f"b{l}"], db)
+        # dW needs A_prev, which dZ_prev overwrites, and dZ_prev needs W before its update.
+        dW = ops.matmul(dZ, A_prev.T, workspace.dW.get(l))
+        if l > 1:
+            dZ = _backward_through(xp, ops, W, dZ, A_prev, workspace.Z.get(l - 1), factor_of(l - 1))
+        if update is None:
+            if lambd:
+                W *= decay
+            W -= dW
+            parameters[f"W{l}"] = W
+        else:
+            if lambd:
+                dW = ops.add_scaled(dW, W, lambd / m, None)
+            parameters[f"W{l}"] = update(f"W{l}", W, dW)

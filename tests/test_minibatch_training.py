@@ -1,0 +1,180 @@
+"""The training path with mini-batches, momentum, Adam, L2, dropout and learning-rate decay equals
+the course's step-by-step functions composed by hand, on the backend under test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import portable_dnn as dnn
+from portable_dnn.optimizers import OptimizerState
+
+
+def blobs(m=50, classes=2, seed=0):
+    """Three features, ``classes`` Gaussian blobs; labels (m,) of class indices."""
+    rng = np.random.RandomState(seed)
+    labels = np.arange(m) % classes
+    X = rng.randn(3, m) * 0.7 + np.array([[1.0], [-1.0], [0.5]]) * (labels - (classes - 1) / 2)
+    return X, labels
+
+
+def step_by_step(X, Y, parameters, *, optimizer="gd", learning_rate, epochs, mini_batch_size=None, seed=0,
+                 lambd=0.0, keep_prob=1.0, beta=0.9, beta1=0.9, beta2=0.999, epsilon=1e-8, decay_rate=0.0,
+                 time_interval=None, hidden_activation="relu"):
+    """The course's model: each epoch its mini-batches (seed + epoch + 1), forward, cost, backward,
+    update; the learning rate decayed after each epoch. Costs: each epoch's example-weighted mean."""
+    v, s = dnn.initialize_adam(parameters)
+    t, costs, rate = 0, [], learning_rate
+    m = X.shape[1]
+    for epoch in range(epochs):
+        batches = [(X, Y)] if mini_batch_size is None else dnn.random_mini_batches(X, Y, mini_batch_size,
+                                                                                   seed + epoch + 1)
+        total = 0.0
+        for Xb, Yb in batches:
+            AL, caches = dnn.L_model_forward(Xb, parameters, hidden_activation=hidden_activation,
+                                             keep_prob=keep_prob, seed=seed)
+            total += float(dnn.compute_cost_with_regularization(AL, Yb, parameters, lambd)) * Xb.shape[1]
+            grads = dnn.L_model_backward(AL, Yb, caches, hidden_activation=hidden_activation, lambd=lambd,
+                                         keep_prob=keep_prob)
+            if optimizer == "gd":
+                parameters = dnn.update_parameters_with_gd(parameters, grads, rate)
+            elif optimizer == "momentum":
+                parameters, v = dnn.update_parameters_with_momentum(parameters, grads, v, beta, rate)
+            else:
+                t += 1
+                parameters, v, s, _, _ = dnn.update_parameters_with_adam(parameters, grads, v, s, t, rate, beta1,
+                                                                         beta2, epsilon)
+        costs.append(total / m)
+        if decay_rate:
+            rate = (dnn.update_lr(learning_rate, epoch, decay_rate) if time_interval is None
+                    else dnn.schedule_lr_decay(learning_rate, epoch, decay_rate, time_interval))
+    return parameters, costs
+
+
+def close(dtype):
+    return {"rtol": 1e-8, "atol": 1e-11} if dtype == "float64" else {"rtol": 2e-4, "atol": 2e-5}
+
+
+CASES = {
+    "gd, batches of 16": {"optimizer": "gd", "learning_rate": 0.3, "mini_batch_size": 16},
+    "momentum, batches of 16": {"optimizer": "momentum", "learning_rate": 0.2, "mini_batch_size": 16,
+                                "beta": 0.8},
+    "adam, batches of 7": {"optimizer": "adam", "learning_rate": 0.02, "mini_batch_size": 7, "beta1": 0.85,
+                           "beta2": 0.99, "epsilon": 1e-7},
+    "adam, full batch, L2": {"optimizer": "adam", "learning_rate": 0.05, "lambd": 0.4},
+    "gd, batches of 10, L2, decay": {"optimizer": "gd", "learning_rate": 0.5, "mini_batch_size": 10,
+                                     "lambd": 0.7, "decay_rate": 0.5},
+    "momentum, L2, scheduled decay": {"optimizer": "momentum", "learning_rate": 0.4, "mini_batch_size": 20,
+                                      "lambd": 0.2, "decay_rate": 1.0, "time_interval": 2},
+    "adam, tanh, batches of 64 (one batch)": {"optimizer": "adam", "learning_rate": 0.01, "mini_batch_size": 64,
+                                              "hidden_activation": "tanh"},
+}
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_training_equals_the_step_by_step_functions(case, classes, dtype, make, check, backend_kwargs):
+    host_X, labels = blobs(50, classes)
+    X, Y = make(host_X, dtype), make(labels if classes > 2 else labels.reshape(1, -1), "int64")
+    units = 1 if classes == 2 else classes
+    start = dnn.initialize_parameters_deep([3, 6, 4, units], seed=2, init="he", dtype=dtype, **backend_kwargs)
+    settings = dict(CASES[case], seed=5)
+    expected, expected_costs = step_by_step(X, Y, start, epochs=4, **settings)
+    trained, costs = dnn.train(X, Y, start, num_epochs=4, record_every=1, **settings)
+    for key in expected:
+        check(trained[key], dnn.to_numpy(expected[key]), dtype=dtype, **close(dtype))
+    np.testing.assert_allclose(costs, expected_costs, **close(dtype))
+    again = dnn.initialize_parameters_deep([3, 6, 4, units], seed=2, init="he", dtype=dtype, **backend_kwargs)
+    for key in start:  # the caller's parameters are untouched
+        np.testing.assert_array_equal(dnn.to_numpy(start[key]), dnn.to_numpy(again[key]))
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+@pytest.mark.parametrize("classes", [2, 3])
+def test_one_dropout_step_equals_the_step_by_step_functions(optimizer, classes, make, check, backend_kwargs,
+                                                            float_dtypes):
+    """The first step draws the masks L_model_forward draws with the same seed (layer 1 first)."""
+    dtype = float_dtypes[-1]
+    host_X, labels = blobs(40, classes, seed=1)
+    X, Y = make(host_X, dtype), make(labels, "int64")
+    units = 1 if classes == 2 else classes
+    start = dnn.initialize_parameters_deep([3, 8, 6, units], seed=1, init="he", dtype=dtype, **backend_kwargs)
+    settings = {"optimizer": optimizer, "learning_rate": 0.1, "keep_prob": 0.7, "lambd": 0.3, "seed": 9}
+    expected, expected_costs = step_by_step(X, Y, start, epochs=1, **settings)
+    trained, costs = dnn.train(X, Y, start, num_epochs=1, **settings)
+    for key in expected:
+        check(trained[key], dnn.to_numpy(expected[key]), dtype=dtype, **close(dtype))
+    np.testing.assert_allclose(costs, expected_costs, **close(dtype))
+
+
+def test_dropout_training_is_reproducible_and_drops(make, backend_kwargs, float_dtypes):
+    dtype = float_dtypes[-1]
+    host_X, labels = blobs(60, 2, seed=2)
+    X, Y = make(host_X, dtype), make(labels, "int64")
+    start = dnn.initialize_parameters_deep([3, 8, 1], seed=1, init="he", dtype=dtype, **backend_kwargs)
+    settings = {"optimizer": "adam", "learning_rate": 0.01, "mini_batch_size": 16, "num_epochs": 3}
+    first, _ = dnn.train(X, Y, start, keep_prob=0.5, seed=4, **settings)
+    second, _ = dnn.train(X, Y, start, keep_prob=0.5, seed=4, **settings)
+    other, _ = dnn.train(X, Y, start, keep_prob=0.5, seed=6, **settings)
+    plain, _ = dnn.train(X, Y, start, seed=4, **settings)
+    np.testing.assert_array_equal(dnn.to_numpy(first["W1"]), dnn.to_numpy(second["W1"]))
+    assert not np.allclose(dnn.to_numpy(first["W1"]), dnn.to_numpy(other["W1"]))
+    assert not np.allclose(dnn.to_numpy(first["W1"]), dnn.to_numpy(plain["W1"]))
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_training_continues_from_its_state(optimizer, make, check, backend_kwargs, float_dtypes):
+    """Two calls of two epochs with one OptimizerState equal one call of four (the averages, Adam's
+    step count, the shuffling seeds and the decayed learning rate all carry over)."""
+    dtype = float_dtypes[-1]
+    host_X, labels = blobs(45, 3, seed=3)
+    X, Y = make(host_X, dtype), make(labels, "int64")
+    start = dnn.initialize_parameters_deep([3, 5, 3], seed=1, init="he", dtype=dtype, **backend_kwargs)
+    settings = {"optimizer": optimizer, "learning_rate": 0.05, "mini_batch_size": 8, "decay_rate": 0.3,
+                "record_every": 1}
+    whole, whole_costs = dnn.train(X, Y, start, num_epochs=4, **settings)
+    state = OptimizerState()
+    half, first_costs = dnn.train(X, Y, start, num_epochs=2, state=state, **settings)
+    assert state.epochs == 2 and (state.t == 2 * 6 if optimizer == "adam" else state.t == 0)
+    rest, second_costs = dnn.train(X, Y, half, num_epochs=2, state=state, **settings)
+    for key in whole:
+        check(rest[key], dnn.to_numpy(whole[key]), dtype=dtype, **close(dtype))
+    np.testing.assert_allclose(first_costs + second_costs, whole_costs, **close(dtype))
+
+
+def test_full_batch_gradient_descent_is_unchanged(make, backend_kwargs):
+    """Without mini-batches, dropout or L2, one epoch is the course's iteration: num_epochs and
+    num_iterations give the same numbers, bit for bit."""
+    host_X, labels = blobs(30, 2)
+    X, Y = make(host_X), make(labels, "int64")
+    start = dnn.initialize_parameters_deep([3, 4, 1], seed=1, **backend_kwargs)
+    by_epochs, costs_e = dnn.train(X, Y, start, learning_rate=0.1, num_epochs=201)
+    by_iterations, costs_i = dnn.train(X, Y, start, learning_rate=0.1, num_iterations=201)
+    assert costs_e == costs_i and len(costs_e) == 3
+    for key in by_epochs:
+        np.testing.assert_array_equal(dnn.to_numpy(by_epochs[key]), dnn.to_numpy(by_iterations[key]))
+
+
+@pytest.mark.parametrize(("settings", "error", "message"), [
+    ({"optimizer": "sgd"}, ValueError, r"optimizer: expected one of \['gd', 'momentum', 'adam'\], got 'sgd'"),
+    ({"mini_batch_size": 0}, ValueError, "mini_batch_size: expected an integer >= 1, got 0"),
+    ({"mini_batch_size": 2.5}, TypeError, "mini_batch_size"),
+    ({"keep_prob": 0.0}, ValueError, r"keep_prob: expected a number in \(0, 1\]"),
+    ({"lambd": -0.1}, ValueError, "lambd: expected a non-negative finite number"),
+    ({"beta1": 1.0}, ValueError, r"beta1: expected a number in \[0, 1\)"),
+    ({"beta": -0.1}, ValueError, "beta: expected"),
+    ({"epsilon": 0}, ValueError, "epsilon"),
+    ({"decay_rate": -1}, ValueError, "decay_rate"),
+    ({"time_interval": 0}, ValueError, "time_interval"),
+    ({"seed": -1}, ValueError, "seed"),
+    ({"num_iterations": 3}, TypeError, "one of them"),
+    ({"num_epochs": None}, TypeError, "one of them"),
+    ({"state": {}}, TypeError, "state: expected an OptimizerState"),
+])
+def test_training_settings_are_checked(settings, error, message, make, backend_kwargs):
+    X, labels = blobs(10)
+    start = dnn.initialize_parameters_deep([3, 2, 1], **backend_kwargs)
+    arguments = {"learning_rate": 0.1, "num_epochs": 2, **settings}
+    with pytest.raises(error, match=message):
+        dnn.train(make(X), make(labels, "int64"), start, **arguments)
