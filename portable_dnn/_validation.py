@@ -91,11 +91,12 @@ def check_features(X: Any, estimator: str, name: str = "X") -> Array:
     return host
 
 
-def encode_labels(y: Any, m: int, estimator: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(classes, indices)``: the sorted distinct labels of ``y`` (m,) and each label's index
-    in them, on the host. Labels may be integers, strings, booleans or whole-number floats;
-    ``ValueError`` in scikit-learn's words otherwise (continuous targets, NaN, one class, a
-    length other than m, a 2-D y), and its warning for a column vector (m, 1)."""
+def encode_labels(y: Any, m: int, estimator: str, classes: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, indices)``: the sorted distinct labels of ``y`` (m,) (or the sorted ``classes``
+    given) and each label's index in them, on the host. Labels may be integers, strings,
+    booleans or whole-number floats; ``ValueError`` in scikit-learn's words otherwise
+    (continuous targets, NaN, one class, a length other than m, a 2-D y, a label not in
+    ``classes``), and its warning for a column vector (m, 1)."""
     if y is None:
         raise ValueError(f"{estimator} requires y to be passed, but the target y is None")
     labels = to_numpy(y) if array_api_compat.is_array_api_obj(y) else np.asarray(y)
@@ -122,7 +123,15 @@ def encode_labels(y: Any, m: int, estimator: str) -> tuple[np.ndarray, np.ndarra
         if (labels != np.round(labels)).any():
             raise ValueError("Unknown label type: continuous. Maybe you are trying to fit a classifier, which "
                              "expects discrete classes on a regression target with continuous values.")
-    classes, indices = np.unique(labels, return_inverse=True)
+    if classes is not None:
+        known = np.unique(np.asarray(classes))
+        positions = np.clip(np.searchsorted(known, labels), 0, len(known) - 1)
+        unknown = labels[known[positions] != labels]
+        if len(unknown):
+            raise ValueError(f"y: labels {np.unique(unknown).tolist()[:5]} are not in classes {known.tolist()}")
+        classes, indices = known, positions
+    else:
+        classes, indices = np.unique(labels, return_inverse=True)
     if len(classes) < 2:
         raise ValueError(f"{estimator} needs samples of at least 2 classes in the data, but the data contains "
                          f"only one class: {classes.tolist()[0]!r}")

@@ -18,16 +18,30 @@ import array_api_compat
 import numpy as np
 
 from ._backend import Array, default_float_dtype, dtype_name, resolve_dtype, resolve_placement
+from ._random import shuffled_indices
 from ._validation import check_features, encode_labels, not_fitted_error
 from .initialization import check_layer_dims, initialize_parameters_deep
-from .io import load_metadata, load_parameters, move_to, save_parameters, to_numpy
+from .io import load_metadata, load_parameters, load_state, move_to, save_parameters, to_numpy
 from .models import predict_proba
+from .optimizers import OptimizerState, check_count, check_fraction
 from .propagation import check_hidden_activation
 from .training import TrainingDivergedError, train
 
 
 class DeepNeuralNetwork:
     """A classifier: [LINEAR->ACTIVATION] x len(hidden_layers) -> LINEAR -> SIGMOID or SOFTMAX.
+
+    Trained like scikit-learn's ``MLPClassifier`` by default: Adam (``learning_rate`` 1e-3,
+    ``beta1``, ``beta2``, ``epsilon``) on shuffled mini-batches of ``batch_size`` examples (200,
+    or all when fewer; ``None``: full batches), L2 strength ``alpha`` (the course's ``lambd``),
+    He initialisation, at most ``num_iterations`` epochs, stopping when the training cost has
+    not fallen by ``tol`` for more than ``n_iter_no_change`` epochs (``None``: never) or, with
+    ``early_stopping``, when the accuracy on a held-out ``validation_fraction`` has not risen
+    by ``tol``, keeping the best epoch's parameters. ``optimizer``: ``"adam"``, ``"momentum"``
+    (``beta``) or ``"gd"``; ``keep_prob``: dropout of the hidden layers; ``decay_rate``: the
+    course's learning-rate decay per epoch. The course's notebook settings are
+    ``optimizer="gd", batch_size=None, alpha=0, learning_rate=0.0075, num_iterations=3000,
+    init="lecun", n_iter_no_change=None``.
 
     ``fit(X, y)`` takes ``X`` (m, n_features) and labels ``y`` (m,) of any kind scikit-learn's
     classifiers take (integers, strings, booleans, whole-number floats), as NumPy, CuPy or any
@@ -39,16 +53,31 @@ class DeepNeuralNetwork:
     ``"leaky_relu"``. Predictions come back in the namespace and device of the ``X`` they are
     asked for (labels as a NumPy array where they are not numbers).
 
-    Fitted attributes: ``parameters_`` (on the training device), ``costs_`` (every 100
-    iterations), ``layer_dims_``, ``n_features_in_``, ``classes_`` (sorted NumPy array).
+    Fitted attributes: ``parameters_`` (on the training device), ``costs_`` (each epoch's),
+    ``n_iter_`` (epochs run), ``layer_dims_``, ``n_features_in_``, ``classes_`` (sorted NumPy
+    array), ``optimizer_state_`` (to go on training: :meth:`partial_fit`), with
+    ``early_stopping`` also ``validation_scores_`` and ``best_validation_score_``.
     """
 
     def __init__(
         self,
-        hidden_layers: Sequence[int] = (20, 7, 5),
-        learning_rate: float = 0.0075,
-        num_iterations: int = 3000,
-        init: str = "lecun",
+        hidden_layers: Sequence[int] = (100,),
+        learning_rate: float = 0.001,
+        num_iterations: int = 200,
+        optimizer: str = "adam",
+        batch_size: int | None = 200,
+        alpha: float = 0.0001,
+        keep_prob: float = 1.0,
+        beta: float = 0.9,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+        decay_rate: float = 0.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int | None = 10,
+        tol: float = 0.0001,
+        init: str = "he",
         seed: int = 1,
         device: Any = None,
         dtype: Any = None,
@@ -58,6 +87,19 @@ class DeepNeuralNetwork:
         self.hidden_layers = hidden_layers
         self.learning_rate = learning_rate
         self.num_iterations = num_iterations
+        self.optimizer = optimizer
+        self.batch_size = batch_size
+        self.alpha = alpha
+        self.keep_prob = keep_prob
+        self.beta = beta
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.decay_rate = decay_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.init = init
         self.seed = seed
         self.device = device
@@ -109,20 +151,66 @@ class DeepNeuralNetwork:
         return xp.astype(X, dtype).T if X.dtype != dtype else X.T
 
     def fit(self, X: Any, y: Any) -> DeepNeuralNetwork:
-        """Train on ``X`` (m, n_features) and labels ``y`` (m,). Returns ``self``.
+        """Train on ``X`` (m, n_features) and labels ``y`` (m,) from new parameters. Returns ``self``.
 
         A fit that fails leaves the model unfitted, except when training diverges: the
         model then keeps the last finite parameters and the costs recorded until then.
         """
         for name in FITTED_ATTRIBUTES:
             self.__dict__.pop(name, None)
+        columns, labels, classes = self._prepare(X, y, None)
+        layer_dims = [columns.shape[0], *self._hidden_sizes(), 1 if len(classes) == 2 else len(classes)]
+        xp = array_api_compat.array_namespace(columns)
+        parameters = initialize_parameters_deep(layer_dims, seed=self.seed, init=self.init, backend=xp,
+                                                device=array_api_compat.device(columns), dtype=columns.dtype)
+        validation = None
+        if self.early_stopping:
+            columns, labels, validation = self._split(columns, labels)
+        self._train(columns, labels, parameters, OptimizerState(), self.num_iterations, layer_dims, classes,
+                    validation, [])
+        return self
+
+    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> DeepNeuralNetwork:
+        """One epoch on ``X`` (m, n_features), ``y`` (m,), going on from the current parameters and
+        optimiser state (the first call starts new ones and needs every label in ``classes``).
+        Returns ``self``."""
+        fitted = hasattr(self, "parameters_")
+        if not fitted and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if fitted and classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+            raise ValueError(f"classes={np.unique(np.asarray(classes)).tolist()} is not the same as on the first "
+                             f"call to partial_fit ({self.classes_.tolist()})")
+        columns, labels, classes = self._prepare(X, y, self.classes_ if fitted else classes)
+        if not fitted:
+            layer_dims = [columns.shape[0], *self._hidden_sizes(), 1 if len(classes) == 2 else len(classes)]
+            xp = array_api_compat.array_namespace(columns)
+            parameters = initialize_parameters_deep(layer_dims, seed=self.seed, init=self.init, backend=xp,
+                                                    device=array_api_compat.device(columns), dtype=columns.dtype)
+            self._train(columns, labels, parameters, OptimizerState(), 1, layer_dims, classes, None, [])
+            return self
+        if columns.shape[0] != self.n_features_in_:
+            raise ValueError(f"X has {columns.shape[0]} features, but {type(self).__name__} is expecting "
+                             f"{self.n_features_in_} features as input.")
+        W1 = self.parameters_["W1"]
+        xp, device = array_api_compat.array_namespace(W1), array_api_compat.device(W1)
+        columns, labels = move_to(columns, xp, device, W1.dtype), move_to(labels, xp, device, W1.dtype)
+        self._train(columns, labels, self.parameters_, self.optimizer_state_, 1, self.layer_dims_, self.classes_,
+                    None, list(self.costs_))
+        return self
+
+    def _hidden_sizes(self) -> list[int]:
         if isinstance(self.hidden_layers, (str, bytes)) or not isinstance(self.hidden_layers, Iterable):
-            raise TypeError(f"hidden_layers: expected a sequence of positive integers such as (20, 7, 5), "
+            raise TypeError(f"hidden_layers: expected a sequence of positive integers such as (100,), "
                             f"got {self.hidden_layers!r}")
-        hidden = check_layer_dims([1, *self.hidden_layers, 1], "hidden_layers")[1:-1]
+        return check_layer_dims([1, *self.hidden_layers, 1], "hidden_layers")[1:-1]
+
+    def _prepare(self, X: Any, y: Any, classes: Any) -> tuple[Array, Array, np.ndarray]:
+        """Checked ``X`` as columns (n, m) on the training placement, the class indices (m,) there,
+        and the classes."""
+        self._hidden_sizes()
         check_hidden_activation(self.hidden_activation)
         X = check_features(X, type(self).__name__)
-        classes, indices = encode_labels(y, X.shape[0], type(self).__name__)
+        classes, indices = encode_labels(y, X.shape[0], type(self).__name__, classes)
         xp, device = resolve_placement(self.device, X)
         dtype = self.dtype
         if dtype is None and array_api_compat.is_array_api_obj(X):
@@ -132,28 +220,62 @@ class DeepNeuralNetwork:
                 dtype = None
         dtype = resolve_dtype(xp, dtype, device)
         columns = self._columns(X, xp, device, dtype)
-        labels = move_to(indices, xp, device, dtype)  # class indices (0/1 for two classes)
-        layer_dims = [columns.shape[0], *hidden, 1 if len(classes) == 2 else len(classes)]
-        parameters = initialize_parameters_deep(
-            layer_dims, seed=self.seed, init=self.init, backend=xp, device=device, dtype=dtype
-        )
-        report = (lambda i, cost: print(f"Cost after iteration {i}: {cost}")) if self.print_cost else None
+        return columns, move_to(indices, xp, device, dtype), classes  # class indices (0/1 for two classes)
+
+    def _split(self, columns: Array, labels: Array) -> tuple[Array, Array, tuple[Array, Array]]:
+        """A seeded validation split of ``validation_fraction`` of the examples (at least one each
+        side), taken on the data's device."""
+        fraction = check_fraction(self.validation_fraction, "validation_fraction", low_open=True)
+        m = columns.shape[1]
+        held_out = round(fraction * m)
+        if not 1 <= held_out < m:
+            raise ValueError(f"validation_fraction: {fraction} of {m} examples leaves no validation or no "
+                             "training examples")
+        xp = array_api_compat.array_namespace(columns)
+        order = shuffled_indices(m, self.seed, xp, array_api_compat.device(columns))
+        train, validation = order[held_out:], order[:held_out]
+        return (xp.take(columns, train, axis=1), xp.take(labels, train, axis=0),
+                (xp.take(columns, validation, axis=1), xp.take(labels, validation, axis=0)))
+
+    def _train(self, columns: Array, labels: Array, parameters: dict[str, Array], state: OptimizerState,
+               epochs: int, layer_dims: list[int], classes: Any, validation: tuple[Array, Array] | None,
+               costs: list[float]) -> None:
+        """Train ``epochs`` epochs with this model's settings and set the fitted attributes
+        (appending to ``costs``)."""
+        scores: list[float] = []
+        batch = None if self.batch_size is None else min(
+            check_count(self.batch_size, "batch_size", minimum=1), columns.shape[1])
+
+        def record(epoch: int, cost: float) -> None:
+            costs.append(cost)
+            if self.print_cost:
+                print(f"Cost after epoch {state.epochs - 1}: {cost}")
+
         try:
-            trained, costs = train(
-                columns, labels, parameters, learning_rate=self.learning_rate,
-                num_iterations=self.num_iterations, hidden_activation=self.hidden_activation, on_cost=report,
+            trained, _ = train(
+                columns, labels, parameters, learning_rate=self.learning_rate, num_epochs=epochs, record_every=1,
+                hidden_activation=self.hidden_activation, optimizer=self.optimizer, mini_batch_size=batch,
+                beta=self.beta, beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon, lambd=self.alpha,
+                keep_prob=self.keep_prob, decay_rate=self.decay_rate, seed=self.seed, state=state,
+                n_iter_no_change=self.n_iter_no_change, tol=self.tol, validation_data=validation,
+                on_cost=record,
+                on_score=lambda i, score: scores.append(score),
             )
         except TrainingDivergedError as error:
-            self._set_fitted(error.parameters, error.costs, layer_dims, classes)
+            self._set_fitted(error.parameters, costs, layer_dims, classes, state)
             raise
-        self._set_fitted(trained, costs, layer_dims, classes)
-        return self
+        self._set_fitted(trained, costs, layer_dims, classes, state)
+        if validation is not None:
+            self.validation_scores_ = scores
+            self.best_validation_score_ = max(scores)
 
     def _set_fitted(self, parameters: dict[str, Array], costs: list[float], layer_dims: list[int],
-                    classes: Any) -> None:
+                    classes: Any, state: OptimizerState | None = None) -> None:
         self.parameters_, self.costs_, self.layer_dims_ = parameters, list(costs), list(layer_dims)
         self.n_features_in_ = layer_dims[0]
         self.classes_ = np.asarray(classes)
+        self.optimizer_state_ = OptimizerState() if state is None else state
+        self.n_iter_ = self.optimizer_state_.epochs
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "parameters_"):
@@ -218,12 +340,17 @@ class DeepNeuralNetwork:
     # -- saving ------------------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Save the fitted network (parameters + constructor settings) atomically to ``path``."""
+        """Save the fitted network (parameters, optimiser state, constructor settings) atomically
+        to ``path``: a loaded model predicts the same and goes on training where this one stopped."""
         self._check_fitted()
         settings = {k: v for k, v in self.get_params().items() if k not in ("device", "dtype")}
         settings["hidden_layers"] = list(settings["hidden_layers"])
+        state = self.optimizer_state_
+        arrays = {**{f"v.{key}": value for key, value in state.v.items()},
+                  **{f"s.{key}": value for key, value in state.s.items()}}
         return save_parameters(path, self.parameters_, hidden_activation=self.hidden_activation, init=self.init,
-                               estimator=settings, costs=list(self.costs_), classes=self.classes_.tolist())
+                               estimator=settings, costs=list(self.costs_), classes=self.classes_.tolist(),
+                               state=arrays, optimizer_state={"t": state.t, "epochs": state.epochs})
 
     @classmethod
     def load(
@@ -239,13 +366,21 @@ class DeepNeuralNetwork:
             settings["hidden_layers"] = tuple(settings["hidden_layers"])
         model = cls(**settings, device=device, dtype=dtype)
         parameters = load_parameters(path, backend=xp, device=where, dtype=dtype)
+        arrays = load_state(path, backend=xp, device=where, dtype=parameters["W1"].dtype)
+        counts = metadata.get("optimizer_state", {})
+        state = OptimizerState(
+            v={key[2:]: value for key, value in arrays.items() if key.startswith("v.")},
+            s={key[2:]: value for key, value in arrays.items() if key.startswith("s.")},
+            t=int(counts.get("t", 0)), epochs=int(counts.get("epochs", 0)),
+        )
         model._set_fitted(parameters, metadata.get("costs", []), metadata["layer_dims"],
-                          metadata.get("classes", [0, 1]))
+                          metadata.get("classes", [0, 1]), state)
         return model
 
 
 #: What fit sets; a model without them is not fitted.
-FITTED_ATTRIBUTES = ("parameters_", "costs_", "layer_dims_", "n_features_in_", "classes_")
+FITTED_ATTRIBUTES = ("parameters_", "costs_", "layer_dims_", "n_features_in_", "classes_", "optimizer_state_",
+                     "n_iter_", "validation_scores_", "best_validation_score_")
 
 
 def _equal(value: Any, default: Any) -> bool:

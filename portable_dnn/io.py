@@ -92,17 +92,22 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         raise
 
 
+#: The prefix of the arrays of a training state (optimiser averages) in a parameter file.
+STATE_PREFIX = "state."
+
+
 def save_parameters(
     path: str | os.PathLike[str], parameters: Mapping[str, Array], *, hidden_activation: str = "relu",
-    **metadata: Any,
+    state: Mapping[str, Array] | None = None, **metadata: Any,
 ) -> Path:
     """Save ``parameters`` (any backend) to an ``.npz`` of host copies with JSON metadata.
 
     The metadata records the layer sizes, activations (``hidden_activation`` for the hidden
     layers, the output layer's by its size), dtype, format and library version,
     plus any JSON-serialisable keywords given (``init``, ``classes``, ...; not the reserved
-    keys above). The file is written atomically: a crash leaves any previous file intact.
-    Non-finite parameters are refused. Returns the path written.
+    keys above), and the arrays of ``state`` (such as optimiser averages, by name; read back
+    by :func:`load_state`). The file is written atomically: a crash leaves any previous file
+    intact. Non-finite parameters are refused. Returns the path written.
     """
     reserved = sorted(RESERVED_METADATA & set(metadata))
     if reserved:
@@ -123,7 +128,8 @@ def save_parameters(
     }
     text = json.dumps(info)
     target = Path(path)
-    arrays: dict[str, Any] = {**host, "__metadata__": np.asarray(text)}
+    extra = {STATE_PREFIX + str(name): to_numpy(value) for name, value in (state or {}).items()}
+    arrays: dict[str, Any] = {**host, **extra, "__metadata__": np.asarray(text)}
     write_atomically(target, lambda handle: np.savez(handle, **arrays))
     return target
 
@@ -172,6 +178,7 @@ def load_parameters(
     """
     source = Path(path)
     arrays, metadata = _open_npz(source)
+    arrays = {key: value for key, value in arrays.items() if not key.startswith(STATE_PREFIX)}
     xp = resolve_namespace(backend)
     device = resolve_device(xp, device)
     if dtype is None:
@@ -199,3 +206,19 @@ def load_parameters(
 def _layer_order(key: str) -> tuple[int, bool]:
     """W1, b1, W2, b2, ...: the notebook's key order."""
     return int(key[1:]), key.startswith("b")
+
+
+def load_state(
+    path: str | os.PathLike[str], *, backend: str | ModuleType | None = None, device: Any = None, dtype: Any = None
+) -> dict[str, Array]:
+    """The ``state`` arrays saved with :func:`save_parameters` (an empty dict if none), by name,
+    on ``backend``/``device`` in ``dtype`` (default: as saved where the device has it)."""
+    arrays, metadata = _open_npz(Path(path))
+    xp = resolve_namespace(backend)
+    device = resolve_device(xp, device)
+    if dtype is None:
+        available = xp.__array_namespace_info__().dtypes(device=device, kind="real floating")
+        dtype = metadata.get("dtype") if metadata.get("dtype") in available else None
+    dtype = resolve_dtype(xp, dtype, device)
+    return {key[len(STATE_PREFIX):]: move_to(value, xp, device, dtype)
+            for key, value in arrays.items() if key.startswith(STATE_PREFIX)}

@@ -18,7 +18,7 @@ from types import ModuleType
 
 from array_api_compat import device as array_device
 
-from ._backend import Array, as_float_labels, on_the_arrays_device
+from ._backend import Array, as_float_labels, check_float, get_namespace, on_the_arrays_device
 from ._parameters import check_parameters
 from ._random import DeviceRandom, check_seed, shuffled_indices
 from ._step import Dropout, Workspace, descend, forward_activations
@@ -271,8 +271,12 @@ def train(
     time_interval: int | None = None,
     seed: int = 0,
     state: OptimizerState | None = None,
+    n_iter_no_change: int | None = None,
+    tol: float = 1e-4,
+    validation_data: tuple[Array, Array] | None = None,
     on_iteration: IterationCallback | None = None,
     on_cost: CostCallback | None = None,
+    on_score: CostCallback | None = None,
 ) -> tuple[dict[str, Array], list[float]]:
     """Train on the cross-entropy cost from ``parameters``.
 
@@ -290,6 +294,13 @@ def train(
     ``update_lr`` (or ``schedule_lr_decay`` with ``time_interval``). ``state``: an
     :class:`OptimizerState` to continue from, updated in place (momentum/Adam averages, Adam's
     step count, epochs done).
+
+    Stopping early (``n_iter_no_change`` epochs; None: never): without ``validation_data``,
+    when the training cost has not fallen by ``tol`` below its best for more than
+    ``n_iter_no_change`` epochs in a row; with ``validation_data = (X_val, Y_val)``, when the
+    validation accuracy has not risen by ``tol`` above its best for as long, and the
+    parameters of the best accuracy are returned. Either costs one host sync per epoch;
+    ``on_score(epoch, accuracy)`` receives each validation accuracy.
 
     Returns ``(parameters, costs)``: the trained parameters (the inputs are not modified) and
     the costs of epochs 0, ``record_every``, ... (the course's ``costs``; with ``lambd``, the
@@ -309,6 +320,8 @@ def train(
     check_finite(xp, X=X, **{f"parameters[{key!r}]": value for key, value in parameters.items()})
     if state is not None and not isinstance(state, OptimizerState):
         raise TypeError(f"state: expected an OptimizerState, got {type(state).__name__}")
+    stopping = EarlyStopping(xp, L, n_iter_no_change, tol, validation_data, Y.shape[0],
+                             settings.hidden_activation, X)
     trainer = Trainer(xp, X, Y, parameters, L, settings, state)
     last_finite = dict(parameters)  # the caller's, never modified: no copy needed until epoch 1
     costs: list[float] = []
@@ -317,7 +330,7 @@ def train(
         # A snapshot every record_every epochs (one parameter set), kept once its cost is finite.
         start = {key: xp.asarray(value, copy=True) for key, value in trainer.parameters.items()} \
             if recorded and i > 0 else None
-        cost_array = trainer.run_epoch(record=recorded or i == epochs - 1)
+        cost_array = trainer.run_epoch(record=recorded or i == epochs - 1 or stopping.needs_costs)
         if cost_array is not None:
             cost = float(cost_array)
             if not math.isfinite(cost):
@@ -326,13 +339,71 @@ def train(
                 last_finite = start
             if recorded:
                 costs.append(cost)
-            if on_cost is not None:
+            if on_cost is not None and (recorded or i == epochs - 1):
                 on_cost(i, cost)
         if on_iteration is not None:
             on_iteration(i)
+        if stopping.active and stopping.should_stop(cost, trainer.parameters, on_score, i):
+            break
     if epochs and not all_finite(xp, trainer.parameters):
         raise TrainingDivergedError(epochs, math.nan, settings.learning_rate, last_finite, costs)
-    return trainer.parameters, costs
+    return stopping.best_parameters or trainer.parameters, costs
+
+
+class EarlyStopping:
+    """scikit-learn's stopping rule: more than ``n_iter_no_change`` epochs in a row without the
+    training cost falling by ``tol`` below its best, or (with validation data) without the
+    validation accuracy rising by ``tol`` above its best; then the best accuracy's parameters
+    are kept. Inactive when ``n_iter_no_change`` is None."""
+
+    def __init__(self, xp: ModuleType, L: int, n_iter_no_change: int | None, tol: float,
+                 validation_data: tuple[Array, Array] | None, units: int, hidden_activation: str,
+                 X: Array) -> None:
+        self.xp, self.L, self.hidden_activation = xp, L, hidden_activation
+        self.active = n_iter_no_change is not None
+        self.patience = 0 if n_iter_no_change is None else check_count(n_iter_no_change, "n_iter_no_change", 1)
+        self.tol = check_non_negative(tol, "tol")
+        self.best, self.count = -math.inf, 0
+        self.best_parameters: dict[str, Array] | None = None
+        self.validation = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise TypeError("validation_data: expected a pair (X_val, Y_val)")
+            X_val, Y_val = validation_data
+            check_float(get_namespace(X=X, X_val=X_val), X=X, X_val=X_val)
+            if X_val.ndim != 2 or X_val.shape[0] != X.shape[0] or X_val.shape[1] == 0:
+                raise ValueError(f"validation_data: expected X_val of shape ({X.shape[0]}, m_val), "
+                                 f"got {tuple(X_val.shape)}")
+            T = check_targets(xp, Y_val, X_val, units, "validation_data Y_val")
+            self.validation = (X_val, T)
+        self.needs_costs = self.active and self.validation is None
+
+    def should_stop(self, cost: float, parameters: dict[str, Array], on_score: CostCallback | None,
+                    epoch: int) -> bool:
+        """Whether to stop after this epoch (its training ``cost``, its ``parameters``)."""
+        if self.validation is None:
+            value = -cost
+        else:
+            value = self.accuracy(parameters)
+            if on_score is not None:
+                on_score(epoch, value)
+        self.count = self.count + 1 if value < self.best + self.tol else 0
+        if value > self.best:
+            self.best = value
+            if self.validation is not None:
+                self.best_parameters = {key: self.xp.asarray(a, copy=True) for key, a in parameters.items()}
+        return self.count > self.patience
+
+    def accuracy(self, parameters: Mapping[str, Array]) -> float:
+        """The fraction of the validation examples classified right (one host sync)."""
+        xp = self.xp
+        X_val, T = self.validation  # type: ignore[misc]
+        AL = forward_activations(xp, X_val, parameters, self.L, hidden_activation=self.hidden_activation)[self.L]
+        if AL.shape[0] == 1:
+            right = (AL > 0.5) == (T > 0.5)
+        else:
+            right = xp.argmax(AL, axis=0) == xp.argmax(T, axis=0)
+        return float(xp.mean(xp.astype(right, AL.dtype)))
 
 
 def check_epochs(num_iterations: object, num_epochs: object) -> int:

@@ -6,7 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from array_api_compat import array_namespace
+
 import portable_dnn as dnn
+from portable_dnn._kernels import kernels
 from portable_dnn.optimizers import OptimizerState
 
 
@@ -22,7 +25,10 @@ def step_by_step(X, Y, parameters, *, optimizer="gd", learning_rate, epochs, min
                  lambd=0.0, keep_prob=1.0, beta=0.9, beta1=0.9, beta2=0.999, epsilon=1e-8, decay_rate=0.0,
                  time_interval=None, hidden_activation="relu"):
     """The course's model: each epoch its mini-batches (seed + epoch + 1), forward, cost, backward,
-    update; the learning rate decayed after each epoch. Costs: each epoch's example-weighted mean."""
+    update; the learning rate decayed after each epoch. Costs: each epoch's example-weighted mean.
+    (Dask computes the parameters after each step, as the training path does: its graphs would
+    otherwise grow with every step.)"""
+    settle = kernels(array_namespace(X)).settle
     v, s = dnn.initialize_adam(parameters)
     t, costs, rate = 0, [], learning_rate
     m = X.shape[1]
@@ -33,7 +39,7 @@ def step_by_step(X, Y, parameters, *, optimizer="gd", learning_rate, epochs, min
         for Xb, Yb in batches:
             AL, caches = dnn.L_model_forward(Xb, parameters, hidden_activation=hidden_activation,
                                              keep_prob=keep_prob, seed=seed)
-            total += float(dnn.compute_cost_with_regularization(AL, Yb, parameters, lambd)) * Xb.shape[1]
+            total = total + dnn.compute_cost_with_regularization(AL, Yb, parameters, lambd) * Xb.shape[1]
             grads = dnn.L_model_backward(AL, Yb, caches, hidden_activation=hidden_activation, lambd=lambd,
                                          keep_prob=keep_prob)
             if optimizer == "gd":
@@ -44,7 +50,8 @@ def step_by_step(X, Y, parameters, *, optimizer="gd", learning_rate, epochs, min
                 t += 1
                 parameters, v, s, _, _ = dnn.update_parameters_with_adam(parameters, grads, v, s, t, rate, beta1,
                                                                          beta2, epsilon)
-        costs.append(total / m)
+            parameters, v, s = settle(parameters), settle(v), settle(s)
+        costs.append(float(total) / m)
         if decay_rate:
             rate = (dnn.update_lr(learning_rate, epoch, decay_rate) if time_interval is None
                     else dnn.schedule_lr_decay(learning_rate, epoch, decay_rate, time_interval))
