@@ -31,13 +31,13 @@ class Workspace:
     ``Z[l]`` (n_l, m) holds layer l's pre-activation, then its activation, then (in the
     backward pass) the gradient with respect to it; ``dW[l]`` the weight gradient (none for
     layer 1 where the update is fused into the product); with ``gradients`` (optimisers other
-    than gradient descent) also ``dW[1]`` and ``db[l]``; with ``batch_rows = (n0, C)``, ``X``
-    and ``Y`` buffers the batch is gathered into. Without in-place kernels the dicts are empty
+    than gradient descent) also ``dW[1]`` and ``db[l]``; with ``batch_of = (X, Y)``, the
+    buffers ``X`` and ``Y`` a batch of their columns is gathered into. Without in-place kernels the dicts are empty
     and each operation allocates.
     """
 
     def __init__(self, xp: ModuleType, parameters: Mapping[str, Array], L: int, m: int, *,
-                 gradients: bool = False, batch_rows: tuple[int, int] | None = None) -> None:
+                 gradients: bool = False, batch_of: tuple[Array, Array] | None = None) -> None:
         W1 = parameters["W1"]
         self.kernels = kernels(xp, array_device(W1))
         # Row sums as a matrix-vector product: faster than a strided reduction.
@@ -57,9 +57,9 @@ class Workspace:
                 self.dW[l] = xp.empty(tuple(parameters[f"W{l}"].shape), **place)
             if gradients:
                 self.db[l] = xp.empty((n, 1), **place)
-        if batch_rows is not None:
-            self.X = xp.empty((batch_rows[0], m), **place)
-            self.Y = xp.empty((batch_rows[1], m), **place)
+        if batch_of is not None:
+            self.X = self.kernels.empty_columns(batch_of[0], m)
+            self.Y = self.kernels.empty_columns(batch_of[1], m)
 
 
 class Dropout:

@@ -1,7 +1,8 @@
 """``portable-dnn``: train, predict and list backends from the command line.
 
     portable-dnn train                  # the default network on the embedded digits (10 classes)
-    portable-dnn train --task parity    # the same images, even vs odd (one sigmoid unit)
+    portable-dnn train --data parity    # the same images, even vs odd (one sigmoid unit)
+    portable-dnn train --data moons --optimizer adam   # the course's two moons, mini-batch Adam
     portable-dnn train --train train_catvnoncat.h5 --test test_catvnoncat.h5
     portable-dnn predict MODEL DATA     # DATA: a course .h5 file, an .npy of images, or "digits"
     portable-dnn info                   # the backends and devices on this machine
@@ -29,18 +30,27 @@ from ._backend import (
     resolve_device,
     resolve_namespace,
 )
-from .datasets import Dataset, load_digits, load_digits_parity, load_h5_dataset, read_h5_split
+from ._random import shuffled_indices
+from .datasets import Dataset, load_digits, load_digits_parity, load_h5_dataset, load_moons, read_h5_split
 from .initialization import INIT_SCHEMES, initialize_parameters_deep
-from .io import load_metadata, load_parameters, save_parameters, to_numpy
+from .io import load_metadata, load_parameters, move_to, save_parameters, to_numpy
 from .models import predict_proba
+from .optimizers import OPTIMIZERS
 from .training import TrainingDivergedError, train
 
-#: Defaults by dataset: the course's settings for its cat files; for the embedded digits, learning
-#: rates at which the same network converges within the same 3000 iterations.
+#: Defaults by dataset: the course's settings for its cat files and its two moons (the optimisation
+#: chapter: [2, 5, 2, 1], He initialisation with seed 3, batches of 64, learning rate 0.0007, 5000
+#: epochs); for the embedded digits, learning rates at which the same network converges within
+#: the same 3000 iterations.
 COURSE_LEARNING_RATE = 0.0075
-LEARNING_RATES = {"h5": COURSE_LEARNING_RATE, "digits": 0.3, "parity": 0.1}
-#: The embedded datasets by task.
-TASKS = {"digits": load_digits, "parity": load_digits_parity}
+LEARNING_RATES = {"h5": COURSE_LEARNING_RATE, "digits": 0.3, "parity": 0.1, "moons": 0.0007}
+DATA_DEFAULTS: dict[str, dict[str, Any]] = {
+    "moons": {"hidden": [5, 2], "mini_batch_size": 64, "iterations": 5000, "init": "he", "seed": 3},
+}
+GENERAL_DEFAULTS: dict[str, Any] = {"hidden": [20, 7, 5], "mini_batch_size": None, "iterations": 3000,
+                                    "init": "lecun", "seed": 1}
+#: The embedded and generated datasets by name.
+TASKS = {"digits": load_digits, "parity": load_digits_parity, "moons": load_moons}
 
 
 class CommandError(Exception):
@@ -96,13 +106,24 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd = commands.add_parser("train", parents=[placement], help="train and evaluate a network")
     train_cmd.add_argument("--train", type=Path, help="the course's train_catvnoncat.h5 (with --test)")
     train_cmd.add_argument("--test", type=Path, help="the course's test_catvnoncat.h5 (with --train)")
-    train_cmd.add_argument("--layers", type=_layers, help="layer sizes, default n_x,20,7,5,1")
-    train_cmd.add_argument("--iterations", type=_non_negative_int, default=3000)
+    train_cmd.add_argument("--layers", type=_layers, help="layer sizes, default n_x,20,7,5,n_y (moons: 2,5,2,1)")
+    train_cmd.add_argument("--iterations", "--epochs", dest="iterations", type=_non_negative_int,
+                           help="epochs (full batches: iterations); default 3000 (moons: 5000)")
     train_cmd.add_argument("--learning-rate", type=_positive_float,
                            help=f"default {COURSE_LEARNING_RATE} with --train/--test, "
-                                f"{LEARNING_RATES['digits']} on the digits, {LEARNING_RATES['parity']} for parity")
-    train_cmd.add_argument("--init", default="lecun", choices=sorted(INIT_SCHEMES))
-    train_cmd.add_argument("--seed", type=int, default=1)
+                                f"{LEARNING_RATES['digits']} on the digits, {LEARNING_RATES['parity']} for parity, "
+                                f"{LEARNING_RATES['moons']} on the moons")
+    train_cmd.add_argument("--optimizer", default="gd", choices=list(OPTIMIZERS))
+    train_cmd.add_argument("--mini-batch-size", type=_non_negative_int,
+                           help="examples per step (0: full batches); default full batches (moons: 64)")
+    train_cmd.add_argument("--lambd", type=float, default=0.0, help="L2 strength (default 0)")
+    train_cmd.add_argument("--keep-prob", type=float, default=1.0, help="dropout: keep probability (default 1)")
+    train_cmd.add_argument("--decay-rate", type=float, default=0.0, help="learning-rate decay per epoch")
+    train_cmd.add_argument("--early-stopping", action="store_true",
+                           help="hold out 10%% of the training data; stop after 10 epochs without a better "
+                                "accuracy on it and keep the best")
+    train_cmd.add_argument("--init", choices=sorted(INIT_SCHEMES), help="default lecun (moons: he)")
+    train_cmd.add_argument("--seed", type=int, help="initialisation and shuffling seed; default 1 (moons: 3)")
     train_cmd.add_argument("--out", type=Path, default=Path("portable-dnn-output"),
                            help="output folder (default: ./portable-dnn-output)")
     train_cmd.add_argument("--quiet", action="store_true", help="no progress bar or cost lines")
@@ -110,10 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     predict_cmd = commands.add_parser("predict", parents=[placement], help="predict with a saved model")
     predict_cmd.add_argument("model", type=Path, help="a model file written by 'train'")
     predict_cmd.add_argument("data", help="a course .h5 file, an .npy of images (m, h, w[, c]), "
-                                          "or 'digits' (the embedded test images)")
-    train_cmd.add_argument("--task", choices=sorted(TASKS), default="digits",
-                           help="the embedded dataset's labels: the digit (10 classes, softmax; default) or "
-                                "its parity (even/odd, one sigmoid unit)")
+                                          "'digits' (the embedded test images) or 'moons' (their test points)")
+    train_cmd.add_argument("--data", "--task", dest="task", choices=sorted(TASKS), default="digits",
+                           help="the embedded digits' labels: the digit (10 classes, softmax; default) or "
+                                "its parity (even/odd, one sigmoid unit); or the course's two moons")
 
     commands.add_parser("info", help="list the backends and devices available here")
     return parser
@@ -145,24 +166,40 @@ def _accuracy(X: Any, Y: Any, parameters: dict[str, Any]) -> tuple[np.ndarray, f
     return predictions, float(np.mean(predictions == to_numpy(Y)[0]))
 
 
+def _setting(args: argparse.Namespace, name: str, source: str) -> Any:
+    """A training setting: given on the command line, else the dataset's default."""
+    given = getattr(args, name, None)
+    return given if given is not None else DATA_DEFAULTS.get(source, GENERAL_DEFAULTS).get(
+        name, GENERAL_DEFAULTS.get(name))
+
+
 def command_train(args: argparse.Namespace) -> None:
     xp, device = _placement(args)
     data, source = _load_dataset(args, xp, device)
     n_x = data.train_x.shape[0]
     outputs = 1 if len(data.classes) == 2 else len(data.classes)
-    layers = args.layers or [n_x, 20, 7, 5, outputs]
+    layers = args.layers or [n_x, *_setting(args, "hidden", source), outputs]
     if layers[0] != n_x or layers[-1] != outputs:
         raise CommandError(f"--layers must start with the input size {n_x} and end with {outputs} "
                            f"(the output units for {len(data.classes)} classes), got {layers}")
     learning_rate = args.learning_rate or LEARNING_RATES[source]
+    init, seed = _setting(args, "init", source), _setting(args, "seed", source)
+    batch = _setting(args, "mini_batch_size", source) or None
+    settings = {"learning_rate": learning_rate, "num_epochs": _setting(args, "iterations", source),
+                "optimizer": args.optimizer, "mini_batch_size": batch, "lambd": args.lambd,
+                "keep_prob": args.keep_prob, "decay_rate": args.decay_rate, "seed": seed}
     parameters = initialize_parameters_deep(
-        layers, seed=args.seed, init=args.init, backend=xp, device=device, dtype=data.train_x.dtype
+        layers, seed=seed, init=init, backend=xp, device=device, dtype=data.train_x.dtype
     )
+    train_x, train_y = data.train_x, data.train_y
+    if args.early_stopping:
+        train_x, train_y, settings["validation_data"] = _hold_out(train_x, train_y, seed)
+        settings["n_iter_no_change"] = 10
     if not args.quiet:
-        print(f"Training {layers} on {data.train_x.shape[1]} {source} images "
-              f"({backend_name(xp)}, {device}, {describe_dtype(data.train_x.dtype)}); "
-              f"learning rate {learning_rate}")
-    parameters, costs = _train_with_progress(args, data, parameters, learning_rate)
+        print(f"Training {layers} on {train_x.shape[1]} {source} examples "
+              f"({backend_name(xp)}, {device}, {describe_dtype(data.train_x.dtype)}); {args.optimizer}, "
+              f"learning rate {learning_rate}" + (f", mini-batches of {batch}" if batch else ""))
+    parameters, costs = _train_with_progress(args, train_x, train_y, parameters, settings)
 
     _, train_accuracy = _accuracy(data.train_x, data.train_y, parameters)
     test_predictions, test_accuracy = _accuracy(data.test_x, data.test_y, parameters)
@@ -173,38 +210,66 @@ def command_train(args: argparse.Namespace) -> None:
 
     out: Path = args.out
     model_path = save_parameters(
-        out / "model.npz", parameters, init=args.init, seed=args.seed, learning_rate=learning_rate,
-        num_iterations=args.iterations, costs=costs, classes=data.classes,
-        image_shape=list(data.image_shape), pixel_max=data.pixel_max, dataset=source,
+        out / "model.npz", parameters, init=init, seed=seed, learning_rate=learning_rate,
+        num_iterations=settings["num_epochs"], optimizer=args.optimizer, mini_batch_size=batch, costs=costs,
+        classes=data.classes, image_shape=list(data.image_shape), pixel_max=data.pixel_max, dataset=source,
     )
-    curve = plots.save_cost_curve(out / "cost_curve.png", costs, learning_rate)
-    wrong = np.flatnonzero(test_predictions != to_numpy(data.test_y)[0])
-    grid = plots.save_image_grid(
-        out / "misclassified.png", to_numpy(data.test_x).T[wrong], data.image_shape,
-        [f"predicted: {data.classes[int(test_predictions[i])]}\ntrue: "
-         f"{data.classes[int(to_numpy(data.test_y)[0, i])]}" for i in wrong],
-        title=f"{len(wrong)} misclassified test images",
-    )
-    print(f"Wrote {model_path}, {curve} and {grid}")
+    unit = "epoch" if batch else "iteration"
+    written = [model_path, plots.save_cost_curve(out / "cost_curve.png", costs, learning_rate, unit)]
+    test_labels = to_numpy(data.test_y)[0]
+    if n_x == 2:
+        title = f"{args.optimizer}: train accuracy {train_accuracy:.3f}"
+        written.append(plots.save_decision_boundary(
+            out / "decision_boundary.png", lambda points: _host_classes(points, parameters),
+            to_numpy(data.train_x), to_numpy(data.train_y)[0], title=title))
+    if data.image_shape:
+        wrong = np.flatnonzero(test_predictions != test_labels)
+        written.append(plots.save_image_grid(
+            out / "misclassified.png", to_numpy(data.test_x).T[wrong], data.image_shape,
+            [f"predicted: {data.classes[int(test_predictions[i])]}\ntrue: {data.classes[int(test_labels[i])]}"
+             for i in wrong],
+            title=f"{len(wrong)} misclassified test images",
+        ))
+    print(f"Wrote {', '.join(map(str, written))}")
+
+
+def _host_classes(points: np.ndarray, parameters: dict[str, Any]) -> np.ndarray:
+    """Class indices (k,) the network gives host points (2, k), computed where it lives."""
+    W1 = parameters["W1"]
+    from array_api_compat import array_namespace, device
+
+    X = move_to(points, array_namespace(W1), device(W1), W1.dtype)
+    return class_indices(to_numpy(predict_proba(X, parameters)))
+
+
+def _hold_out(X: Any, Y: Any, seed: int) -> tuple[Any, Any, tuple[Any, Any]]:
+    """10% of the examples (seeded) held out for early stopping, taken on the data's device."""
+    from array_api_compat import array_namespace, device
+
+    xp, m = array_namespace(X), X.shape[1]
+    held_out = max(1, m // 10)
+    order = shuffled_indices(m, seed, xp, device(X))
+    kept, out = order[held_out:], order[:held_out]
+    return (xp.take(X, kept, axis=1), xp.take(Y, kept, axis=1),
+            (xp.take(X, out, axis=1), xp.take(Y, out, axis=1)))
 
 
 def _train_with_progress(
-    args: argparse.Namespace, data: Dataset, parameters: dict[str, Any], learning_rate: float
+    args: argparse.Namespace, X: Any, Y: Any, parameters: dict[str, Any], settings: dict[str, Any]
 ) -> tuple[dict[str, Any], list[float]]:
-    common = {"learning_rate": learning_rate, "num_iterations": args.iterations}
+    unit = "epoch" if settings["mini_batch_size"] else "iteration"
     try:
         if args.quiet:
-            return train(data.train_x, data.train_y, parameters, **common)
+            return train(X, Y, parameters, **settings)
         from tqdm import tqdm
 
-        with tqdm(total=args.iterations, unit="it", desc="training", dynamic_ncols=True) as bar:
+        with tqdm(total=settings["num_epochs"], unit=unit[:2], desc="training", dynamic_ncols=True) as bar:
 
             def on_cost(i: int, cost: float) -> None:
                 bar.set_postfix(cost=f"{cost:.6f}", refresh=False)
-                tqdm.write(f"Cost after iteration {i}: {cost}")
+                tqdm.write(f"Cost after {unit} {i}: {cost}")
 
-            return train(data.train_x, data.train_y, parameters, **common,
-                         on_iteration=lambda i: bar.update(1), on_cost=on_cost)
+            return train(X, Y, parameters, **settings, on_iteration=lambda i: bar.update(1), on_cost=on_cost)
     except TrainingDivergedError as error:
         raise CommandError(f"{error}; nothing was saved") from None
 
@@ -214,6 +279,9 @@ def _read_images(data: str, metadata: dict[str, Any]) -> tuple[np.ndarray, np.nd
     pixel_max = float(metadata.get("pixel_max", 255.0))
     if data == "digits":
         dataset = load_digits() if metadata["layer_dims"][-1] > 1 else load_digits_parity()
+        return to_numpy(dataset.test_x).T, to_numpy(dataset.test_y)[0]
+    if data == "moons":
+        dataset = load_moons()
         return to_numpy(dataset.test_x).T, to_numpy(dataset.test_y)[0]
     path = Path(data)
     if path.suffix in (".h5", ".hdf5"):

@@ -177,3 +177,34 @@ def load_digits_parity(
         labels_to_row(arrays["test_digits"] % 2, **place),
         list(DIGITS_PARITY_CLASSES), (8, 8), 16.0,
     )
+
+
+def moons(m: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles in the plane with Gaussian ``noise``, shuffled: host
+    ``(X (2, m), labels (m,))``, the lower moon class 1. Seeded (``RandomState(seed)``)."""
+    rng = np.random.RandomState(seed)
+    upper, lower = m - m // 2, m // 2
+    angles_upper, angles_lower = np.linspace(0, np.pi, upper), np.linspace(0, np.pi, lower)
+    X = np.stack([np.concatenate([np.cos(angles_upper), 1.0 - np.cos(angles_lower)]),
+                  np.concatenate([np.sin(angles_upper), 0.5 - np.sin(angles_lower)])])
+    X += rng.normal(scale=noise, size=X.shape)
+    labels = np.concatenate([np.zeros(upper, np.int64), np.ones(lower, np.int64)])
+    order = rng.permutation(m)
+    return X[:, order], labels[order]
+
+
+def load_moons(
+    *, m_train: int = 300, m_test: int = 300, noise: float = 0.2, seed: int = 3,
+    backend: str | ModuleType | None = None, device: Any = None, dtype: Any = None,
+) -> Dataset:
+    """The course's two-moons data (its optimisation chapter: 300 points, noise 0.2): two
+    features, labels 0/1 (the lower moon 1); a test set drawn the same way with seed + 1.
+    Arrays are placed as in :func:`load_h5_dataset`; ``image_shape`` is ``()`` (points)."""
+    xp, device, dtype = _placement(backend, device, dtype)
+    place = {"xp": xp, "device": device, "dtype": dtype}
+    (train_x, train_labels), (test_x, test_labels) = moons(m_train, noise, seed), moons(m_test, noise, seed + 1)
+    return Dataset(
+        move_to(train_x, xp, device, dtype), labels_to_row(train_labels, **place),
+        move_to(test_x, xp, device, dtype), labels_to_row(test_labels, **place),
+        ["0", "1"], (), 1.0,
+    )

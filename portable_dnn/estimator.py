@@ -37,11 +37,12 @@ class DeepNeuralNetwork:
     He initialisation, at most ``num_iterations`` epochs, stopping when the training cost has
     not fallen by ``tol`` for more than ``n_iter_no_change`` epochs (``None``: never) or, with
     ``early_stopping``, when the accuracy on a held-out ``validation_fraction`` has not risen
-    by ``tol``, keeping the best epoch's parameters. ``optimizer``: ``"adam"``, ``"momentum"``
-    (``beta``) or ``"gd"``; ``keep_prob``: dropout of the hidden layers; ``decay_rate``: the
-    course's learning-rate decay per epoch. The course's notebook settings are
+    by ``tol``, keeping the best epoch's parameters (``"auto"``, the default: early stopping
+    with more than 10,000 examples, as scikit-learn's ``HistGradientBoostingClassifier``).
+    ``optimizer``: ``"adam"``, ``"momentum"`` (``beta``) or ``"gd"``; ``keep_prob``: dropout
+    of the hidden layers; ``decay_rate``: the course's learning-rate decay per epoch. The course's notebook settings are
     ``optimizer="gd", batch_size=None, alpha=0, learning_rate=0.0075, num_iterations=3000,
-    init="lecun", n_iter_no_change=None``.
+    init="lecun", n_iter_no_change=None, early_stopping=False``.
 
     ``fit(X, y)`` takes ``X`` (m, n_features) and labels ``y`` (m,) of any kind scikit-learn's
     classifiers take (integers, strings, booleans, whole-number floats), as NumPy, CuPy or any
@@ -73,7 +74,7 @@ class DeepNeuralNetwork:
         beta2: float = 0.999,
         epsilon: float = 1e-8,
         decay_rate: float = 0.0,
-        early_stopping: bool = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         n_iter_no_change: int | None = 10,
         tol: float = 0.0001,
@@ -164,7 +165,7 @@ class DeepNeuralNetwork:
         parameters = initialize_parameters_deep(layer_dims, seed=self.seed, init=self.init, backend=xp,
                                                 device=array_api_compat.device(columns), dtype=columns.dtype)
         validation = None
-        if self.early_stopping:
+        if self._early_stopping(columns.shape[1]):
             columns, labels, validation = self._split(columns, labels)
         self._train(columns, labels, parameters, OptimizerState(), self.num_iterations, layer_dims, classes,
                     validation, [])
@@ -197,6 +198,14 @@ class DeepNeuralNetwork:
         self._train(columns, labels, self.parameters_, self.optimizer_state_, 1, self.layer_dims_, self.classes_,
                     None, list(self.costs_))
         return self
+
+    def _early_stopping(self, m: int) -> bool:
+        """Whether to hold out a validation set: ``early_stopping``, or ``"auto"``: above 10,000 examples."""
+        if self.early_stopping == "auto":
+            return m > AUTO_EARLY_STOPPING
+        if not isinstance(self.early_stopping, bool):
+            raise ValueError(f"early_stopping: expected True, False or 'auto', got {self.early_stopping!r}")
+        return self.early_stopping
 
     def _hidden_sizes(self) -> list[int]:
         if isinstance(self.hidden_layers, (str, bytes)) or not isinstance(self.hidden_layers, Iterable):
@@ -377,6 +386,9 @@ class DeepNeuralNetwork:
                           metadata.get("classes", [0, 1]), state)
         return model
 
+
+#: ``early_stopping="auto"`` holds out a validation set above this many examples.
+AUTO_EARLY_STOPPING = 10_000
 
 #: What fit sets; a model without them is not fitted.
 FITTED_ATTRIBUTES = ("parameters_", "costs_", "layer_dims_", "n_features_in_", "classes_", "optimizer_state_",

@@ -1,9 +1,10 @@
-"""PNG figures for the command line (matplotlib, Agg): the cost curve and an image grid."""
+"""PNG figures for the command line (matplotlib, Agg): the cost curve, an image grid and a
+decision boundary."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,12 @@ def _save(figure: Any, path: Path) -> Path:
     return path
 
 
-def save_cost_curve(path: Path, costs: Sequence[float], learning_rate: float) -> Path:
-    """The recorded costs (every 100 iterations) against iterations, as the course plots them."""
+def save_cost_curve(path: Path, costs: Sequence[float], learning_rate: float, unit: str = "iteration") -> Path:
+    """The recorded costs (every 100 iterations or epochs: ``unit``) as the course plots them."""
     plt = _figure_module()
     figure, axes = plt.subplots(figsize=(5, 4))
     axes.plot(np.arange(len(costs)) * 100, costs, marker="." if len(costs) < 40 else None)
-    axes.set_xlabel("iteration")
+    axes.set_xlabel(unit)
     axes.set_ylabel("cost")
     axes.set_title(f"Learning rate = {learning_rate}")
     axes.grid(alpha=0.3)
@@ -61,5 +62,26 @@ def save_image_grid(
     if count == 0:
         axes.flat[0].text(0.5, 0.5, "none", ha="center", va="center")
     figure.suptitle(title if count == len(images) else f"{title} (first {count})")
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def save_decision_boundary(
+    path: Path, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, labels: np.ndarray, *, title: str,
+) -> Path:
+    """The classes ``predict`` (host points (2, k) -> class indices (k,)) gives over the plane
+    around the points ``X`` (2, m), with the points coloured by ``labels`` (m,), as the course
+    draws its decision boundaries."""
+    plt = _figure_module()
+    pad = 0.5
+    (x_low, y_low), (x_high, y_high) = X.min(axis=1) - pad, X.max(axis=1) + pad
+    grid_x, grid_y = np.meshgrid(np.linspace(x_low, x_high, 300), np.linspace(y_low, y_high, 300))
+    classes = predict(np.stack([grid_x.ravel(), grid_y.ravel()])).reshape(grid_x.shape)
+    figure, axes = plt.subplots(figsize=(5, 4))
+    axes.contourf(grid_x, grid_y, classes, cmap="Spectral", alpha=0.8)
+    axes.scatter(X[0], X[1], c=labels, cmap="Spectral", s=12, edgecolors="k", linewidths=0.3)
+    axes.set_xlabel("x1")
+    axes.set_ylabel("x2")
+    axes.set_title(title)
     figure.tight_layout()
     return _save(figure, path)

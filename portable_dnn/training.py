@@ -162,10 +162,10 @@ class Trainer:
         m, size = X.shape[1], settings.mini_batch_size
         self.bounds = [(0, m)] if size is None else batch_bounds(m, size)
         gradients = settings.optimizer != "gd"
-        batch_rows = None if size is None else (X.shape[0], Y.shape[0])
+        batch_of = None if size is None else (X, Y)
         self.workspaces = {
-            stop - start: Workspace(xp, self.parameters, L, stop - start, gradients=gradients, batch_rows=batch_rows)
-            for start, stop in self.bounds
+            size: Workspace(xp, self.parameters, L, size, gradients=gradients, batch_of=batch_of)
+            for size in {stop - start for start, stop in self.bounds}
         }
         self.ops = next(iter(self.workspaces.values())).kernels
         self.rng = DeviceRandom(xp, self.device, settings.seed) if settings.keep_prob < 1.0 else None

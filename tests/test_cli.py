@@ -122,7 +122,7 @@ def test_info_lists_backends(capsys):
         (["train", "--layers", "64,5,1", "--iterations", "1"], 1, "and end with 10 (the output units for 10 classes)"),
         (["train", "--learning-rate", "-1"], 2, "expected a positive number"),
         (["train", "--learning-rate", "fast"], 2, "argument --learning-rate: expected a positive number, got 'fast'"),
-        (["train", "--iterations", "x"], 2, "argument --iterations: expected a non-negative integer, got 'x'"),
+        (["train", "--iterations", "x"], 2, "argument --iterations/--epochs: expected a non-negative integer, got 'x'"),
         (["train", "--seed", "-1", "--iterations", "1"], 1, "seed: expected an integer from 0 to 2**32 - 1"),
         (["train", "--backend", "tensorflow"], 2, "invalid choice"),
         (["predict", "missing.npz", "digits"], 1, "missing.npz: no such model file"),

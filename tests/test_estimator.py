@@ -10,9 +10,9 @@ from array_api_compat import device as array_device
 import portable_dnn as dnn
 from portable_dnn import DeepNeuralNetwork
 
-
 #: The notebook's training: full-batch gradient descent, no L2, LeCun's scale, every epoch.
-COURSE = {"optimizer": "gd", "batch_size": None, "alpha": 0.0, "n_iter_no_change": None, "init": "lecun"}
+COURSE = {"optimizer": "gd", "batch_size": None, "alpha": 0.0, "n_iter_no_change": None, "init": "lecun",
+          "early_stopping": False}
 
 
 def samples_in_rows(data):
@@ -197,7 +197,8 @@ def ten_classes():
 
 def test_ten_digits_with_softmax_on_the_backend_under_test(ten_classes, make, xp, device):
     X, y, X_test, y_test = ten_classes
-    model = DeepNeuralNetwork(**COURSE, hidden_layers=(32,), learning_rate=0.5, num_iterations=300).fit(make(X), make(y, "int64"))
+    model = DeepNeuralNetwork(**COURSE, hidden_layers=(32,), learning_rate=0.5, num_iterations=300)
+    model.fit(make(X), make(y, "int64"))
     assert model.layer_dims_ == [64, 32, 10]
     np.testing.assert_array_equal(model.classes_, np.arange(10))
     probabilities = model.predict_proba(make(X_test))
@@ -218,7 +219,8 @@ def test_any_labels_come_back_as_given(labels, ten_classes):
     X, y, _, _ = ten_classes
     two_or_three = y % len(labels)
     y_labels = labels[two_or_three]
-    model = DeepNeuralNetwork(**COURSE, hidden_layers=(16,), learning_rate=0.3, num_iterations=150).fit(X, list(y_labels))
+    model = DeepNeuralNetwork(**COURSE, hidden_layers=(16,), learning_rate=0.3, num_iterations=150)
+    model.fit(X, list(y_labels))
     np.testing.assert_array_equal(model.classes_, np.sort(labels))
     assert model.layer_dims_[-1] == (1 if len(labels) == 2 else len(labels))
     predicted = model.predict(X)

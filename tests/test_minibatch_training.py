@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from array_api_compat import array_namespace
 
 import portable_dnn as dnn
