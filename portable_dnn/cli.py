@@ -199,7 +199,13 @@ def command_train(args: argparse.Namespace) -> None:
         print(f"Training {layers} on {train_x.shape[1]} {source} examples "
               f"({backend_name(xp)}, {device}, {describe_dtype(data.train_x.dtype)}); {args.optimizer}, "
               f"learning rate {learning_rate}" + (f", mini-batches of {batch}" if batch else ""))
+    scores: list[float] = []
+    if args.early_stopping:
+        settings["on_score"] = lambda epoch, score: scores.append(score)
     parameters, costs = _train_with_progress(args, train_x, train_y, parameters, settings)
+    if scores:
+        print(f"Early stopping: {len(scores)} epochs, best validation accuracy {max(scores):.4f} "
+              f"(epoch {scores.index(max(scores))}, kept)")
 
     _, train_accuracy = _accuracy(data.train_x, data.train_y, parameters)
     test_predictions, test_accuracy = _accuracy(data.test_x, data.test_y, parameters)

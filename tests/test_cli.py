@@ -206,3 +206,35 @@ def test_the_default_job_trains_ten_digit_classes(tmp_path, capsys):
     np.testing.assert_allclose([p for _, _, p in parsed], AL.max(axis=0), atol=5e-5)
     expected = np.mean(AL.argmax(axis=0) == dnn.to_numpy(data.test_y)[0])
     assert lines[-1] == f"Accuracy: {expected:.4f}" and abs(expected - test_accuracy) < 1e-4
+
+
+def test_moons_with_each_optimizer_draws_the_decision_boundary(tmp_path, capsys):
+    """The course's optimisation chapter from the command line: [2, 5, 2, 1], mini-batches of 64."""
+    accuracies = {}
+    for optimizer in ("gd", "adam"):
+        out = tmp_path / optimizer
+        assert main(["train", "--data", "moons", "--optimizer", optimizer, "--epochs", "400",
+                     "--learning-rate", "0.007", "--out", str(out)]) == 0
+        captured = capsys.readouterr().out
+        assert "Training [2, 5, 2, 1] on 300 moons examples" in captured and "mini-batches of 64" in captured
+        assert "Cost after epoch 0: " in captured and "Cost after epoch 300: " in captured
+        accuracies[optimizer] = float(captured.split("Train accuracy: ")[1].split()[0])
+        for name in ("cost_curve.png", "decision_boundary.png"):
+            assert_png(out / name)
+        assert not (out / "misclassified.png").exists()  # points, not images
+        metadata = dnn.load_metadata(out / "model.npz")
+        assert metadata["optimizer"] == optimizer and metadata["mini_batch_size"] == 64
+        assert main(["predict", str(out / "model.npz"), "moons"]) == 0
+        assert "Accuracy: " in capsys.readouterr().out
+    assert accuracies["adam"] > accuracies["gd"] and accuracies["adam"] > 0.85
+
+
+def test_regularised_training_with_early_stopping(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["train", "--data", "parity", "--layers", "64,16,1", "--optimizer", "momentum",
+                 "--mini-batch-size", "64", "--epochs", "200", "--learning-rate", "0.1", "--lambd", "0.5",
+                 "--keep-prob", "0.8", "--decay-rate", "0.01", "--early-stopping", "--out", str(out), "--quiet"]) == 0
+    captured = capsys.readouterr().out
+    assert float(captured.split("Test accuracy: ")[1].split()[0]) > 0.8
+    epochs = int(captured.split("Early stopping: ")[1].split()[0])
+    assert 11 <= epochs < 200  # at least n_iter_no_change + 1

@@ -281,3 +281,103 @@ def test_files_without_classes_still_load(digits, tmp_path):
     loaded = DeepNeuralNetwork.load(path)
     np.testing.assert_array_equal(loaded.classes_, [0, 1])
     np.testing.assert_array_equal(loaded.predict(X_test), model.predict(X_test))
+
+
+# -- mini-batch training, early stopping, partial_fit ----------------------------------------
+
+
+def test_defaults_train_like_scikit_learns_mlp(digits):
+    X, y, X_test, y_test = digits
+    model = DeepNeuralNetwork()
+    params = model.get_params()
+    assert (params["optimizer"], params["learning_rate"], params["batch_size"], params["init"], params["alpha"]) == \
+        ("adam", 0.001, 200, "he", 0.0001)
+    model.fit(X, y)
+    assert model.layer_dims_ == [64, 100, 1]
+    assert len(model.costs_) == model.n_iter_ <= 200 and model.optimizer_state_.t == model.n_iter_ * 7  # 1348 / 200
+    assert model.costs_[-1] < model.costs_[0] / 5
+    assert model.score(X_test, y_test) > 0.95
+    assert not hasattr(model, "validation_scores_")  # 1,348 examples: "auto" holds nothing out
+
+
+def test_the_training_cost_stops_training(digits):
+    """More than n_iter_no_change epochs without the cost falling by tol: with a tol no epoch can
+    meet, training stops after the first epoch (which sets the best) and n_iter_no_change + 1
+    more, as scikit-learn's."""
+    X, y, _, _ = digits
+    model = DeepNeuralNetwork(hidden_layers=(8,), n_iter_no_change=3, tol=100.0).fit(X, y)
+    assert model.n_iter_ == 5 and len(model.costs_) == 5
+    never = DeepNeuralNetwork(hidden_layers=(8,), n_iter_no_change=None, tol=100.0, num_iterations=6).fit(X, y)
+    assert never.n_iter_ == 6
+
+
+def test_early_stopping_keeps_the_best_validation_parameters(digits):
+    X, y, _, _ = digits
+    model = DeepNeuralNetwork(hidden_layers=(8,), learning_rate=0.05, early_stopping=True, n_iter_no_change=3,
+                              validation_fraction=0.2, num_iterations=60, seed=4).fit(X, y)
+    scores = model.validation_scores_
+    assert len(scores) == model.n_iter_ and model.best_validation_score_ == max(scores)
+    if model.n_iter_ < 60:  # stopped: the last 4 scores never beat the best before them by tol
+        assert max(scores[-4:]) < max(scores[:-4]) + 1e-4
+    held_out = np.random.RandomState(4).permutation(len(y))[:round(0.2 * len(y))]  # the documented split
+    assert model.score(X[held_out], y[held_out]) == pytest.approx(model.best_validation_score_, abs=1e-12)
+
+
+def test_early_stopping_auto_holds_out_above_ten_thousand_examples():
+    rng = np.random.RandomState(0)
+    X = rng.randn(10_001, 3)
+    y = (X[:, 0] > 0).astype(int)
+    model = DeepNeuralNetwork(hidden_layers=(4,), num_iterations=2).fit(X, y)
+    assert len(model.validation_scores_) == 2
+    model = DeepNeuralNetwork(hidden_layers=(4,), num_iterations=2).fit(X[:10_000], y[:10_000])
+    assert not hasattr(model, "validation_scores_")
+
+
+def test_partial_fit_goes_on_where_fit_stopped(digits):
+    X, y, X_test, _ = digits
+    settings = {"hidden_layers": (8,), "n_iter_no_change": None, "batch_size": 100, "seed": 2}
+    whole = DeepNeuralNetwork(**settings, num_iterations=3).fit(X, y)
+    with pytest.raises(ValueError, match="classes must be passed on the first call to partial_fit"):
+        DeepNeuralNetwork(**settings).partial_fit(X, y)
+    parts = DeepNeuralNetwork(**settings)
+    for _ in range(3):
+        parts.partial_fit(X, y, classes=[0, 1])
+    assert parts.n_iter_ == 3 and parts.optimizer_state_.t == 3 * 14
+    np.testing.assert_allclose(parts.costs_, whole.costs_, rtol=1e-12)
+    np.testing.assert_allclose(parts.predict_proba(X_test), whole.predict_proba(X_test), rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match=r"y: labels \[7\] are not in classes \[0, 1\]"):
+        parts.partial_fit(X[:3], np.array([0, 7, 1]))
+    with pytest.raises(ValueError, match="is not the same as on the first call"):
+        parts.partial_fit(X, y, classes=[0, 1, 2])
+
+
+def test_a_loaded_model_goes_on_training_like_the_saved_one(digits, tmp_path):
+    X, y, X_test, _ = digits
+    settings = {"hidden_layers": (8,), "n_iter_no_change": None, "batch_size": 100}
+    for optimizer in ("adam", "momentum"):
+        model = DeepNeuralNetwork(**settings, optimizer=optimizer, num_iterations=2).fit(X, y)
+        loaded = DeepNeuralNetwork.load(model.save(tmp_path / f"{optimizer}.npz"))
+        assert loaded.optimizer_state_.t == model.optimizer_state_.t and loaded.n_iter_ == 2
+        for key in model.optimizer_state_.v:
+            np.testing.assert_array_equal(loaded.optimizer_state_.v[key], model.optimizer_state_.v[key])
+        model.partial_fit(X, y)
+        loaded.partial_fit(X, y)
+        three = DeepNeuralNetwork(**settings, optimizer=optimizer, num_iterations=3).fit(X, y)
+        np.testing.assert_array_equal(loaded.predict_proba(X_test), model.predict_proba(X_test))
+        np.testing.assert_allclose(loaded.predict_proba(X_test), three.predict_proba(X_test), rtol=1e-10)
+
+
+@pytest.mark.parametrize(("settings", "error", "message"), [
+    ({"early_stopping": "yes"}, ValueError, "early_stopping: expected True, False or 'auto', got 'yes'"),
+    ({"early_stopping": True, "validation_fraction": 1.5}, ValueError, r"validation_fraction: expected a number"),
+    ({"early_stopping": True, "validation_fraction": 0.0001}, ValueError, "leaves no validation"),
+    ({"batch_size": 0}, ValueError, "batch_size: expected an integer >= 1, got 0"),
+    ({"optimizer": "sgd"}, ValueError, "optimizer: expected one of"),
+    ({"alpha": -1.0}, ValueError, "lambd: expected a non-negative"),
+    ({"keep_prob": 1.5}, ValueError, "keep_prob"),
+    ({"n_iter_no_change": 0}, ValueError, "n_iter_no_change: expected an integer >= 1, got 0"),
+])
+def test_training_settings_are_checked(digits, settings, error, message):
+    X, y, _, _ = digits
+    with pytest.raises(error, match=message):
+        DeepNeuralNetwork(hidden_layers=(4,), num_iterations=1, **settings).fit(X, y)
