@@ -203,7 +203,7 @@ def kernels(xp: ModuleType, device: Any = None) -> Kernels:
                 reuses_buffers=True,
                 sigmoid_=lambda Z: Z.sigmoid_(),
                 fused_subtraction=True,
-                **_optimizer_kernels_torch(library),
+                **_optimizer_kernels_torch(library),  # type: ignore[arg-type]
             )
 
         def affine(W: Any, A: Any, b: Any, out: Any) -> Any:
@@ -222,7 +222,7 @@ def kernels(xp: ModuleType, device: Any = None) -> Kernels:
             reuses_buffers=True,
             sigmoid_=sigmoid,
             sliced_matmul=name != "cupy",
-            **_optimizer_kernels_out(library),
+            **_optimizer_kernels_out(library),  # type: ignore[arg-type]
         )
     settle = _persist if is_lazy(xp) else Kernels._field_defaults["settle"]
     return Kernels(

@@ -23,7 +23,7 @@ def check_seed(seed: object) -> int:
     """A seed for NumPy's legacy generator: an integer from 0 to 2**32 - 1."""
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed: expected an integer, got {type(seed).__name__}")
-    if not 0 <= seed < 2**32:
+    if not 0 <= int(seed) < 2**32:
         raise ValueError(f"seed: expected an integer from 0 to 2**32 - 1, got {seed}")
     return int(seed)
 

@@ -80,9 +80,9 @@ def _check_update(parameters: Mapping[str, Array], grads: Mapping[str, Array],
     check_float(xp, **own, **named)
     for name, value in named.items():
         key = name.partition("['d")[2][:-2]
-        shape, own = tuple(parameters[key].shape), tuple(value.shape)
-        if own != shape:
-            raise ValueError(f"{name}: expected shape {shape} (as parameters[{key!r}]), got {own}")
+        shape, found = tuple(parameters[key].shape), tuple(value.shape)
+        if found != shape:
+            raise ValueError(f"{name}: expected shape {shape} (as parameters[{key!r}]), got {found}")
     return xp, L
 
 

@@ -157,8 +157,9 @@ def L_model_forward(
         if rng is not None and l < L:
             D = xp.astype(rng.mask(tuple(A.shape), keep_prob), A.dtype)
             A = drop(A, D, keep_prob)
-            cache = (*cache, D)
-        caches.append(cache)
+            caches.append((*cache, D))
+        else:
+            caches.append(cache)
     return A, caches
 
 
