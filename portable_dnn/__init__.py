@@ -22,15 +22,16 @@ from .activations import (
     tanh_backward,
 )
 from .cost import compute_cost, one_hot
-from .datasets import Dataset, load_digits, load_digits_parity, load_h5_dataset
+from .datasets import Dataset, load_digits, load_digits_parity, load_h5_dataset, load_moons
 from .estimator import DeepNeuralNetwork
 from .gradient_check import dictionary_to_vector, gradient_check_n, gradients_to_vector, vector_to_dictionary
 from .initialization import INIT_SCHEMES, initialize_parameters, initialize_parameters_deep
-from .io import load_metadata, load_parameters, move_to, save_parameters, to_numpy
+from .io import load_metadata, load_parameters, load_state, move_to, save_parameters, to_numpy
 from .minibatch import random_mini_batches
 from .models import L_layer_model, predict, predict_proba, two_layer_model
 from .optimizers import (
     OPTIMIZERS,
+    OptimizerState,
     initialize_adam,
     initialize_velocity,
     schedule_lr_decay,
@@ -63,6 +64,7 @@ __all__ = [
     "L_layer_model",
     "L_model_backward",
     "L_model_forward",
+    "OptimizerState",
     "TrainingDivergedError",
     "compute_cost",
     "compute_cost_with_regularization",
@@ -83,7 +85,9 @@ __all__ = [
     "load_digits_parity",
     "load_h5_dataset",
     "load_metadata",
+    "load_moons",
     "load_parameters",
+    "load_state",
     "move_to",
     "one_hot",
     "predict",

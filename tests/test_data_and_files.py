@@ -208,3 +208,19 @@ def test_to_numpy_is_a_copy(make, xp):
     assert isinstance(host, np.ndarray)
     host[0, 0] = 100.0
     np.testing.assert_array_equal(dnn.to_numpy(original), np.arange(6.0).reshape(2, 3))
+
+
+def test_moons_are_two_seeded_half_circles(backend_kwargs, xp, device):
+    data = dnn.load_moons(**backend_kwargs)
+    assert tuple(data.train_x.shape) == (2, 300) and tuple(data.test_y.shape) == (1, 300)
+    assert dnn.to_numpy(data.train_x).dtype == dnn.to_numpy(data.train_y).dtype
+    X, y = dnn.to_numpy(data.train_x), dnn.to_numpy(data.train_y)[0]
+    assert set(np.unique(y)) == {0.0, 1.0} and y.sum() == 150
+    # Without noise the points lie on the unit circle (class 0) or on the one centred at (1, 0.5).
+    clean, labels = dnn.datasets.moons(200, 0.0, seed=0)
+    centre = np.where(labels == 0, 0.0, 1.0)[None, :] * np.array([[1.0], [0.5]])
+    np.testing.assert_allclose(np.hypot(*(clean - centre)), 1.0, atol=1e-12)
+    assert (clean[1][labels == 0] >= -1e-12).all() and (clean[1][labels == 1] <= 0.5 + 1e-12).all()
+    again = dnn.load_moons(**backend_kwargs)
+    np.testing.assert_array_equal(dnn.to_numpy(again.train_x), X)  # seeded
+    assert not np.array_equal(dnn.to_numpy(data.test_x), X)  # the test points are other draws
