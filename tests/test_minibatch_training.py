@@ -184,3 +184,24 @@ def test_training_settings_are_checked(settings, error, message, make, backend_k
     arguments = {"learning_rate": 0.1, "num_epochs": 2, **settings}
     with pytest.raises(error, match=message):
         dnn.train(make(X), make(labels, "int64"), start, **arguments)
+
+
+def test_stopping_on_validation_accuracy_returns_the_best_epochs_parameters(make, backend_kwargs, float_dtypes):
+    """With a tol no epoch can meet, training stops after the first epoch and n_iter_no_change + 1
+    more; the parameters returned are those after the epoch of the best validation accuracy (the
+    first of equals), which a run of just that many epochs reproduces."""
+    dtype = float_dtypes[-1]
+    host_X, labels = blobs(80, 3, seed=5)
+    X, Y = make(host_X[:, :60], dtype), make(labels[:60], "int64")
+    validation = (make(host_X[:, 60:], dtype), make(labels[60:], "int64"))
+    start = dnn.initialize_parameters_deep([3, 6, 3], seed=3, init="he", dtype=dtype, **backend_kwargs)
+    settings = {"optimizer": "momentum", "learning_rate": 2.0, "mini_batch_size": 10, "seed": 1}
+    scores = []
+    best, _ = dnn.train(X, Y, start, num_epochs=50, n_iter_no_change=4, tol=1.0, validation_data=validation,
+                        on_score=lambda epoch, score: scores.append(score), **settings)
+    assert len(scores) == 6
+    epoch = scores.index(max(scores))
+    assert epoch < 5, scores  # the data makes the best epoch an earlier one
+    expected, _ = dnn.train(X, Y, start, num_epochs=epoch + 1, **settings)
+    for key in expected:
+        np.testing.assert_array_equal(dnn.to_numpy(best[key]), dnn.to_numpy(expected[key]))
