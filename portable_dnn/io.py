@@ -163,6 +163,18 @@ def load_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     return _open_npz(Path(path))[1]
 
 
+def _load_placement(metadata: dict[str, Any], backend: str | ModuleType | None, device: Any,
+                    dtype: Any) -> tuple[ModuleType, Any, Any]:
+    """``(xp, device, dtype)`` to load onto: ``dtype`` defaults to the saved one where the device
+    has it, else the device's default float."""
+    xp = resolve_namespace(backend)
+    device = resolve_device(xp, device)
+    if dtype is None:
+        available = xp.__array_namespace_info__().dtypes(device=device, kind="real floating")
+        dtype = metadata.get("dtype") if metadata.get("dtype") in available else None
+    return xp, device, resolve_dtype(xp, dtype, device)
+
+
 def load_parameters(
     path: str | os.PathLike[str],
     *,
@@ -179,12 +191,7 @@ def load_parameters(
     source = Path(path)
     arrays, metadata = _open_npz(source)
     arrays = {key: value for key, value in arrays.items() if not key.startswith(STATE_PREFIX)}
-    xp = resolve_namespace(backend)
-    device = resolve_device(xp, device)
-    if dtype is None:
-        available = xp.__array_namespace_info__().dtypes(device=device, kind="real floating")
-        dtype = metadata.get("dtype") if metadata.get("dtype") in available else None
-    dtype = resolve_dtype(xp, dtype, device)
+    xp, device, dtype = _load_placement(metadata, backend, device, dtype)
     try:
         L = num_layers(arrays, "arrays")
         for key, value in arrays.items():
@@ -214,11 +221,6 @@ def load_state(
     """The ``state`` arrays saved with :func:`save_parameters` (an empty dict if none), by name,
     on ``backend``/``device`` in ``dtype`` (default: as saved where the device has it)."""
     arrays, metadata = _open_npz(Path(path))
-    xp = resolve_namespace(backend)
-    device = resolve_device(xp, device)
-    if dtype is None:
-        available = xp.__array_namespace_info__().dtypes(device=device, kind="real floating")
-        dtype = metadata.get("dtype") if metadata.get("dtype") in available else None
-    dtype = resolve_dtype(xp, dtype, device)
+    xp, device, dtype = _load_placement(metadata, backend, device, dtype)
     return {key[len(STATE_PREFIX):]: move_to(value, xp, device, dtype)
             for key, value in arrays.items() if key.startswith(STATE_PREFIX)}

@@ -20,14 +20,7 @@ def softmax(Z):
 
 def forward(X, parameters, output="sigmoid"):
     """``(AL, [(A_prev, W, Z), ...])`` of [LINEAR->RELU]x(L-1) -> LINEAR -> SIGMOID (or SOFTMAX)."""
-    L = len(parameters) // 2
-    A, layers = X, []
-    for l in range(1, L + 1):
-        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
-        Z = W @ A + b
-        layers.append((A, W, Z))
-        A = (sigmoid(Z) if output == "sigmoid" else softmax(Z)) if l == L else np.maximum(Z, 0)
-    return A, layers
+    return forward_with(X, parameters, output=output)
 
 
 def cost(AL, Y):
