@@ -107,9 +107,10 @@ def tests_dask(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """The benchmark table (benchmarks/bench.py); arguments after -- go to it.
+    """The benchmark tables: full-batch iterations (benchmarks/bench.py; arguments after -- go to
+    it), then mini-batch epochs (benchmarks/minibatch.py).
 
-    Peers: scikit-learn, and PyTorch (``$PORTABLE_DNN_BENCH_TORCH``, default ``torch==2.13.0``;
+    Peers: scikit-learn, JAX, and PyTorch (``$PORTABLE_DNN_BENCH_TORCH``, default ``torch==2.13.0``;
     set it empty to leave PyTorch out). CuPy and PyTorch CUDA join on a GPU machine.
     """
     session.install("-e", ".[bench]")
@@ -119,6 +120,7 @@ def bench(session: nox.Session) -> None:
     if shutil.which("nvidia-smi") and not has_module(session, "cupy"):
         session.install("-e", f".[{cuda_extra()}]")
     session.run("python", "benchmarks/bench.py", *session.posargs)
+    session.run("python", "benchmarks/minibatch.py")
 
 
 @nox.session

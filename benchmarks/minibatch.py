@@ -1,0 +1,266 @@
+"""One epoch of mini-batch training, side by side in one process: portable_dnn (gd, momentum, Adam)
+on NumPy and PyTorch, scikit-learn's MLPClassifier, PyTorch eager (autograd + torch.optim.Adam, default
+and fused), a jitted JAX step, and each library's GEMM floor.
+
+The GEMM floor: one epoch of the steps' matrix products alone (forward ``W @ A``, backward ``dZ @ A.T``
+and ``W.T @ dZ``, no gradient for X) on batches already laid out contiguously, into preallocated
+outputs. Rounds are
+interleaved (every implementation once per round, after a warm-up epoch); the table gives medians of
+seconds per epoch and the ratio to the same library's floor in the same round.
+
+``python benchmarks/minibatch.py [--workloads mnist,synthetic] [--rounds 5] [--json FILE]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import portable_dnn as dnn
+from portable_dnn._backend import resolve_namespace
+from portable_dnn.training import Settings, Trainer
+
+Epoch = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    m: int
+    layers: tuple[int, ...]
+    batch: int
+    learning_rate: float = 0.001
+
+
+WORKLOADS = {
+    "mnist": Workload("mnist: X (60000, 784), [784, 256, 128, 10], batches of 128, float32", 60000,
+                      (784, 256, 128, 10), 128),
+    "synthetic": Workload("synthetic: X (45000, 50), [50, 100, 10], batches of 200, float32", 45000,
+                          (50, 100, 10), 200),
+}
+
+
+def host_data(w: Workload) -> tuple[np.ndarray, np.ndarray]:
+    """Features (m, n0) float32 row-major (samples in rows, as users hold them) and labels (m,)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(w.m, w.layers[0]).astype(np.float32)
+    return X, rng.randint(0, w.layers[-1], size=w.m)
+
+
+def numpy_floor(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
+    batches = [np.ascontiguousarray(X[start:start + w.batch].T) for start in range(0, w.m - w.batch + 1, w.batch)]
+    Ws = [np.random.RandomState(l).randn(w.layers[l], w.layers[l - 1]).astype(np.float32) * 0.01
+          for l in range(1, len(w.layers))]
+    L = len(Ws)
+    A = [np.empty((n, w.batch), np.float32) for n in w.layers]
+    dW = [np.empty_like(W) for W in Ws]
+
+    def epoch() -> None:
+        for batch in batches:
+            A[0] = batch
+            for l in range(L):
+                np.matmul(Ws[l], A[l], out=A[l + 1])
+            dZ = A[L]
+            for l in range(L - 1, -1, -1):
+                np.matmul(dZ, A[l].T, out=dW[l])
+                if l:
+                    dZ = np.matmul(Ws[l].T, dZ, out=A[l])
+    return epoch
+
+
+def torch_floor(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
+    import torch
+
+    batches = [torch.asarray(np.ascontiguousarray(X[start:start + w.batch].T))
+               for start in range(0, w.m - w.batch + 1, w.batch)]
+    Ws = [torch.randn(w.layers[l], w.layers[l - 1]) * 0.01 for l in range(1, len(w.layers))]
+    L = len(Ws)
+    A = [torch.empty((n, w.batch)) for n in w.layers]
+    dW = [torch.empty_like(W) for W in Ws]
+
+    def epoch() -> None:
+        for batch in batches:
+            A[0] = batch
+            for l in range(L):
+                torch.matmul(Ws[l], A[l], out=A[l + 1])
+            dZ = A[L]
+            for l in range(L - 1, -1, -1):
+                torch.matmul(dZ, A[l].T, out=dW[l])
+                if l:
+                    dZ = torch.matmul(Ws[l].T, dZ, out=A[l])
+    return epoch
+
+
+def library(backend: str, optimizer: str) -> Callable[[Workload, np.ndarray, np.ndarray], Epoch]:
+    """portable_dnn's training path on ``backend``: one epoch per call, state kept (no cost recorded)."""
+
+    def build(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
+        xp = resolve_namespace(backend)
+        columns = xp.asarray(X).T  # samples in rows, as DeepNeuralNetwork passes them
+        targets = dnn.one_hot(xp.asarray(y), w.layers[-1], dtype=xp.float32)
+        parameters = dnn.initialize_parameters_deep(list(w.layers), init="he", backend=xp, dtype="float32")
+        rate = w.learning_rate if optimizer == "adam" else 0.05
+        settings = Settings(learning_rate=rate, optimizer=optimizer, mini_batch_size=w.batch)
+        trainer = Trainer(xp, columns, targets, parameters, len(w.layers) - 1, settings)
+        return lambda: trainer.run_epoch(record=False)
+    return build
+
+
+def sklearn_mlp(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
+    from sklearn.neural_network import MLPClassifier
+
+    model = MLPClassifier(hidden_layer_sizes=w.layers[1:-1], solver="adam", batch_size=w.batch,
+                          learning_rate_init=w.learning_rate, random_state=0)
+    classes = np.arange(w.layers[-1])
+
+    def epoch() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.partial_fit(X, y, classes=classes)  # one pass over the data in mini-batches
+    return epoch
+
+
+def torch_eager(fused: bool) -> Callable[[Workload, np.ndarray, np.ndarray], Epoch]:
+    def build(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
+        import torch
+
+        torch.manual_seed(0)
+        layers: list[torch.nn.Module] = []
+        for l in range(1, len(w.layers)):
+            layers.append(torch.nn.Linear(w.layers[l - 1], w.layers[l]))
+            if l < len(w.layers) - 1:
+                layers.append(torch.nn.ReLU())
+        model = torch.nn.Sequential(*layers)
+        optimizer = torch.optim.Adam(model.parameters(), lr=w.learning_rate, fused=fused)
+        features, labels = torch.asarray(X), torch.asarray(y)
+        loss = torch.nn.CrossEntropyLoss()
+
+        def epoch() -> None:
+            order = torch.randperm(w.m)
+            for start in range(0, w.m, w.batch):
+                index = order[start:start + w.batch]
+                optimizer.zero_grad(set_to_none=True)
+                loss(model(features[index]), labels[index]).backward()
+                optimizer.step()
+        return epoch
+    return build
+
+
+def jax_jit(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
+    """A hand-written jitted step (ReLU, softmax cross-entropy, Adam), parameters donated."""
+    import jax
+    import jax.numpy as jnp
+
+    keys = jax.random.split(jax.random.key(0), len(w.layers))
+    params = [(jax.random.normal(keys[l], (w.layers[l - 1], w.layers[l])) * jnp.sqrt(2.0 / w.layers[l - 1]),
+               jnp.zeros(w.layers[l])) for l in range(1, len(w.layers))]
+    state = (params, jax.tree.map(jnp.zeros_like, params), jax.tree.map(jnp.zeros_like, params), 0)
+    features, labels = jnp.asarray(X), jnp.asarray(y)
+
+    def loss(params: list, Xb: jax.Array, yb: jax.Array) -> jax.Array:
+        A = Xb
+        for W, b in params[:-1]:
+            A = jax.nn.relu(A @ W + b)
+        logits = A @ params[-1][0] + params[-1][1]
+        return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), yb[:, None], axis=1))
+
+    @jax.jit
+    def step(params: list, v: list, s: list, t: int, Xb: jax.Array, yb: jax.Array) -> tuple:
+        grads = jax.grad(loss)(params, Xb, yb)
+        t = t + 1
+        v = jax.tree.map(lambda v, g: 0.9 * v + 0.1 * g, v, grads)
+        s = jax.tree.map(lambda s, g: 0.999 * s + 0.001 * g * g, s, grads)
+        size = w.learning_rate * jnp.sqrt(1 - 0.999**t) / (1 - 0.9**t)
+        params = jax.tree.map(lambda p, v, s: p - size * v / (jnp.sqrt(s) + 1e-8), params, v, s)
+        return params, v, s, t
+
+    rng = np.random.RandomState(1)
+
+    def epoch() -> None:
+        nonlocal state
+        order = jnp.asarray(rng.permutation(w.m))
+        for start in range(0, w.m - w.batch + 1, w.batch):
+            index = order[start:start + w.batch]
+            state = step(*state, features[index], labels[index])
+        jax.block_until_ready(state[0])
+    return epoch
+
+
+def has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def implementations() -> dict[str, tuple[str, Callable[[Workload, np.ndarray, np.ndarray], Epoch]]]:
+    """Name -> (the floor it is compared with, builder)."""
+    table: dict[str, tuple[str, Callable[[Workload, np.ndarray, np.ndarray], Epoch]]] = {
+        "NumPy floor": ("NumPy floor", numpy_floor),
+        "portable_dnn gd (NumPy)": ("NumPy floor", library("numpy", "gd")),
+        "portable_dnn momentum (NumPy)": ("NumPy floor", library("numpy", "momentum")),
+        "portable_dnn adam (NumPy)": ("NumPy floor", library("numpy", "adam")),
+    }
+    if has("sklearn"):
+        table["sklearn MLPClassifier adam"] = ("NumPy floor", sklearn_mlp)
+    if has("torch"):
+        table.update({
+            "PyTorch floor": ("PyTorch floor", torch_floor),
+            "portable_dnn adam (PyTorch)": ("PyTorch floor", library("torch", "adam")),
+            "PyTorch eager Adam": ("PyTorch floor", torch_eager(False)),
+            "PyTorch eager Adam fused": ("PyTorch floor", torch_eager(True)),
+        })
+    if has("jax"):
+        table["JAX jit Adam"] = ("NumPy floor", jax_jit)
+    return table
+
+
+def run(w: Workload, rounds: int) -> list[dict[str, object]]:
+    X, y = host_data(w)
+    epochs: dict[str, Epoch] = {}
+    floors = {}
+    for name, (floor, build) in implementations().items():
+        epochs[name] = build(w, X, y)
+        floors[name] = floor
+        epochs[name]()  # warm-up: compilation, buffers, thread pools
+    seconds: dict[str, list[float]] = {name: [] for name in epochs}
+    for _ in range(rounds):
+        for name, epoch in epochs.items():
+            start = time.perf_counter()
+            epoch()
+            seconds[name].append(time.perf_counter() - start)
+    rows = []
+    for name in epochs:
+        ratios = [s / f for s, f in zip(seconds[name], seconds[floors[name]], strict=True)]
+        rows.append({"implementation": name, "seconds": statistics.median(seconds[name]),
+                     "x_floor": statistics.median(ratios), "floor": floors[name]})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", type=Path, default=Path("benchmark-minibatch.json"))
+    args = parser.parse_args()
+    results = {}
+    for key in args.workloads.split(","):
+        w = WORKLOADS[key]
+        rows = run(w, args.rounds)
+        results[key] = rows
+        print(f"\n{w.name}: seconds per epoch (median of {args.rounds}), x its library's floor\n")
+        print("| implementation | s / epoch | x floor |")
+        print("|---|---|---|")
+        for row in rows:
+            print(f"| {row['implementation']} | {row['seconds']:.3f} | {row['x_floor']:.2f}x |", flush=True)
+    args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
