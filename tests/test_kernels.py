@@ -1,0 +1,78 @@
+"""Each hot-loop kernel of the backend under test (in place, ``out=``, fused) agrees with its
+portable array-API form, on copies of the same values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import portable_dnn as dnn
+from portable_dnn._kernels import adam_portable, add_scaled_portable, kernels, momentum_portable
+
+
+@pytest.fixture
+def ops(xp, device):
+    return kernels(xp, device)
+
+
+@pytest.fixture
+def fresh(make):
+    """``make`` of a copy: the in-place kernels must not write into the host values (NumPy's
+    ``asarray`` would share them)."""
+    return lambda value, dtype="float64": make(np.array(value, copy=True), dtype)
+
+
+def host(*shapes, seed=0):
+    rng = np.random.RandomState(seed)
+    return [rng.randn(*shape) for shape in shapes]
+
+
+def test_products_and_activations_agree_with_the_portable_forms(ops, fresh, check):
+    make = fresh
+    W, A, b, C, dA = host((4, 3), (3, 5), (4, 1), (4, 3), (4, 5))
+    check(ops.matmul(make(W), make(A), None), W @ A, atol=1e-12)
+    check(ops.matmul(make(W), make(A), make(np.empty((4, 5)))), W @ A, atol=1e-12)
+    check(ops.affine(make(W), make(A), make(b), make(np.empty((4, 5)))), W @ A + b, atol=1e-12)
+    check(ops.subtract_product(make(C), make(W @ A), make(A.T), make(np.empty((4, 3)))), C - (W @ A) @ A.T,
+          atol=1e-12)
+    check(ops.relu_(make(dA)), np.maximum(dA, 0), atol=0)
+    check(ops.sigmoid_(make(dA)), 1 / (1 + np.exp(-dA)), atol=1e-12)
+    keep = dA > 0.3
+    check(ops.mask_(make(dA), make(keep, None)), dA * keep, atol=0)
+    check(ops.mask_(make(dA), make(np.abs(dA))), dA * np.abs(dA), atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_optimiser_updates_agree_with_the_portable_forms(dtype, xp, ops, fresh, check):
+    make = fresh
+    W, g, v, s = host((6, 5), (6, 5), (6, 5), (6, 5), seed=1)
+    s = np.abs(s)
+    atol = 1e-12 if dtype == "float64" else 1e-6
+    scratch = make(np.empty((6, 5)), dtype)
+    fast = ops.momentum(make(W, dtype), make(g, dtype), make(v, dtype), scratch, 0.8, 0.05)
+    portable = momentum_portable(make(W, dtype), make(g, dtype), make(v, dtype), None, 0.8, 0.05)
+    for got, expected in zip(fast, portable, strict=True):
+        check(got, dnn.to_numpy(expected), dtype, atol=atol)
+    check(fast[1], 0.8 * v + 0.2 * g, dtype, atol=atol)
+    fast = ops.adam(make(W, dtype), make(g, dtype), make(v, dtype), make(s, dtype), scratch, 0.9, 0.99, 0.01, 1e-7)
+    portable = adam_portable(xp, make(W, dtype), make(g, dtype), make(v, dtype), make(s, dtype), None, 0.9, 0.99,
+                             0.01, 1e-7)
+    for got, expected in zip(fast, portable, strict=True):
+        check(got, dnn.to_numpy(expected), dtype, atol=atol)
+    v1, s1 = 0.9 * v + 0.1 * g, 0.99 * s + 0.01 * g * g
+    check(fast[0], W - 0.01 * v1 / (np.sqrt(s1) + 1e-7), dtype, atol=atol * 10)
+    check(ops.add_scaled(make(W, dtype), make(g, dtype), 0.3, scratch),
+          dnn.to_numpy(add_scaled_portable(make(W, dtype), make(g, dtype), 0.3, None)), dtype, atol=atol)
+
+
+@pytest.mark.parametrize("rows_first", [True, False])
+def test_gathered_columns_agree_with_take(rows_first, xp, device, ops, make, check):
+    """Columns of X (n, m) as the class holds them (the transpose of row-major samples) and as the
+    course does (row-major columns), into a buffer from ``empty_columns`` and without one."""
+    (data,) = host((7, 3), seed=2)
+    X = xp.asarray(make(data)).T if rows_first else make(data.T)
+    order = np.random.RandomState(3).permutation(7)[:4]
+    indices = xp.asarray(order, device=device)
+    buffer = ops.empty_columns(X, 4)
+    for out in (buffer, None):
+        check(ops.take_columns(X, indices, out), data.T[:, order], atol=0)
