@@ -17,20 +17,27 @@ from ._backend import backend_name, is_lazy, on_cpu
 
 
 def momentum_portable(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
-    """Momentum: ``v = beta v + (1 - beta) g``, ``W = W - lr v``; returns ``(W, v)``."""
-    v = beta * v + (1.0 - beta) * g
+    """Momentum, ``v = beta v + (1 - beta) dW``, ``W = W - lr v``, from ``g = (1 - beta) dW`` (the
+    training path folds ``1 - beta`` into the output gradient: one pass fewer); returns ``(W, v)``."""
+    v = beta * v + g
     return W - lr * v, v
 
 
 def adam_portable(xp: ModuleType, W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float,
                   step_size: float, eps_hat: float) -> tuple[Any, Any, Any]:
-    """Adam with its bias corrections folded into the scalars: ``v = beta1 v + (1 - beta1) g``,
-    ``s = beta2 s + (1 - beta2) g**2``, ``W = W - step_size * v / (sqrt(s) + eps_hat)`` with
-    ``step_size = lr sqrt(1 - beta2**t) / (1 - beta1**t)`` and ``eps_hat = eps sqrt(1 - beta2**t)``
-    (the course's update, rearranged); returns ``(W, v, s)``."""
-    v = beta1 * v + (1.0 - beta1) * g
-    s = beta2 * s + (1.0 - beta2) * (g * g)
+    """Adam with its constants folded: from ``g = (1 - beta1) dW`` (folded into the output
+    gradient), ``v = beta1 v + g``, ``s = beta2 s + (1 - beta2) / (1 - beta1)**2 * g**2`` (that is,
+    ``(1 - beta2) dW**2``), ``W = W - step_size * v / (sqrt(s) + eps_hat)`` with the bias
+    corrections in ``step_size = lr sqrt(1 - beta2**t) / (1 - beta1**t)`` and ``eps_hat = eps
+    sqrt(1 - beta2**t)`` (the course's update, rearranged); returns ``(W, v, s)``."""
+    v = beta1 * v + g
+    s = beta2 * s + squared_gradient_weight(beta1, beta2) * (g * g)
     return W - step_size * (v / (xp.sqrt(s) + eps_hat)), v, s
+
+
+def squared_gradient_weight(beta1: float, beta2: float) -> float:
+    """Adam's weight of ``g**2`` in ``s`` when ``g = (1 - beta1) dW``: ``(1 - beta2) / (1 - beta1)**2``."""
+    return (1.0 - beta2) / (1.0 - beta1) ** 2
 
 
 def add_scaled_portable(a: Any, b: Any, c: float, scratch: Any) -> Any:
@@ -49,17 +56,17 @@ def _optimizer_kernels_out(library: ModuleType) -> dict[str, Callable[..., Any]]
 
     def momentum(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
         library.multiply(v, beta, out=v)
-        library.add(v, library.multiply(g, 1.0 - beta, out=scratch), out=v)
+        library.add(v, g, out=v)
         library.subtract(W, library.multiply(v, lr, out=scratch), out=W)
         return W, v
 
     def adam(W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float, step_size: float,
              eps_hat: float) -> tuple[Any, Any, Any]:
         library.multiply(v, beta1, out=v)
-        library.add(v, library.multiply(g, 1.0 - beta1, out=scratch), out=v)
+        library.add(v, g, out=v)
         library.multiply(s, beta2, out=s)
         library.multiply(g, g, out=scratch)
-        library.add(s, library.multiply(scratch, 1.0 - beta2, out=scratch), out=s)
+        library.add(s, library.multiply(scratch, squared_gradient_weight(beta1, beta2), out=scratch), out=s)
         library.add(library.sqrt(s, out=scratch), eps_hat, out=scratch)
         library.divide(v, scratch, out=scratch)
         library.subtract(W, library.multiply(scratch, step_size, out=scratch), out=W)
@@ -88,13 +95,13 @@ def _optimizer_kernels_torch(torch: ModuleType) -> dict[str, Callable[..., Any]]
     """The optimiser updates with PyTorch's in-place methods (``addcmul_``, ``addcdiv_``)."""
 
     def momentum(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
-        v.mul_(beta).add_(g, alpha=1.0 - beta)
+        v.mul_(beta).add_(g)
         return W.add_(v, alpha=-lr), v
 
     def adam(W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float, step_size: float,
              eps_hat: float) -> tuple[Any, Any, Any]:
-        v.mul_(beta1).add_(g, alpha=1.0 - beta1)
-        s.mul_(beta2).addcmul_(g, g, value=1.0 - beta2)
+        v.mul_(beta1).add_(g)
+        s.mul_(beta2).addcmul_(g, g, value=squared_gradient_weight(beta1, beta2))
         denominator = torch.sqrt(s, out=scratch).add_(eps_hat)
         return W.addcdiv_(v, denominator, value=-step_size), v, s
 

@@ -146,14 +146,15 @@ def _backward_through(xp: ModuleType, ops: Kernels, W: Array, dZ: Array, A_prev:
 def descend(
     xp: ModuleType, activations: list[Array], Y: Array, parameters: dict[str, Array],
     L: int, learning_rate: float, workspace: Workspace, hidden_activation: str = "relu", *,
-    lambd: float = 0.0, dropout: Dropout | None = None, update: Update | None = None,
+    lambd: float = 0.0, dropout: Dropout | None = None, update: Update | None = None, gradient_scale: float = 1.0,
 ) -> None:
     """One backward pass from the forward pass's ``activations``; updates ``parameters``.
 
     Gradient descent (``update`` None): each layer's ``W``/``b`` are updated (in place where
     the backend allows, so they must be the training's own copies) as soon as their
     gradients and ``dA`` are known. Otherwise ``update(key, parameter, gradient)`` returns each
-    new parameter (momentum, Adam). ``lambd``: the L2 term's gradient ``(lambd / m) W``.
+    new parameter (momentum, Adam) from its gradient times ``gradient_scale`` (the optimiser's
+    constant factor, folded in here for free). ``lambd``: the L2 term's gradient ``(lambd / m) W``.
     """
     ops = workspace.kernels
     m = Y.shape[1]
@@ -168,9 +169,9 @@ def descend(
     # dZ_L = AL - Y for sigmoid with binary and softmax with categorical cross-entropy alike.
     # The backward pass is linear in dZ, so scaling dZ_L once scales every dW and db: by the
     # step learning_rate / m for gradient descent (its update is then a single subtraction),
-    # by 1 / m (the gradients of the mean) for the other optimisers.
+    # by gradient_scale / m (the optimiser's factor times the mean's) for the others.
     dZ = activations[L] - Y
-    dZ *= (learning_rate if update is None else 1.0) / m
+    dZ *= (learning_rate if update is None else gradient_scale) / m
     # L2 for gradient descent: W - lr (dW + (lambd / m) W) = decay * W - lr dW.
     decay = 1.0 - learning_rate * lambd / m
     for l in range(L, 0, -1):
@@ -196,5 +197,5 @@ def descend(
             parameters[f"W{l}"] = W
         else:
             if lambd:
-                dW = ops.add_scaled(dW, W, lambd / m, None)
+                dW = ops.add_scaled(dW, W, gradient_scale * lambd / m, None)
             parameters[f"W{l}"] = update(f"W{l}", W, dW)

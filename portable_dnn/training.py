@@ -233,7 +233,8 @@ class Trainer:
                     cost = cost + l2_cost_kernel(xp, self.parameters, L, settings.lambd, m) * m
                 total = cost if total is None else total + cost
             descend(xp, activations, Y, self.parameters, L, learning_rate, workspace, settings.hidden_activation,
-                    lambd=settings.lambd, dropout=dropout, update=self._update(learning_rate))
+                    lambd=settings.lambd, dropout=dropout, update=self._update(learning_rate),
+                    gradient_scale=1.0 - (settings.beta1 if settings.optimizer == "adam" else settings.beta))
             self.settle()
         self.state.epochs += 1
         return None if total is None else total / self.X.shape[1]

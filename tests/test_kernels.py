@@ -49,14 +49,16 @@ def test_optimiser_updates_agree_with_the_portable_forms(dtype, xp, ops, fresh, 
     s = np.abs(s)
     atol = 1e-12 if dtype == "float64" else 1e-6
     scratch = make(np.empty((6, 5)), dtype)
-    fast = ops.momentum(make(W, dtype), make(g, dtype), make(v, dtype), scratch, 0.8, 0.05)
-    portable = momentum_portable(make(W, dtype), make(g, dtype), make(v, dtype), None, 0.8, 0.05)
+    fast = ops.momentum(make(W, dtype), make(0.2 * g, dtype), make(v, dtype), scratch, 0.8, 0.05)
+    portable = momentum_portable(make(W, dtype), make(0.2 * g, dtype), make(v, dtype), None, 0.8, 0.05)
     for got, expected in zip(fast, portable, strict=True):
         check(got, dnn.to_numpy(expected), dtype, atol=atol)
     check(fast[1], 0.8 * v + 0.2 * g, dtype, atol=atol)
-    fast = ops.adam(make(W, dtype), make(g, dtype), make(v, dtype), make(s, dtype), scratch, 0.9, 0.99, 0.01, 1e-7)
-    portable = adam_portable(xp, make(W, dtype), make(g, dtype), make(v, dtype), make(s, dtype), None, 0.9, 0.99,
-                             0.01, 1e-7)
+    # The kernels take the gradient times 1 - beta (momentum) or 1 - beta1 (Adam), folded in upstream.
+    fast = ops.adam(make(W, dtype), make(0.1 * g, dtype), make(v, dtype), make(s, dtype), scratch, 0.9, 0.99, 0.01,
+                    1e-7)
+    portable = adam_portable(xp, make(W, dtype), make(0.1 * g, dtype), make(v, dtype), make(s, dtype), None, 0.9,
+                             0.99, 0.01, 1e-7)
     for got, expected in zip(fast, portable, strict=True):
         check(got, dnn.to_numpy(expected), dtype, atol=atol)
     v1, s1 = 0.9 * v + 0.1 * g, 0.99 * s + 0.01 * g * g
