@@ -218,6 +218,7 @@ def implementations() -> dict[str, tuple[str, Callable[[Workload, np.ndarray, np
         })
     if has("jax"):
         table["JAX jit Adam"] = ("NumPy floor", jax_jit)
+        table["portable_dnn adam (JAX, jitted step)"] = ("NumPy floor", library("jax", "adam"))
     return table
 
 

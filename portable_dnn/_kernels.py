@@ -146,7 +146,9 @@ class Kernels(NamedTuple):
     ``adam(W, g, v, s, scratch, beta1, beta2, step_size, eps_hat) -> (W, v, s)``,
     ``add_scaled(a, b, c, scratch) -> a + c b``, ``take_columns(X, indices, out)`` and
     ``empty_columns(X, m)``, a buffer for m of X's columns in the layout gathering is fastest
-    in (None without in-place kernels).
+    in (None without in-place kernels). ``compile(step)`` is the training step compiled where the
+    library compiles (``jax.jit``: one program per step; parameters and optimiser state donated
+    off the CPU), the step itself elsewhere.
     """
 
     matmul: Callable[[Any, Any, Any], Any]
@@ -164,6 +166,7 @@ class Kernels(NamedTuple):
     add_scaled: Callable[[Any, Any, float, Any], Any] = add_scaled_portable
     take_columns: Callable[[Any, Any, Any], Any] = None  # type: ignore[assignment]  # set by kernels()
     empty_columns: Callable[[Any, int], Any] = lambda X, m: None
+    compile: Callable[[Callable[..., Any]], Callable[..., Any]] = lambda step: step
 
 
 def kernels(xp: ModuleType, device: Any = None) -> Kernels:
@@ -243,7 +246,16 @@ def kernels(xp: ModuleType, device: Any = None) -> Kernels:
         settle=settle,
         adam=functools.partial(adam_portable, xp),
         take_columns=functools.partial(take_columns_portable, xp),
+        compile=_jax_compile(device) if name == "jax" else Kernels._field_defaults["compile"],
     )
+
+
+def _jax_compile(device: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``jax.jit``, donating the step's parameters and optimiser state (its first three arguments)
+    except on the CPU, where XLA cannot reuse donated buffers (and warns)."""
+    jax = importlib.import_module("jax")
+    donate = () if on_cpu(getattr(device, "platform", device)) else (0, 1, 2)
+    return lambda step: jax.jit(step, donate_argnums=donate)
 
 
 def _persist(arrays: dict[str, Any]) -> dict[str, Any]:

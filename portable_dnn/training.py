@@ -15,6 +15,7 @@ import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 from array_api_compat import device as array_device
 
@@ -176,6 +177,8 @@ class Trainer:
                         moments["d" + key] = xp.zeros_like(value)
         self.scratch = {key: xp.empty_like(value) for key, value in self.parameters.items()} \
             if gradients and self.ops.reuses_buffers else {}
+        self._compiled = {record: self.ops.compile(functools.partial(self._step, record=record))
+                          for record in (False, True)}
 
     def _batches(self) -> Iterator[tuple[Array, Array, Workspace]]:
         """This epoch's batches, one at a time: the whole data, or the course's shuffled
@@ -191,52 +194,75 @@ class Trainer:
             yield (self.ops.take_columns(self.X, indices, workspace.X),
                    self.ops.take_columns(self.Y, indices, workspace.Y), workspace)
 
-    def _update(self, learning_rate: float) -> Callable[[str, Array, Array], Array] | None:
-        """The per-parameter update of momentum or Adam (None for gradient descent)."""
-        settings, state, ops = self.settings, self.state, self.ops
+    def _update(self, v: dict[str, Array], s: dict[str, Array], learning_rate: float, step_size: float,
+                eps_hat: float) -> Callable[[str, Array, Array], Array] | None:
+        """The per-parameter update of momentum or Adam (None for gradient descent), writing the
+        new averages into ``v`` and ``s``."""
+        settings, ops = self.settings, self.ops
         if settings.optimizer == "gd":
             return None
         if settings.optimizer == "momentum":
             def momentum(key: str, parameter: Array, gradient: Array) -> Array:
-                parameter, state.v["d" + key] = ops.momentum(
-                    parameter, gradient, state.v["d" + key], self.scratch.get(key), settings.beta, learning_rate)
+                parameter, v["d" + key] = ops.momentum(
+                    parameter, gradient, v["d" + key], self.scratch.get(key), settings.beta, learning_rate)
                 return parameter
             return momentum
-        state.t += 1  # one Adam step per batch; the bias corrections folded into two scalars
-        correction = math.sqrt(1.0 - settings.beta2**state.t)
-        step_size = learning_rate * correction / (1.0 - settings.beta1**state.t)
-        eps_hat = settings.epsilon * correction
 
         def adam(key: str, parameter: Array, gradient: Array) -> Array:
-            parameter, state.v["d" + key], state.s["d" + key] = ops.adam(
-                parameter, gradient, state.v["d" + key], state.s["d" + key], self.scratch.get(key),
+            parameter, v["d" + key], s["d" + key] = ops.adam(
+                parameter, gradient, v["d" + key], s["d" + key], self.scratch.get(key),
                 settings.beta1, settings.beta2, step_size, eps_hat)
             return parameter
         return adam
+
+    def _step(self, parameters: dict[str, Array], v: dict[str, Array], s: dict[str, Array], X: Array, Y: Array,
+              learning_rate: float, step_size: float, eps_hat: float, *, record: bool,
+              dropout: Dropout | None = None) -> tuple[dict[str, Array], dict[str, Array], dict[str, Array], Any]:
+        """One step on the batch ``X``, ``Y``: ``(parameters, v, s, cost)``, the cost (the batch's
+        summed cross-entropy plus its L2 term times its size, before the step) only with
+        ``record``. A function of its arguments (the dicts are new; their arrays are updated in
+        place where the backend allows), so JAX can trace and compile it."""
+        settings, xp, L = self.settings, self.xp, self.L
+        parameters, v, s = dict(parameters), dict(v), dict(s)
+        workspace = self.workspaces[X.shape[1]]
+        activations = forward_activations(xp, X, parameters, L, workspace, settings.hidden_activation, dropout)
+        cost = None
+        if record:
+            m = Y.shape[1]
+            cost = cross_entropy_kernel(xp, activations[L], Y) * m
+            if settings.lambd:
+                cost = cost + l2_cost_kernel(xp, parameters, L, settings.lambd, m) * m
+        descend(xp, activations, Y, parameters, L, learning_rate, workspace, settings.hidden_activation,
+                lambd=settings.lambd, dropout=dropout, update=self._update(v, s, learning_rate, step_size, eps_hat),
+                gradient_scale=1.0 - (settings.beta1 if settings.optimizer == "adam" else settings.beta))
+        return parameters, v, s, cost
 
     def run_epoch(self, record: bool) -> Array | None:
         """Train one epoch. With ``record``, returns its cost (0-d, on the device): the mean over
         the examples of each step's cross-entropy, taken before the step (with dropout, of the
         dropped-out network), plus each step's L2 term weighted by its share of the examples
-        (for full batches, :func:`compute_cost_with_regularization`)."""
-        settings, xp, L = self.settings, self.xp, self.L
-        learning_rate = settings.learning_rate_at(self.state.epochs)
+        (for full batches, :func:`compute_cost_with_regularization`). Without dropout each step
+        runs compiled where the backend compiles (``jax.jit``)."""
+        settings, state = self.settings, self.state
+        learning_rate = settings.learning_rate_at(state.epochs)
+        step_size = eps_hat = 0.0
         total = None
-        for X, Y, workspace in self._batches():
-            dropout = Dropout(self.rng, settings.keep_prob) if self.rng is not None else None
-            activations = forward_activations(xp, X, self.parameters, L, workspace, settings.hidden_activation,
-                                              dropout)
+        for X, Y, _ in self._batches():
+            if settings.optimizer == "adam":  # one Adam step per batch; the bias corrections in two scalars
+                state.t += 1
+                correction = math.sqrt(1.0 - settings.beta2**state.t)
+                step_size = learning_rate * correction / (1.0 - settings.beta1**state.t)
+                eps_hat = settings.epsilon * correction
+            arguments = (self.parameters, state.v, state.s, X, Y, learning_rate, step_size, eps_hat)
+            if self.rng is not None:
+                result = self._step(*arguments, record=record, dropout=Dropout(self.rng, settings.keep_prob))
+            else:
+                result = self._compiled[record](*arguments)
+            self.parameters, state.v, state.s, cost = result
             if record:
-                m = Y.shape[1]
-                cost = cross_entropy_kernel(xp, activations[L], Y) * m
-                if settings.lambd:
-                    cost = cost + l2_cost_kernel(xp, self.parameters, L, settings.lambd, m) * m
                 total = cost if total is None else total + cost
-            descend(xp, activations, Y, self.parameters, L, learning_rate, workspace, settings.hidden_activation,
-                    lambd=settings.lambd, dropout=dropout, update=self._update(learning_rate),
-                    gradient_scale=1.0 - (settings.beta1 if settings.optimizer == "adam" else settings.beta))
             self.settle()
-        self.state.epochs += 1
+        state.epochs += 1
         return None if total is None else total / self.X.shape[1]
 
     def settle(self) -> None:

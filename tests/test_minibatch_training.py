@@ -205,3 +205,30 @@ def test_stopping_on_validation_accuracy_returns_the_best_epochs_parameters(make
     expected, _ = dnn.train(X, Y, start, num_epochs=epoch + 1, **settings)
     for key in expected:
         np.testing.assert_array_equal(dnn.to_numpy(best[key]), dnn.to_numpy(expected[key]))
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+def test_compiled_and_eager_steps_agree(optimizer, xp, make, backend_kwargs, float_dtypes):
+    """Where the library compiles the step (``jax.jit``), the compiled step gives the eager one's
+    numbers; elsewhere compiling is the identity."""
+    import functools
+
+    from portable_dnn._kernels import kernels
+    from portable_dnn.training import Settings, Trainer
+
+    dtype = float_dtypes[-1]
+    host_X, labels = blobs(50, 3, seed=6)
+    X, Y = make(host_X, dtype), dnn.one_hot(make(labels, "int64"), 3, dtype=getattr(xp, dtype))
+    start = dnn.initialize_parameters_deep([3, 6, 3], seed=2, init="he", dtype=dtype, **backend_kwargs)
+    settings = Settings(learning_rate=0.05, optimizer=optimizer, mini_batch_size=16, lambd=0.1)
+    compiled, eager = Trainer(xp, X, Y, start, 2, settings), Trainer(xp, X, Y, start, 2, settings)
+    eager._compiled = {record: functools.partial(eager._step, record=record) for record in (False, True)}
+    for record in (True, False):
+        costs = [trainer.run_epoch(record) for trainer in (compiled, eager)]
+        if record:
+            np.testing.assert_allclose(float(costs[0]), float(costs[1]), **close(dtype))
+    for key in start:
+        np.testing.assert_allclose(dnn.to_numpy(compiled.parameters[key]), dnn.to_numpy(eager.parameters[key]),
+                                   **close(dtype))
+    ops = kernels(xp)
+    assert (ops.compile(len) is len) == ("jax" not in xp.__name__)
