@@ -56,48 +56,36 @@ def host_data(w: Workload) -> tuple[np.ndarray, np.ndarray]:
     return X, rng.randint(0, w.layers[-1], size=w.m)
 
 
-def numpy_floor(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
-    batches = [np.ascontiguousarray(X[start:start + w.batch].T) for start in range(0, w.m - w.batch + 1, w.batch)]
-    Ws = [np.random.RandomState(l).randn(w.layers[l], w.layers[l - 1]).astype(np.float32) * 0.01
-          for l in range(1, len(w.layers))]
-    L = len(Ws)
-    A = [np.empty((n, w.batch), np.float32) for n in w.layers]
-    dW = [np.empty_like(W) for W in Ws]
+def gemm_floor(library_name: str) -> Callable[[Workload, np.ndarray, np.ndarray], Epoch]:
+    """The epoch's matrix products alone on ``library_name`` (NumPy or PyTorch), into buffers."""
 
-    def epoch() -> None:
-        for batch in batches:
-            A[0] = batch
-            for l in range(L):
-                np.matmul(Ws[l], A[l], out=A[l + 1])
-            dZ = A[L]
-            for l in range(L - 1, -1, -1):
-                np.matmul(dZ, A[l].T, out=dW[l])
-                if l:
-                    dZ = np.matmul(Ws[l].T, dZ, out=A[l])
-    return epoch
+    def build(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
+        library = importlib.import_module(library_name)
 
+        def empty(shape: tuple[int, ...]) -> object:
+            return library.empty(shape, dtype=library.float32)
 
-def torch_floor(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
-    import torch
+        batches = [library.asarray(np.ascontiguousarray(X[start:start + w.batch].T))
+                   for start in range(0, w.m - w.batch + 1, w.batch)]
+        rng = np.random.RandomState(0)
+        Ws = [library.asarray((rng.randn(w.layers[l], w.layers[l - 1]) * 0.01).astype(np.float32))
+              for l in range(1, len(w.layers))]
+        L = len(Ws)
+        A = [empty((n, w.batch)) for n in w.layers]
+        dW = [empty(tuple(W.shape)) for W in Ws]
 
-    batches = [torch.asarray(np.ascontiguousarray(X[start:start + w.batch].T))
-               for start in range(0, w.m - w.batch + 1, w.batch)]
-    Ws = [torch.randn(w.layers[l], w.layers[l - 1]) * 0.01 for l in range(1, len(w.layers))]
-    L = len(Ws)
-    A = [torch.empty((n, w.batch)) for n in w.layers]
-    dW = [torch.empty_like(W) for W in Ws]
-
-    def epoch() -> None:
-        for batch in batches:
-            A[0] = batch
-            for l in range(L):
-                torch.matmul(Ws[l], A[l], out=A[l + 1])
-            dZ = A[L]
-            for l in range(L - 1, -1, -1):
-                torch.matmul(dZ, A[l].T, out=dW[l])
-                if l:
-                    dZ = torch.matmul(Ws[l].T, dZ, out=A[l])
-    return epoch
+        def epoch() -> None:
+            for batch in batches:
+                A[0] = batch
+                for l in range(L):
+                    library.matmul(Ws[l], A[l], out=A[l + 1])
+                dZ = A[L]
+                for l in range(L - 1, -1, -1):
+                    library.matmul(dZ, A[l].T, out=dW[l])
+                    if l:
+                        dZ = library.matmul(Ws[l].T, dZ, out=A[l])
+        return epoch
+    return build
 
 
 def library(backend: str, optimizer: str) -> Callable[[Workload, np.ndarray, np.ndarray], Epoch]:
@@ -202,7 +190,7 @@ def has(module: str) -> bool:
 def implementations() -> dict[str, tuple[str, Callable[[Workload, np.ndarray, np.ndarray], Epoch]]]:
     """Name -> (the floor it is compared with, builder)."""
     table: dict[str, tuple[str, Callable[[Workload, np.ndarray, np.ndarray], Epoch]]] = {
-        "NumPy floor": ("NumPy floor", numpy_floor),
+        "NumPy floor": ("NumPy floor", gemm_floor("numpy")),
         "portable_dnn gd (NumPy)": ("NumPy floor", library("numpy", "gd")),
         "portable_dnn momentum (NumPy)": ("NumPy floor", library("numpy", "momentum")),
         "portable_dnn adam (NumPy)": ("NumPy floor", library("numpy", "adam")),
@@ -211,7 +199,7 @@ def implementations() -> dict[str, tuple[str, Callable[[Workload, np.ndarray, np
         table["sklearn MLPClassifier adam"] = ("NumPy floor", sklearn_mlp)
     if has("torch"):
         table.update({
-            "PyTorch floor": ("PyTorch floor", torch_floor),
+            "PyTorch floor": ("PyTorch floor", gemm_floor("torch")),
             "portable_dnn adam (PyTorch)": ("PyTorch floor", library("torch", "adam")),
             "PyTorch eager Adam": ("PyTorch floor", torch_eager(False)),
             "PyTorch eager Adam fused": ("PyTorch floor", torch_eager(True)),
