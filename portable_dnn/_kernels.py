@@ -75,13 +75,16 @@ def _optimizer_kernels_out(library: ModuleType) -> dict[str, Callable[..., Any]]
     def add_scaled(a: Any, b: Any, c: float, scratch: Any) -> Any:
         return library.add(a, library.multiply(b, c, out=scratch), out=a)
 
+    # The indices are a permutation's: NumPy's "clip" skips the bounds check and the buffering it
+    # needs (CuPy's take has no mode and never checks).
+    unchecked = {"mode": "clip"} if library.__name__ == "numpy" else {}
+
     def take_columns(X: Any, indices: Any, out: Any) -> Any:
         # Columns of a transposed row-major array are its rows: gathering them is a row copy
-        # (a strided gather along axis 1 is 100x slower). The indices are a permutation's:
-        # "clip" skips the bounds check and the buffering it needs.
+        # (a strided gather along axis 1 is 100x slower).
         if X.flags.f_contiguous and (out is None or out.flags.f_contiguous):
-            return library.take(X.T, indices, axis=0, out=None if out is None else out.T, mode="clip").T
-        return library.take(X, indices, axis=1, out=out, mode="clip")
+            return library.take(X.T, indices, axis=0, out=None if out is None else out.T, **unchecked).T
+        return library.take(X, indices, axis=1, out=out, **unchecked)
 
     def empty_columns(X: Any, m: int) -> Any:
         layout = "F" if X.flags.f_contiguous and not X.flags.c_contiguous else "C"
