@@ -121,6 +121,7 @@ def bench(session: nox.Session) -> None:
         session.install("-e", f".[{cuda_extra()}]")
     session.run("python", "benchmarks/bench.py", *session.posargs)
     session.run("python", "benchmarks/minibatch.py")
+    session.run("python", "benchmarks/minibatch.py", "--time-to-accuracy", "--json", "benchmark-time-to-accuracy.json")
 
 
 @nox.session
