@@ -78,10 +78,10 @@ class Dropout:
         A *= 1.0 / self.keep_prob
         return A
 
-    def derivative(self, xp: ModuleType, hidden_activation: str, l: int, A: Array, rows: slice) -> Array:
-        """``g'(Z) * D / keep_prob`` for the rows ``rows`` of layer l, from its dropped output A."""
-        derivative = ACTIVATIONS[hidden_activation].derivative
-        assert derivative is not None  # hidden activations are element-wise
+    def derivative(self, xp: ModuleType, derivative: Callable[[ModuleType, Array], Array], l: int, A: Array,
+                   rows: slice) -> Array:
+        """``g'(Z) * D / keep_prob`` for the rows ``rows`` of layer l, from its dropped output A
+        (``derivative(xp, A)``: g' from the activation's own output)."""
         D = self.masks[l][rows, ...]
         factor = derivative(xp, A * self.keep_prob)  # the kept units' own outputs
         if factor.dtype == xp.bool:
@@ -163,7 +163,7 @@ def descend(
 
     def factor_of(l: int) -> Callable[[Array, slice], Array]:
         if dropout is not None:
-            return lambda A_rows, rows: dropout.derivative(xp, hidden_activation, l, A_rows, rows)
+            return lambda A_rows, rows: dropout.derivative(xp, derivative, l, A_rows, rows)
         return lambda A_rows, rows: derivative(xp, A_rows)
 
     # dZ_L = AL - Y for sigmoid with binary and softmax with categorical cross-entropy alike.

@@ -30,10 +30,10 @@ from ._backend import (
     resolve_device,
     resolve_namespace,
 )
-from ._random import shuffled_indices
 from .datasets import Dataset, load_digits, load_digits_parity, load_h5_dataset, load_moons, read_h5_split
 from .initialization import INIT_SCHEMES, initialize_parameters_deep
 from .io import load_metadata, load_parameters, move_to, save_parameters, to_numpy
+from .minibatch import hold_out
 from .models import predict_proba
 from .optimizers import OPTIMIZERS
 from .training import TrainingDivergedError, train
@@ -193,7 +193,7 @@ def command_train(args: argparse.Namespace) -> None:
     )
     train_x, train_y = data.train_x, data.train_y
     if args.early_stopping:
-        train_x, train_y, settings["validation_data"] = _hold_out(train_x, train_y, seed)
+        train_x, train_y, settings["validation_data"] = hold_out(train_x, train_y, 0.1, seed)
         settings["n_iter_no_change"] = 10
     if not args.quiet:
         print(f"Training {layers} on {train_x.shape[1]} {source} examples "
@@ -246,18 +246,6 @@ def _host_classes(points: np.ndarray, parameters: dict[str, Any]) -> np.ndarray:
 
     X = move_to(points, array_namespace(W1), device(W1), W1.dtype)
     return class_indices(to_numpy(predict_proba(X, parameters)))
-
-
-def _hold_out(X: Any, Y: Any, seed: int) -> tuple[Any, Any, tuple[Any, Any]]:
-    """10% of the examples (seeded) held out for early stopping, taken on the data's device."""
-    from array_api_compat import array_namespace, device
-
-    xp, m = array_namespace(X), X.shape[1]
-    held_out = max(1, m // 10)
-    order = shuffled_indices(m, seed, xp, device(X))
-    kept, out = order[held_out:], order[:held_out]
-    return (xp.take(X, kept, axis=1), xp.take(Y, kept, axis=1),
-            (xp.take(X, out, axis=1), xp.take(Y, out, axis=1)))
 
 
 def _train_with_progress(

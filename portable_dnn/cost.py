@@ -59,11 +59,13 @@ def class_targets(xp: ModuleType, Y: Array, shape: tuple[int, int], dtype: Any, 
     return one_hot_kernel(xp, Y, C, dtype)
 
 
-def targets(xp: ModuleType, Y: Array, AL: Array, name: str = "Y") -> Array:
-    """``Y`` in AL's shape and dtype: 0/1 labels (1, m) for AL (1, m), one-hot (C, m) otherwise."""
-    if AL.shape[0] == 1:
-        return as_float_labels(xp, Y, AL, name)
-    return class_targets(xp, Y, tuple(AL.shape), AL.dtype, name)
+def targets(xp: ModuleType, Y: Array, units: int, like: Array, name: str = "Y") -> Array:
+    """``Y`` as targets for ``units`` output units over the m columns of ``like`` (an (n, m)
+    array whose dtype they take): 0/1 labels (1, m) for one unit, one-hot (units, m) otherwise
+    (values not inspected: no host sync)."""
+    if units == 1:
+        return as_float_labels(xp, Y, like, name)
+    return class_targets(xp, Y, (units, like.shape[1]), like.dtype, name)
 
 
 def all_one_hot(xp: ModuleType, T: Array) -> bool:
@@ -107,4 +109,4 @@ def compute_cost(AL: Array, Y: Array) -> Array:
     check_ndim("AL", AL)
     if AL.shape[1] == 0:
         raise ValueError(f"AL: expected shape (C, m) with m >= 1, got {tuple(AL.shape)}")
-    return cross_entropy_kernel(xp, AL, targets(xp, Y, AL))
+    return cross_entropy_kernel(xp, AL, targets(xp, Y, AL.shape[0], AL))

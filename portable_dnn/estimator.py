@@ -18,10 +18,10 @@ import array_api_compat
 import numpy as np
 
 from ._backend import Array, default_float_dtype, dtype_name, resolve_dtype, resolve_placement
-from ._random import shuffled_indices
 from ._validation import check_features, encode_labels, not_fitted_error
 from .initialization import check_layer_dims, initialize_parameters_deep
 from .io import load_metadata, load_parameters, load_state, move_to, save_parameters, to_numpy
+from .minibatch import hold_out
 from .models import predict_proba
 from .optimizers import OptimizerState, check_count, check_fraction
 from .propagation import check_hidden_activation
@@ -160,13 +160,11 @@ class DeepNeuralNetwork:
         for name in FITTED_ATTRIBUTES:
             self.__dict__.pop(name, None)
         columns, labels, classes = self._prepare(X, y, None)
-        layer_dims = [columns.shape[0], *self._hidden_sizes(), 1 if len(classes) == 2 else len(classes)]
-        xp = array_api_compat.array_namespace(columns)
-        parameters = initialize_parameters_deep(layer_dims, seed=self.seed, init=self.init, backend=xp,
-                                                device=array_api_compat.device(columns), dtype=columns.dtype)
+        layer_dims, parameters = self._new_network(columns, classes)
         validation = None
         if self._early_stopping(columns.shape[1]):
-            columns, labels, validation = self._split(columns, labels)
+            fraction = check_fraction(self.validation_fraction, "validation_fraction", low_open=True)
+            columns, labels, validation = hold_out(columns, labels, fraction, self.seed)
         self._train(columns, labels, parameters, OptimizerState(), self.num_iterations, layer_dims, classes,
                     validation, [])
         return self
@@ -183,21 +181,30 @@ class DeepNeuralNetwork:
                              f"call to partial_fit ({self.classes_.tolist()})")
         columns, labels, classes = self._prepare(X, y, self.classes_ if fitted else classes)
         if not fitted:
-            layer_dims = [columns.shape[0], *self._hidden_sizes(), 1 if len(classes) == 2 else len(classes)]
-            xp = array_api_compat.array_namespace(columns)
-            parameters = initialize_parameters_deep(layer_dims, seed=self.seed, init=self.init, backend=xp,
-                                                    device=array_api_compat.device(columns), dtype=columns.dtype)
+            layer_dims, parameters = self._new_network(columns, classes)
             self._train(columns, labels, parameters, OptimizerState(), 1, layer_dims, classes, None, [])
             return self
-        if columns.shape[0] != self.n_features_in_:
-            raise ValueError(f"X has {columns.shape[0]} features, but {type(self).__name__} is expecting "
-                             f"{self.n_features_in_} features as input.")
+        self._check_n_features(columns)
         W1 = self.parameters_["W1"]
         xp, device = array_api_compat.array_namespace(W1), array_api_compat.device(W1)
         columns, labels = move_to(columns, xp, device, W1.dtype), move_to(labels, xp, device, W1.dtype)
         self._train(columns, labels, self.parameters_, self.optimizer_state_, 1, self.layer_dims_, self.classes_,
                     None, list(self.costs_))
         return self
+
+    def _new_network(self, columns: Array, classes: Any) -> tuple[list[int], dict[str, Array]]:
+        """``(layer_dims, parameters)`` of a new network for ``columns`` (n, m) and ``classes``, on
+        their placement: one sigmoid unit for two classes, a softmax over more."""
+        layer_dims = [columns.shape[0], *self._hidden_sizes(), 1 if len(classes) == 2 else len(classes)]
+        parameters = initialize_parameters_deep(
+            layer_dims, seed=self.seed, init=self.init, backend=array_api_compat.array_namespace(columns),
+            device=array_api_compat.device(columns), dtype=columns.dtype)
+        return layer_dims, parameters
+
+    def _check_n_features(self, columns: Array) -> None:
+        if columns.shape[0] != self.n_features_in_:
+            raise ValueError(f"X has {columns.shape[0]} features, but {type(self).__name__} is expecting "
+                             f"{self.n_features_in_} features as input.")
 
     def _early_stopping(self, m: int) -> bool:
         """Whether to hold out a validation set: ``early_stopping``, or ``"auto"``: above 10,000 examples."""
@@ -230,21 +237,6 @@ class DeepNeuralNetwork:
         dtype = resolve_dtype(xp, dtype, device)
         columns = self._columns(X, xp, device, dtype)
         return columns, move_to(indices, xp, device, dtype), classes  # class indices (0/1 for two classes)
-
-    def _split(self, columns: Array, labels: Array) -> tuple[Array, Array, tuple[Array, Array]]:
-        """A seeded validation split of ``validation_fraction`` of the examples (at least one each
-        side), taken on the data's device."""
-        fraction = check_fraction(self.validation_fraction, "validation_fraction", low_open=True)
-        m = columns.shape[1]
-        held_out = round(fraction * m)
-        if not 1 <= held_out < m:
-            raise ValueError(f"validation_fraction: {fraction} of {m} examples leaves no validation or no "
-                             "training examples")
-        xp = array_api_compat.array_namespace(columns)
-        order = shuffled_indices(m, self.seed, xp, array_api_compat.device(columns))
-        train, validation = order[held_out:], order[:held_out]
-        return (xp.take(columns, train, axis=1), xp.take(labels, train, axis=0),
-                (xp.take(columns, validation, axis=1), xp.take(labels, validation, axis=0)))
 
     def _train(self, columns: Array, labels: Array, parameters: dict[str, Array], state: OptimizerState,
                epochs: int, layer_dims: list[int], classes: Any, validation: tuple[Array, Array] | None,
@@ -302,9 +294,7 @@ class DeepNeuralNetwork:
         else:
             home_xp, home_device = resolve_placement(None)
         columns = self._columns(check_features(X, type(self).__name__), xp, device, W1.dtype)
-        if columns.shape[0] != self.n_features_in_:
-            raise ValueError(f"X has {columns.shape[0]} features, but {type(self).__name__} is expecting "
-                             f"{self.n_features_in_} features as input.")
+        self._check_n_features(columns)
         AL = predict_proba(columns, self.parameters_, hidden_activation=self.hidden_activation)
         return AL, home_xp, home_device
 

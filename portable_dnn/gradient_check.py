@@ -12,10 +12,10 @@ from types import ModuleType
 
 from array_api_compat import device as array_device
 
-from ._backend import Array, as_float_labels, check_float, get_namespace, on_the_arrays_device
+from ._backend import Array, check_float, get_namespace, on_the_arrays_device
 from ._parameters import check_parameters, num_layers
-from .activations import ACTIVATIONS, layer_activations
-from .cost import class_targets, cross_entropy_kernel
+from ._step import forward_activations
+from .cost import cross_entropy_kernel, targets
 from .initialization import check_layer_dims
 from .optimizers import check_learning_rate
 from .propagation import L_model_forward, check_hidden_activation
@@ -77,9 +77,7 @@ def _cost_kernel(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Ar
     if keep_prob < 1.0:  # the same seed, the same masks: the cost is a fixed function of theta
         AL = L_model_forward(X, parameters, hidden_activation=hidden_activation, keep_prob=keep_prob, seed=seed)[0]
     else:
-        AL = X
-        for l, name in enumerate(layer_activations(L, parameters[f"W{L}"].shape[0], hidden_activation), start=1):
-            AL = ACTIVATIONS[name].forward(xp, parameters[f"W{l}"] @ AL + parameters[f"b{l}"])
+        AL = forward_activations(xp, X, parameters, L, hidden_activation=hidden_activation)[L]
     cost = cross_entropy_kernel(xp, AL, Y)
     return cost + l2_cost_kernel(xp, parameters, L, lambd, X.shape[1]) if lambd else cost
 
@@ -116,8 +114,7 @@ def gradient_check_n(
     get_namespace(theta=theta, gradients=grad)
     check_float(xp, theta=theta, gradients=grad)
     dims = [parameters["W1"].shape[1]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
-    units, m = parameters[f"W{L}"].shape[0], X.shape[1]
-    T = as_float_labels(xp, Y, X) if units == 1 else class_targets(xp, Y, (units, m), X.dtype)
+    T = targets(xp, Y, parameters[f"W{L}"].shape[0], X)
     n = theta.shape[0]
     positions = xp.reshape(xp.arange(n, device=array_device(theta)), (n, 1))
 

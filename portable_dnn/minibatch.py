@@ -48,3 +48,20 @@ def random_mini_batches(
     order = shuffled_indices(m, seed, xp, array_device(X))
     shuffled_X, shuffled_Y = xp.take(X, order, axis=1), xp.take(Y, order, axis=1)
     return [(shuffled_X[:, start:stop], shuffled_Y[:, start:stop]) for start, stop in batch_bounds(m, size)]
+
+
+def hold_out(X: Array, Y: Array, fraction: float, seed: int) -> tuple[Array, Array, tuple[Array, Array]]:
+    """``(X_kept, Y_kept, (X_held, Y_held))``: the first ``round(fraction * m)`` examples of
+    ``RandomState(seed).permutation(m)`` held out (for validation), the others kept, taken on the
+    data's device. ``X`` (n, m); ``Y``'s last axis holds the m examples ((m,), (1, m) or (C, m)).
+    ``ValueError`` unless both sides get at least one example."""
+    xp = get_namespace(X=X, Y=Y)
+    m = X.shape[1]
+    held = round(fraction * m)
+    if not 1 <= held < m:
+        raise ValueError(f"validation_fraction: {fraction} of {m} examples leaves no validation or no "
+                         "training examples")
+    order = shuffled_indices(m, seed, xp, array_device(X))
+    kept, out = order[held:], order[:held]
+    return (xp.take(X, kept, axis=1), xp.take(Y, kept, axis=-1),
+            (xp.take(X, out, axis=1), xp.take(Y, out, axis=-1)))

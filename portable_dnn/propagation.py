@@ -249,7 +249,7 @@ def L_model_backward(
     checked = [tuple(layer.values()) for layer in layers]
     L = len(checked)
     _check_gradient_shape("AL", AL, tuple(checked[-1][3].shape))
-    Y = targets(xp, Y, AL)
+    Y = targets(xp, Y, AL.shape[0], AL)
 
     grads: dict[str, Array] = {}
     dA = output_gradient(xp, AL, Y)

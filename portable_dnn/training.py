@@ -19,11 +19,11 @@ from typing import Any
 
 from array_api_compat import device as array_device
 
-from ._backend import Array, as_float_labels, check_float, get_namespace, on_the_arrays_device
+from ._backend import Array, check_float, get_namespace, on_the_arrays_device
 from ._parameters import check_parameters
 from ._random import DeviceRandom, check_seed, shuffled_indices
 from ._step import Dropout, Workspace, descend, forward_activations
-from .cost import all_one_hot, class_targets, cross_entropy_kernel
+from .cost import all_one_hot, cross_entropy_kernel, targets
 from .minibatch import batch_bounds
 from .optimizers import (
     OptimizerState,
@@ -62,21 +62,15 @@ class TrainingDivergedError(FloatingPointError):
         self.costs = costs
 
 
-def check_binary_labels(xp: ModuleType, Y: Array, X: Array, name: str = "Y") -> Array:
-    """Labels as a (1, m) float array of X's dtype; ``ValueError`` unless every label is 0 or 1."""
-    Y = as_float_labels(xp, Y, X, name)
-    if not bool(xp.all((Y == 0.0) | (Y == 1.0))):
-        raise ValueError(f"{name}: expected labels 0 and 1 only (or False/True)")
-    return Y
-
-
 def check_targets(xp: ModuleType, Y: Array, X: Array, classes: int, name: str = "Y") -> Array:
-    """Training targets in X's dtype (one host sync): 0/1 labels (1, m) for one output unit;
-    for ``classes`` >= 2 softmax units, one-hot (classes, m) from one-hot ``Y`` or from class
-    indices (m,) or (1, m) in [0, classes)."""
+    """Training targets in X's dtype (:func:`targets`), their values checked (one host sync):
+    0/1 labels (1, m) for one output unit; for ``classes`` >= 2 softmax units, one-hot
+    (classes, m) from one-hot ``Y`` or from class indices (m,) or (1, m) in [0, classes)."""
+    T = targets(xp, Y, classes, X, name)
     if classes == 1:
-        return check_binary_labels(xp, Y, X, name)
-    T = class_targets(xp, Y, (classes, X.shape[1]), X.dtype, name)
+        if not bool(xp.all((T == 0.0) | (T == 1.0))):
+            raise ValueError(f"{name}: expected labels 0 and 1 only (or False/True)")
+        return T
     if not all_one_hot(xp, T):
         raise ValueError(f"{name}: expected class indices from 0 to {classes - 1} (or one-hot columns)")
     return T
@@ -358,6 +352,7 @@ def train(
         start = {key: xp.asarray(value, copy=True) for key, value in trainer.parameters.items()} \
             if recorded and i > 0 else None
         cost_array = trainer.run_epoch(record=recorded or i == epochs - 1 or stopping.needs_costs)
+        cost = None
         if cost_array is not None:
             cost = float(cost_array)
             if not math.isfinite(cost):
@@ -405,10 +400,12 @@ class EarlyStopping:
             self.validation = (X_val, T)
         self.needs_costs = self.active and self.validation is None
 
-    def should_stop(self, cost: float, parameters: dict[str, Array], on_score: CostCallback | None,
+    def should_stop(self, cost: float | None, parameters: dict[str, Array], on_score: CostCallback | None,
                     epoch: int) -> bool:
-        """Whether to stop after this epoch (its training ``cost``, its ``parameters``)."""
+        """Whether to stop after this epoch (its training ``cost``, computed every epoch when there
+        is no validation data; its ``parameters``)."""
         if self.validation is None:
+            assert cost is not None  # needs_costs
             value = -cost
         else:
             value = self.accuracy(parameters)
