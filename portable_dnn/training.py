@@ -15,7 +15,6 @@ import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
 
 from array_api_compat import device as array_device
 
@@ -171,8 +170,8 @@ class Trainer:
                         moments["d" + key] = xp.zeros_like(value)
         self.scratch = {key: xp.empty_like(value) for key, value in self.parameters.items()} \
             if gradients and self.ops.reuses_buffers else {}
-        self._compiled = {record: self.ops.compile(functools.partial(self._step, record=record))
-                          for record in (False, True)}
+        self.keys = list(self.parameters)
+        self._compiled = self.ops.compile(self._step)
 
     def _batches(self) -> Iterator[tuple[Array, Array, Workspace]]:
         """This epoch's batches, one at a time: the whole data, or the course's shuffled
@@ -210,26 +209,20 @@ class Trainer:
         return adam
 
     def _step(self, parameters: dict[str, Array], v: dict[str, Array], s: dict[str, Array], X: Array, Y: Array,
-              learning_rate: float, step_size: float, eps_hat: float, *, record: bool,
-              dropout: Dropout | None = None) -> tuple[dict[str, Array], dict[str, Array], dict[str, Array], Any]:
-        """One step on the batch ``X``, ``Y``: ``(parameters, v, s, cost)``, the cost (the batch's
-        summed cross-entropy plus its L2 term times its size, before the step) only with
-        ``record``. A function of its arguments (the dicts are new; their arrays are updated in
-        place where the backend allows), so JAX can trace and compile it."""
+              learning_rate: float, step_size: float, eps_hat: float,
+              dropout: Dropout | None = None) -> tuple[dict[str, Array], dict[str, Array], dict[str, Array], Array]:
+        """One step on the batch ``X``, ``Y``: ``(parameters, v, s, AL)``, AL the output the step
+        started from (the backward pass never overwrites it). A function of its arguments (the
+        dicts are new; their arrays are updated in place where the backend allows), so JAX can
+        trace and compile it."""
         settings, xp, L = self.settings, self.xp, self.L
         parameters, v, s = dict(parameters), dict(v), dict(s)
         workspace = self.workspaces[X.shape[1]]
         activations = forward_activations(xp, X, parameters, L, workspace, settings.hidden_activation, dropout)
-        cost = None
-        if record:
-            m = Y.shape[1]
-            cost = cross_entropy_kernel(xp, activations[L], Y) * m
-            if settings.lambd:
-                cost = cost + l2_cost_kernel(xp, parameters, L, settings.lambd, m) * m
         descend(xp, activations, Y, parameters, L, learning_rate, workspace, settings.hidden_activation,
                 lambd=settings.lambd, dropout=dropout, update=self._update(v, s, learning_rate, step_size, eps_hat),
                 gradient_scale=1.0 - (settings.beta1 if settings.optimizer == "adam" else settings.beta))
-        return parameters, v, s, cost
+        return parameters, v, s, activations[L]
 
     def run_epoch(self, record: bool) -> Array | None:
         """Train one epoch. With ``record``, returns its cost (0-d, on the device): the mean over
@@ -247,13 +240,19 @@ class Trainer:
                 correction = math.sqrt(1.0 - settings.beta2**state.t)
                 step_size = learning_rate * correction / (1.0 - settings.beta1**state.t)
                 eps_hat = settings.epsilon * correction
+            m = Y.shape[1]
+            # The step's L2 term from its starting weights, before they are updated (in place).
+            l2 = l2_cost_kernel(self.xp, self.parameters, self.L, settings.lambd, m) if record and settings.lambd \
+                else None
             arguments = (self.parameters, state.v, state.s, X, Y, learning_rate, step_size, eps_hat)
             if self.rng is not None:
-                result = self._step(*arguments, record=record, dropout=Dropout(self.rng, settings.keep_prob))
+                parameters, state.v, state.s, AL = self._step(*arguments, dropout=Dropout(self.rng, settings.keep_prob))
             else:
-                result = self._compiled[record](*arguments)
-            self.parameters, state.v, state.s, cost = result
+                parameters, state.v, state.s, AL = self._compiled(*arguments)
+            self.parameters = {key: parameters[key] for key in self.keys}  # compiled steps sort dict keys
             if record:
+                cost = cross_entropy_kernel(self.xp, AL, Y) * m if l2 is None else (
+                    cross_entropy_kernel(self.xp, AL, Y) + l2) * m
                 total = cost if total is None else total + cost
             self.settle()
         state.epochs += 1

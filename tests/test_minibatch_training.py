@@ -211,8 +211,6 @@ def test_stopping_on_validation_accuracy_returns_the_best_epochs_parameters(make
 def test_compiled_and_eager_steps_agree(optimizer, xp, make, backend_kwargs, float_dtypes):
     """Where the library compiles the step (``jax.jit``), the compiled step gives the eager one's
     numbers; elsewhere compiling is the identity."""
-    import functools
-
     from portable_dnn._kernels import kernels
     from portable_dnn.training import Settings, Trainer
 
@@ -222,7 +220,7 @@ def test_compiled_and_eager_steps_agree(optimizer, xp, make, backend_kwargs, flo
     start = dnn.initialize_parameters_deep([3, 6, 3], seed=2, init="he", dtype=dtype, **backend_kwargs)
     settings = Settings(learning_rate=0.05, optimizer=optimizer, mini_batch_size=16, lambd=0.1)
     compiled, eager = Trainer(xp, X, Y, start, 2, settings), Trainer(xp, X, Y, start, 2, settings)
-    eager._compiled = {record: functools.partial(eager._step, record=record) for record in (False, True)}
+    eager._compiled = eager._step
     for record in (True, False):
         costs = [trainer.run_epoch(record) for trainer in (compiled, eager)]
         if record:
