@@ -65,7 +65,7 @@ def _optimizer_kernels_out(library: ModuleType) -> dict[str, Callable[..., Any]]
         library.multiply(v, beta1, out=v)
         library.add(v, g, out=v)
         library.multiply(s, beta2, out=s)
-        library.multiply(g, g, out=scratch)
+        library.square(g, out=scratch)
         library.add(s, library.multiply(scratch, squared_gradient_weight(beta1, beta2), out=scratch), out=s)
         library.add(library.sqrt(s, out=scratch), eps_hat, out=scratch)
         library.divide(v, scratch, out=scratch)
