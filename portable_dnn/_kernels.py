@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import math
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -95,14 +96,38 @@ def _optimizer_kernels_out(library: ModuleType) -> dict[str, Callable[..., Any]]
 
 
 def _optimizer_kernels_torch(torch: ModuleType) -> dict[str, Callable[..., Any]]:
-    """The optimiser updates with PyTorch's in-place methods (``addcmul_``, ``addcdiv_``)."""
+    """The optimiser updates as ``torch.optim``'s ``fused=True`` makes them, one pass over each
+    parameter (``torch._fused_sgd_``, ``torch._fused_adam_``), where the installed version has
+    them for the device (CPU, CUDA; Adam in float32, whose gradient scale is float32); else with
+    the in-place methods (``addcmul_``, ``addcdiv_``)."""
+    fused_sgd = getattr(torch, "_fused_sgd_", None)
+    fused_adam = getattr(torch, "_fused_adam_", None)
+    constants: dict[tuple[float, Any], Any] = {}
+
+    def constant(value: float, device: Any) -> Any:  # a float32 scalar tensor, made once per device
+        if (value, device) not in constants:
+            constants[value, device] = torch.full((), value, dtype=torch.float32, device=device)
+        return constants[value, device]
 
     def momentum(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
+        if fused_sgd is not None and W.device.type in ("cpu", "cuda"):
+            # SGD with momentum past its first step, no dampening: v = beta v + g, W = W - lr v.
+            fused_sgd([W], [g], [v], weight_decay=0.0, momentum=beta, lr=lr, dampening=0.0, nesterov=False,
+                      maximize=False, is_first_step=False)
+            return W, v
         v.mul_(beta).add_(g)
         return W.add_(v, alpha=-lr), v
 
     def adam(W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float, step_size: float,
              eps_hat: float) -> tuple[Any, Any, Any]:
+        if fused_adam is not None and W.dtype == torch.float32 and W.device.type in ("cpu", "cuda"):
+            # torch.optim.Adam's update at an infinite step count, so its own bias corrections
+            # are 1 (they are folded into step_size and eps_hat); it divides g by its
+            # grad_scale 1 - beta1 (in place) to get back the gradient it expects.
+            fused_adam([W], [g], [v], [s], [], [constant(math.inf, W.device)], amsgrad=False, lr=step_size,
+                       beta1=beta1, beta2=beta2, weight_decay=0.0, eps=eps_hat, maximize=False,
+                       grad_scale=constant(1.0 - beta1, W.device), found_inf=None)
+            return W, v, s
         v.mul_(beta1).add_(g)
         s.mul_(beta2).addcmul_(g, g, value=squared_gradient_weight(beta1, beta2))
         denominator = torch.sqrt(s, out=scratch).add_(eps_hat)
@@ -146,7 +171,8 @@ class Kernels(NamedTuple):
     The optimisers' updates and two helpers, in place where supported (see the portable forms
     :func:`momentum_portable`, :func:`adam_portable`, :func:`add_scaled_portable`,
     :func:`take_columns_portable`): ``momentum(W, g, v, scratch, beta, lr) -> (W, v)``,
-    ``adam(W, g, v, s, scratch, beta1, beta2, step_size, eps_hat) -> (W, v, s)``,
+    ``adam(W, g, v, s, scratch, beta1, beta2, step_size, eps_hat) -> (W, v, s)`` (both may
+    overwrite ``g``, the step's own gradient),
     ``add_scaled(a, b, c, scratch) -> a + c b``, ``take_columns(X, indices, out)`` and
     ``empty_columns(X, m)``, a buffer for m of X's columns in the layout gathering is fastest
     in (None without in-place kernels). ``compile(step)`` is the training step compiled where the
