@@ -19,6 +19,7 @@ from types import ModuleType
 from array_api_compat import device as array_device
 
 from ._backend import Array, check_float, get_namespace, on_the_arrays_device
+from ._kernels import Kernels, kernels
 from ._parameters import check_parameters
 from ._random import DeviceRandom, check_seed, shuffled_indices
 from ._step import Dropout, Workspace, descend, forward_activations
@@ -141,27 +142,103 @@ class Settings:
         return schedule_lr_decay(self.learning_rate, epoch - 1, self.decay_rate, self.time_interval)
 
 
+def _optimizer_update(ops: Kernels, settings: Settings, scratch: Mapping[str, Array], v: dict[str, Array],
+                      s: dict[str, Array], learning_rate: float, step_size: float,
+                      eps_hat: float) -> Callable[[str, Array, Array], Array] | None:
+    """The per-parameter update of momentum or Adam (None for gradient descent), writing the
+    new averages into ``v`` and ``s``."""
+    if settings.optimizer == "gd":
+        return None
+    if settings.optimizer == "momentum":
+        def momentum(key: str, parameter: Array, gradient: Array) -> Array:
+            parameter, v["d" + key] = ops.momentum(
+                parameter, gradient, v["d" + key], scratch.get(key), settings.beta, learning_rate)
+            return parameter
+        return momentum
+
+    def adam(key: str, parameter: Array, gradient: Array) -> Array:
+        parameter, v["d" + key], s["d" + key] = ops.adam(
+            parameter, gradient, v["d" + key], s["d" + key], scratch.get(key),
+            settings.beta1, settings.beta2, step_size, eps_hat)
+        return parameter
+    return adam
+
+
+def training_step(
+    xp: ModuleType, settings: Settings, L: int, workspace: Workspace, scratch: Mapping[str, Array],
+    parameters: dict[str, Array], v: dict[str, Array], s: dict[str, Array], X: Array, Y: Array,
+    learning_rate: float, step_size: float, eps_hat: float, dropout: Dropout | None = None,
+) -> tuple[dict[str, Array], dict[str, Array], dict[str, Array], Array]:
+    """One step on the batch ``X``, ``Y``: ``(parameters, v, s, AL)``, AL the output the step
+    started from (the backward pass never overwrites it). The dicts are new; their arrays are
+    updated in place where the backend allows (``workspace``'s buffers and the optimiser's
+    ``scratch`` reused)."""
+    parameters, v, s = dict(parameters), dict(v), dict(s)
+    activations = forward_activations(xp, X, parameters, L, workspace, settings.hidden_activation, dropout)
+    update = _optimizer_update(workspace.kernels, settings, scratch, v, s, learning_rate, step_size, eps_hat)
+    descend(xp, activations, Y, parameters, L, learning_rate, workspace, settings.hidden_activation,
+            lambd=settings.lambd, dropout=dropout, update=update,
+            gradient_scale=1.0 - (settings.beta1 if settings.optimizer == "adam" else settings.beta))
+    return parameters, v, s, activations[L]
+
+
+#: A step's ``(parameters, v, s, AL, Y)``: AL the output it started from, Y the batch's targets.
+StepResult = tuple[dict[str, Array], dict[str, Array], dict[str, Array], Array, Array]
+#: ``step(parameters, v, s, X, Y, indices, learning_rate, step_size, eps_hat, dropout=None)``.
+GatheringStep = Callable[..., StepResult]
+
+
+@functools.lru_cache(maxsize=32)
+def gathering_steps(xp: ModuleType, device: object, settings: Settings, L: int) -> tuple[GatheringStep, GatheringStep]:
+    """For backends without in-place kernels: ``(step, compiled)``, the step on the columns
+    ``indices`` of X and Y (all of them for None), gathered inside it (from their
+    ``Kernels.batch_source`` layouts), and the same step compiled where the backend compiles
+    (``jax.jit``: the gather joins the step's program; no dropout). Made once per settings, so
+    later runs (``partial_fit``'s epochs) reuse the compiled programs."""
+    ops = kernels(xp, device)
+
+    def step(parameters: dict[str, Array], v: dict[str, Array], s: dict[str, Array], X: Array, Y: Array,
+             indices: Array | None, learning_rate: float, step_size: float, eps_hat: float,
+             dropout: Dropout | None = None) -> StepResult:
+        if indices is not None:
+            X, Y = ops.take_columns(X, indices, None), ops.take_columns(Y, indices, None)
+        workspace = Workspace(xp, parameters, L, X.shape[1])
+        return (*training_step(xp, settings, L, workspace, {}, parameters, v, s, X, Y, learning_rate, step_size,
+                               eps_hat, dropout), Y)
+
+    return step, ops.compile(step)
+
+
 class Trainer:
     """One training run on checked ``X`` (n0, m) and targets ``Y`` (1 or C, m): its own copies of
     the parameters (``parameters``, updated in place where the backend allows), the optimiser
     ``state`` (updated in place), reused buffers and the dropout generator. :meth:`run_epoch`
-    trains one epoch."""
+    trains one epoch, each step compiled where the backend compiles (unless ``compile`` is
+    false)."""
 
     def __init__(self, xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array], L: int,
-                 settings: Settings, state: OptimizerState | None = None) -> None:
-        self.xp, self.X, self.Y, self.L, self.settings = xp, X, Y, L, settings
+                 settings: Settings, state: OptimizerState | None = None, compile: bool = True) -> None:
+        self.xp, self.L, self.settings, self.m = xp, L, settings, X.shape[1]
         self.parameters = {key: xp.asarray(value, copy=True) for key, value in parameters.items()}
         self.state = OptimizerState() if state is None else state
         self.device = array_device(X)
-        m, size = X.shape[1], settings.mini_batch_size
-        self.bounds = [(0, m)] if size is None else batch_bounds(m, size)
+        self.ops = kernels(xp, self.device)
+        size = settings.mini_batch_size
+        self.bounds = [(0, self.m)] if size is None else batch_bounds(self.m, size)
         gradients = settings.optimizer != "gd"
-        batch_of = None if size is None else (X, Y)
-        self.workspaces = {
-            size: Workspace(xp, self.parameters, L, size, gradients=gradients, batch_of=batch_of)
-            for size in {stop - start for start, stop in self.bounds}
-        }
-        self.ops = next(iter(self.workspaces.values())).kernels
+        self.in_place = self.ops.reuses_buffers
+        if self.in_place:  # batches gathered into each batch size's buffers, then the step
+            batch_of = None if size is None else (X, Y)
+            self.workspaces = {
+                size: Workspace(xp, self.parameters, L, size, gradients=gradients, batch_of=batch_of)
+                for size in {stop - start for start, stop in self.bounds}
+            }
+            self.X, self.Y = X, Y
+        else:  # the step gathers its batch, from the layouts gathering is fastest from
+            self.X, self.Y = (X, Y) if size is None else (self.ops.batch_source(X), self.ops.batch_source(Y))
+            self._eager, self._compiled = gathering_steps(xp, self.device, settings, L)
+            if not compile:
+                self._compiled = self._eager
         self.rng = DeviceRandom(xp, self.device, settings.seed) if settings.keep_prob < 1.0 else None
         if gradients:
             for key, value in self.parameters.items():
@@ -169,86 +246,56 @@ class Trainer:
                     if "d" + key not in moments:
                         moments["d" + key] = xp.zeros_like(value)
         self.scratch = {key: xp.empty_like(value) for key, value in self.parameters.items()} \
-            if gradients and self.ops.reuses_buffers else {}
+            if gradients and self.in_place else {}
         self.keys = list(self.parameters)
-        self._compiled = self.ops.compile(self._step)
 
-    def _batches(self) -> Iterator[tuple[Array, Array, Workspace]]:
-        """This epoch's batches, one at a time: the whole data, or the course's shuffled
-        mini-batches (seed ``seed + epoch + 1``, as the course's model), each gathered into its
-        workspace's buffers (reused by the next batch of its size)."""
+    def _batch_indices(self) -> Iterator[Array | None]:
+        """This epoch's batches' columns: all (None), or the course's shuffled mini-batches
+        (seed ``seed + epoch + 1``, as the course's model)."""
         if self.settings.mini_batch_size is None:
-            yield self.X, self.Y, self.workspaces[self.X.shape[1]]
+            yield None
             return
-        order = shuffled_indices(self.X.shape[1], self.settings.seed + self.state.epochs + 1, self.xp, self.device)
+        order = shuffled_indices(self.m, self.settings.seed + self.state.epochs + 1, self.xp, self.device)
         for start, stop in self.bounds:
-            workspace = self.workspaces[stop - start]
-            indices = order[start:stop]
-            yield (self.ops.take_columns(self.X, indices, workspace.X),
-                   self.ops.take_columns(self.Y, indices, workspace.Y), workspace)
+            yield order[start:stop]
 
-    def _update(self, v: dict[str, Array], s: dict[str, Array], learning_rate: float, step_size: float,
-                eps_hat: float) -> Callable[[str, Array, Array], Array] | None:
-        """The per-parameter update of momentum or Adam (None for gradient descent), writing the
-        new averages into ``v`` and ``s``."""
-        settings, ops = self.settings, self.ops
-        if settings.optimizer == "gd":
-            return None
-        if settings.optimizer == "momentum":
-            def momentum(key: str, parameter: Array, gradient: Array) -> Array:
-                parameter, v["d" + key] = ops.momentum(
-                    parameter, gradient, v["d" + key], self.scratch.get(key), settings.beta, learning_rate)
-                return parameter
-            return momentum
-
-        def adam(key: str, parameter: Array, gradient: Array) -> Array:
-            parameter, v["d" + key], s["d" + key] = ops.adam(
-                parameter, gradient, v["d" + key], s["d" + key], self.scratch.get(key),
-                settings.beta1, settings.beta2, step_size, eps_hat)
-            return parameter
-        return adam
-
-    def _step(self, parameters: dict[str, Array], v: dict[str, Array], s: dict[str, Array], X: Array, Y: Array,
-              learning_rate: float, step_size: float, eps_hat: float,
-              dropout: Dropout | None = None) -> tuple[dict[str, Array], dict[str, Array], dict[str, Array], Array]:
-        """One step on the batch ``X``, ``Y``: ``(parameters, v, s, AL)``, AL the output the step
-        started from (the backward pass never overwrites it). A function of its arguments (the
-        dicts are new; their arrays are updated in place where the backend allows), so JAX can
-        trace and compile it."""
-        settings, xp, L = self.settings, self.xp, self.L
-        parameters, v, s = dict(parameters), dict(v), dict(s)
-        workspace = self.workspaces[X.shape[1]]
-        activations = forward_activations(xp, X, parameters, L, workspace, settings.hidden_activation, dropout)
-        descend(xp, activations, Y, parameters, L, learning_rate, workspace, settings.hidden_activation,
-                lambd=settings.lambd, dropout=dropout, update=self._update(v, s, learning_rate, step_size, eps_hat),
-                gradient_scale=1.0 - (settings.beta1 if settings.optimizer == "adam" else settings.beta))
-        return parameters, v, s, activations[L]
+    def _step(self, indices: Array | None, learning_rate: float, step_size: float, eps_hat: float) -> StepResult:
+        """One step on the batch ``indices`` (all the columns for None)."""
+        state = self.state
+        dropout = None if self.rng is None else Dropout(self.rng, self.settings.keep_prob)
+        if not self.in_place:
+            step = self._compiled if dropout is None else self._eager
+            return step(self.parameters, state.v, state.s, self.X, self.Y, indices, learning_rate, step_size, eps_hat,
+                        **({} if dropout is None else {"dropout": dropout}))
+        X, Y = self.X, self.Y
+        if indices is not None:  # gathered into the workspace's buffers (reused by the next batch of its size)
+            workspace = self.workspaces[indices.shape[0]]
+            X, Y = self.ops.take_columns(X, indices, workspace.X), self.ops.take_columns(Y, indices, workspace.Y)
+        else:
+            workspace = self.workspaces[self.m]
+        return (*training_step(self.xp, self.settings, self.L, workspace, self.scratch, self.parameters, state.v,
+                               state.s, X, Y, learning_rate, step_size, eps_hat, dropout), Y)
 
     def run_epoch(self, record: bool) -> Array | None:
         """Train one epoch. With ``record``, returns its cost (0-d, on the device): the mean over
         the examples of each step's cross-entropy, taken before the step (with dropout, of the
         dropped-out network), plus each step's L2 term weighted by its share of the examples
-        (for full batches, :func:`compute_cost_with_regularization`). Without dropout each step
-        runs compiled where the backend compiles (``jax.jit``)."""
+        (for full batches, :func:`compute_cost_with_regularization`)."""
         settings, state = self.settings, self.state
         learning_rate = settings.learning_rate_at(state.epochs)
         step_size = eps_hat = 0.0
         total = None
-        for X, Y, _ in self._batches():
+        for (start, stop), indices in zip(self.bounds, self._batch_indices(), strict=True):
             if settings.optimizer == "adam":  # one Adam step per batch; the bias corrections in two scalars
                 state.t += 1
                 correction = math.sqrt(1.0 - settings.beta2**state.t)
                 step_size = learning_rate * correction / (1.0 - settings.beta1**state.t)
                 eps_hat = settings.epsilon * correction
-            m = Y.shape[1]
+            m = stop - start
             # The step's L2 term from its starting weights, before they are updated (in place).
             l2 = l2_cost_kernel(self.xp, self.parameters, self.L, settings.lambd, m) if record and settings.lambd \
                 else None
-            arguments = (self.parameters, state.v, state.s, X, Y, learning_rate, step_size, eps_hat)
-            if self.rng is not None:
-                parameters, state.v, state.s, AL = self._step(*arguments, dropout=Dropout(self.rng, settings.keep_prob))
-            else:
-                parameters, state.v, state.s, AL = self._compiled(*arguments)
+            parameters, state.v, state.s, AL, Y = self._step(indices, learning_rate, step_size, eps_hat)
             self.parameters = {key: parameters[key] for key in self.keys}  # compiled steps sort dict keys
             if record:
                 cost = cross_entropy_kernel(self.xp, AL, Y) * m if l2 is None else (
@@ -256,7 +303,7 @@ class Trainer:
                 total = cost if total is None else total + cost
             self.settle()
         state.epochs += 1
-        return None if total is None else total / self.X.shape[1]
+        return None if total is None else total / self.m
 
     def settle(self) -> None:
         """End a step: Dask computes the new parameters and optimiser state (graphs do not grow)."""

@@ -219,8 +219,7 @@ def test_compiled_and_eager_steps_agree(optimizer, xp, make, backend_kwargs, flo
     X, Y = make(host_X, dtype), dnn.one_hot(make(labels, "int64"), 3, dtype=getattr(xp, dtype))
     start = dnn.initialize_parameters_deep([3, 6, 3], seed=2, init="he", dtype=dtype, **backend_kwargs)
     settings = Settings(learning_rate=0.05, optimizer=optimizer, mini_batch_size=16, lambd=0.1)
-    compiled, eager = Trainer(xp, X, Y, start, 2, settings), Trainer(xp, X, Y, start, 2, settings)
-    eager._compiled = eager._step
+    compiled, eager = Trainer(xp, X, Y, start, 2, settings), Trainer(xp, X, Y, start, 2, settings, compile=False)
     for record in (True, False):
         costs = [trainer.run_epoch(record) for trainer in (compiled, eager)]
         if record:
@@ -230,3 +229,22 @@ def test_compiled_and_eager_steps_agree(optimizer, xp, make, backend_kwargs, flo
                                    **close(dtype))
     ops = kernels(xp)
     assert (ops.compile(len) is len) == ("jax" not in xp.__name__)
+
+
+def test_later_runs_reuse_the_compiled_step(xp, make, backend_kwargs, float_dtypes):
+    """A second run with the same settings (``partial_fit``'s next epoch) takes the first run's
+    step, so JAX compiles it once; in-place backends step through their own buffers instead."""
+    from portable_dnn.training import Settings, Trainer
+
+    dtype = float_dtypes[-1]
+    host_X, labels = blobs(20, 3, seed=6)
+    X, Y = make(host_X, dtype), dnn.one_hot(make(labels, "int64"), 3, dtype=getattr(xp, dtype))
+    start = dnn.initialize_parameters_deep([3, 4, 3], seed=2, dtype=dtype, **backend_kwargs)
+    settings = Settings(learning_rate=0.05, optimizer="adam", mini_batch_size=8)
+    first, second = Trainer(xp, X, Y, start, 2, settings), Trainer(xp, X, Y, start, 2, settings)
+    if first.in_place:
+        assert first.workspaces[8].X is not second.workspaces[8].X
+    else:
+        assert second._compiled is first._compiled
+        other = Trainer(xp, X, Y, start, 2, Settings(learning_rate=0.05, optimizer="momentum", mini_batch_size=8))
+        assert other._compiled is not first._compiled
