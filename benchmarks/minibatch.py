@@ -8,6 +8,10 @@ outputs. Rounds are
 interleaved (every implementation once per round, after a warm-up epoch); the table gives medians of
 seconds per epoch and the ratio to the same library's floor in the same round.
 
+Peak memory: in a fresh process per implementation (Linux), what building it and one epoch add to
+the resident memory of the process holding the data, with every library loaded and started (the
+peak, less the resident memory before).
+
 Time to accuracy (``--time-to-accuracy``): on make_classification(60000, 50, n_informative=30,
 n_classes=10) (75/25 split, standardised, float32), the training time each implementation takes,
 epoch by epoch with Adam on batches of 200, to reach the test accuracy of ``MLPClassifier()`` fitted
@@ -23,6 +27,8 @@ import argparse
 import importlib.util
 import json
 import statistics
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -238,6 +244,39 @@ def run(w: Workload, rounds: int) -> list[dict[str, object]]:
     return rows
 
 
+def resident_mib(field: str) -> float:
+    """``VmRSS`` (now) or ``VmHWM`` (peak) of this process, in MiB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+def added_peak_mib(workload: str, name: str) -> float:
+    """In this (fresh) process: the peak resident memory that building ``name`` and one epoch add."""
+    w = WORKLOADS[workload]
+    X, y = host_data(w)
+    build = implementations()[name][1]
+    for library in ("torch", "jax.numpy", "sklearn.neural_network"):  # loaded and started: not counted
+        if has(library.split(".")[0]):
+            module = importlib.import_module(library)
+            if hasattr(module, "zeros"):
+                module.zeros(1) + 1
+    before = resident_mib("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # restart the peak from the current resident size
+    build(w, X, y)()
+    return resident_mib("VmHWM") - before
+
+
+def peak_memory(workload: str, name: str) -> float | None:
+    """:func:`added_peak_mib` in a fresh interpreter (None where /proc cannot report it)."""
+    if not Path("/proc/self/clear_refs").exists():
+        return None
+    child = subprocess.run([sys.executable, __file__, "--peak-memory-of", name, "--workloads", workload],
+                           capture_output=True, text=True, check=False)
+    return float(child.stdout.split()[-1]) if child.returncode == 0 and child.stdout.strip() else None
+
+
 def time_to_accuracy(max_epochs: int = 200) -> list[dict[str, object]]:
     from sklearn.datasets import make_classification
     from sklearn.model_selection import train_test_split
@@ -308,7 +347,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path, default=Path("benchmark-minibatch.json"))
     parser.add_argument("--time-to-accuracy", action="store_true", help="only the time-to-accuracy table")
+    parser.add_argument("--peak-memory-of", metavar="IMPLEMENTATION", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.peak_memory_of:
+        print(f"{added_peak_mib(args.workloads, args.peak_memory_of):.1f}")
+        return
     results: dict[str, object] = {}
     if args.time_to_accuracy:
         rows = time_to_accuracy()
@@ -323,12 +366,16 @@ def main() -> None:
     for key in args.workloads.split(","):
         w = WORKLOADS[key]
         rows = run(w, args.rounds)
-        results[key] = rows
-        print(f"\n{w.name}: seconds per epoch (median of {args.rounds}), x its library's floor\n")
-        print("| implementation | s / epoch | x floor |")
-        print("|---|---|---|")
         for row in rows:
-            print(f"| {row['implementation']} | {row['seconds']:.3f} | {row['x_floor']:.2f}x |", flush=True)
+            row["peak_mib"] = peak_memory(key, str(row["implementation"]))
+        results[key] = rows
+        print(f"\n{w.name}: seconds per epoch (median of {args.rounds}), x its library's floor, peak memory "
+              "added (MiB)\n")
+        print("| implementation | s / epoch | x floor | peak MiB |")
+        print("|---|---|---|---|")
+        for row in rows:
+            peak = "n/a" if row["peak_mib"] is None else f"{row['peak_mib']:.0f}"
+            print(f"| {row['implementation']} | {row['seconds']:.3f} | {row['x_floor']:.2f}x | {peak} |", flush=True)
     args.json.write_text(json.dumps(results, indent=1))
 
 
