@@ -147,6 +147,7 @@ def descend(
     xp: ModuleType, activations: list[Array], Y: Array, parameters: dict[str, Array],
     L: int, learning_rate: float, workspace: Workspace, hidden_activation: str = "relu", *,
     lambd: float = 0.0, dropout: Dropout | None = None, update: Update | None = None, gradient_scale: float = 1.0,
+    scratch: Mapping[str, Array] | None = None,
 ) -> None:
     """One backward pass from the forward pass's ``activations``; updates ``parameters``.
 
@@ -154,7 +155,8 @@ def descend(
     the backend allows, so they must be the training's own copies) as soon as their
     gradients and ``dA`` are known. Otherwise ``update(key, parameter, gradient)`` returns each
     new parameter (momentum, Adam) from its gradient times ``gradient_scale`` (the optimiser's
-    constant factor, folded in here for free). ``lambd``: the L2 term's gradient ``(lambd / m) W``.
+    constant factor, folded in here for free). ``lambd``: the L2 term's gradient ``(lambd / m) W``
+    (with ``scratch[key]``, a buffer of W's shape, for its product where the backend writes in place).
     """
     ops = workspace.kernels
     m = Y.shape[1]
@@ -197,5 +199,5 @@ def descend(
             parameters[f"W{l}"] = W
         else:
             if lambd:
-                dW = ops.add_scaled(dW, W, gradient_scale * lambd / m, None)
+                dW = ops.add_scaled(dW, W, gradient_scale * lambd / m, (scratch or {}).get(f"W{l}"))
             parameters[f"W{l}"] = update(f"W{l}", W, dW)

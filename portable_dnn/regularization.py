@@ -27,10 +27,11 @@ def check_keep_prob(keep_prob: object) -> float:
 
 
 def squared_weights_kernel(xp: ModuleType, parameters: Mapping[str, Array], L: int) -> Array:
-    """``sum_l sum(W_l ** 2)`` as a 0-d array (no host sync)."""
-    total = xp.sum(parameters["W1"] * parameters["W1"])
+    """``sum_l sum(W_l ** 2)`` as a 0-d array (no host sync), each a dot product of W with itself
+    (no temporary the size of W)."""
+    total = xp.tensordot(parameters["W1"], parameters["W1"], axes=2)
     for l in range(2, L + 1):
-        total = total + xp.sum(parameters[f"W{l}"] * parameters[f"W{l}"])
+        total = total + xp.tensordot(parameters[f"W{l}"], parameters[f"W{l}"], axes=2)
     return total
 
 

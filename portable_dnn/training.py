@@ -178,7 +178,7 @@ def training_step(
     update = _optimizer_update(workspace.kernels, settings, scratch, v, s, learning_rate, step_size, eps_hat)
     descend(xp, activations, Y, parameters, L, learning_rate, workspace, settings.hidden_activation,
             lambd=settings.lambd, dropout=dropout, update=update,
-            gradient_scale=1.0 - (settings.beta1 if settings.optimizer == "adam" else settings.beta))
+            gradient_scale=1.0 - (settings.beta1 if settings.optimizer == "adam" else settings.beta), scratch=scratch)
     return parameters, v, s, activations[L]
 
 

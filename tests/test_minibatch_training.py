@@ -248,3 +248,29 @@ def test_later_runs_reuse_the_compiled_step(xp, make, backend_kwargs, float_dtyp
         assert second._compiled is first._compiled
         other = Trainer(xp, X, Y, start, 2, Settings(learning_rate=0.05, optimizer="momentum", mini_batch_size=8))
         assert other._compiled is not first._compiled
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+def test_steady_state_steps_allocate_no_arrays(optimizer, xp):
+    """Once its buffers exist, an epoch of mini-batch steps (L2 and its recorded cost included)
+    allocates less than one hidden activation in all: batches, activations, gradients and the
+    optimiser's temporaries reuse buffers (NumPy's own ufunc buffer, 8192 values, aside)."""
+    import tracemalloc
+
+    from portable_dnn._backend import backend_name
+    from portable_dnn.training import Settings, Trainer
+
+    if backend_name(xp) != "numpy":
+        pytest.skip("tracemalloc sees NumPy's allocations only")
+    X, Y = np.random.RandomState(7).randn(300, 512), dnn.one_hot(np.arange(512) % 3, 3)
+    start = dnn.initialize_parameters_deep([300, 128, 3], seed=2, init="he")
+    trainer = Trainer(np, X, Y, start, 2, Settings(learning_rate=0.01, optimizer=optimizer, mini_batch_size=128,
+                                                   lambd=0.1))
+    trainer.run_epoch(record=True)
+    tracemalloc.start()
+    try:
+        trainer.run_epoch(record=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 128 * 128 * 8, peak  # one (128, 128) float64 hidden activation
