@@ -1,6 +1,7 @@
 """One epoch of mini-batch training, side by side in one process: portable_dnn (gd, momentum, Adam)
 on NumPy and PyTorch, scikit-learn's MLPClassifier, PyTorch eager (autograd + torch.optim.Adam, default
-and fused), a jitted JAX step, and each library's GEMM floor.
+and fused), a jitted JAX step, and each library's GEMM floor; on a machine with a GPU, a third table
+(a larger network) with CuPy and PyTorch CUDA.
 
 The GEMM floor: one epoch of the steps' matrix products alone (forward ``W @ A``, backward ``dZ @ A.T``
 and ``W.T @ dZ``, no gradient for X) on batches already laid out contiguously, into preallocated
@@ -61,6 +62,12 @@ WORKLOADS = {
 }
 
 
+#: Joins the tables on a machine with a GPU (CuPy or PyTorch CUDA): a step large enough to occupy one.
+GPU_WORKLOAD = Workload("gpu: X (60000, 784), [784, 2048, 2048, 10], batches of 1024, float32", 60000,
+                        (784, 2048, 2048, 10), 1024)
+WORKLOADS["gpu"] = GPU_WORKLOAD
+
+
 def host_data(w: Workload) -> tuple[np.ndarray, np.ndarray]:
     """Features (m, n0) float32 row-major (samples in rows, as users hold them) and labels (m,)."""
     rng = np.random.RandomState(0)
@@ -68,19 +75,20 @@ def host_data(w: Workload) -> tuple[np.ndarray, np.ndarray]:
     return X, rng.randint(0, w.layers[-1], size=w.m)
 
 
-def gemm_floor(library_name: str) -> Callable[[Workload, np.ndarray, np.ndarray], Epoch]:
-    """The epoch's matrix products alone on ``library_name`` (NumPy or PyTorch), into buffers."""
+def gemm_floor(library_name: str, device: str | None = None) -> Callable[[Workload, np.ndarray, np.ndarray], Epoch]:
+    """The epoch's matrix products alone on ``library_name`` (NumPy, PyTorch, CuPy), into buffers."""
 
     def build(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
         library = importlib.import_module(library_name)
+        place = {} if device is None else {"device": device}
 
         def empty(shape: tuple[int, ...]) -> object:
-            return library.empty(shape, dtype=library.float32)
+            return library.empty(shape, dtype=library.float32, **place)
 
-        batches = [library.asarray(np.ascontiguousarray(X[start:start + w.batch].T))
+        batches = [library.asarray(np.ascontiguousarray(X[start:start + w.batch].T), **place)
                    for start in range(0, w.m - w.batch + 1, w.batch)]
         rng = np.random.RandomState(0)
-        Ws = [library.asarray((rng.randn(w.layers[l], w.layers[l - 1]) * 0.01).astype(np.float32))
+        Ws = [library.asarray((rng.randn(w.layers[l], w.layers[l - 1]) * 0.01).astype(np.float32), **place)
               for l in range(1, len(w.layers))]
         L = len(Ws)
         A = [empty((n, w.batch)) for n in w.layers]
@@ -100,14 +108,16 @@ def gemm_floor(library_name: str) -> Callable[[Workload, np.ndarray, np.ndarray]
     return build
 
 
-def library(backend: str, optimizer: str) -> Callable[[Workload, np.ndarray, np.ndarray], Epoch]:
+def library(backend: str, optimizer: str, device: str | None = None) -> Callable[[Workload, np.ndarray, np.ndarray],
+                                                                               Epoch]:
     """portable_dnn's training path on ``backend``: one epoch per call, state kept (no cost recorded)."""
 
     def build(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
         xp = resolve_namespace(backend)
-        columns = xp.asarray(X).T  # samples in rows, as DeepNeuralNetwork passes them
-        targets = dnn.one_hot(xp.asarray(y), w.layers[-1], dtype=xp.float32)
-        parameters = dnn.initialize_parameters_deep(list(w.layers), init="he", backend=xp, dtype="float32")
+        place = {} if device is None else {"device": device}
+        columns = xp.asarray(X, **place).T  # samples in rows, as DeepNeuralNetwork passes them
+        targets = dnn.one_hot(xp.asarray(y, **place), w.layers[-1], dtype=xp.float32)
+        parameters = dnn.initialize_parameters_deep(list(w.layers), init="he", backend=xp, dtype="float32", **place)
         rate = w.learning_rate if optimizer == "adam" else 0.05
         settings = Settings(learning_rate=rate, optimizer=optimizer, mini_batch_size=w.batch)
         trainer = Trainer(xp, columns, targets, parameters, len(w.layers) - 1, settings)
@@ -129,7 +139,7 @@ def sklearn_mlp(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
     return epoch
 
 
-def torch_eager(fused: bool) -> Callable[[Workload, np.ndarray, np.ndarray], Epoch]:
+def torch_eager(fused: bool, device: str = "cpu") -> Callable[[Workload, np.ndarray, np.ndarray], Epoch]:
     def build(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
         import torch
 
@@ -139,13 +149,13 @@ def torch_eager(fused: bool) -> Callable[[Workload, np.ndarray, np.ndarray], Epo
             layers.append(torch.nn.Linear(w.layers[l - 1], w.layers[l]))
             if l < len(w.layers) - 1:
                 layers.append(torch.nn.ReLU())
-        model = torch.nn.Sequential(*layers)
+        model = torch.nn.Sequential(*layers).to(device)
         optimizer = torch.optim.Adam(model.parameters(), lr=w.learning_rate, fused=fused)
-        features, labels = torch.asarray(X), torch.asarray(y)
+        features, labels = torch.asarray(X, device=device), torch.asarray(y, device=device)
         loss = torch.nn.CrossEntropyLoss()
 
         def epoch() -> None:
-            order = torch.randperm(w.m)
+            order = torch.randperm(w.m, device=device)
             for start in range(0, w.m, w.batch):
                 index = order[start:start + w.batch]
                 optimizer.zero_grad(set_to_none=True)
@@ -222,11 +232,47 @@ def implementations() -> dict[str, tuple[str, Callable[[Workload, np.ndarray, np
     return table
 
 
+def gpu_implementations() -> dict[str, tuple[str, Callable[[Workload, np.ndarray, np.ndarray], Epoch]]]:
+    """The GPU rows (CuPy, PyTorch CUDA), each epoch ending in a device synchronisation; empty
+    without a GPU."""
+
+    def synchronised(build: Callable[[Workload, np.ndarray, np.ndarray], Epoch],
+                     synchronise: Callable[[], object]) -> Callable[[Workload, np.ndarray, np.ndarray], Epoch]:
+        def synchronised_build(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
+            epoch = build(w, X, y)
+            return lambda: (epoch(), synchronise())[0]
+        return synchronised_build
+
+    table: dict[str, tuple[str, Callable[[Workload, np.ndarray, np.ndarray], Epoch]]] = {}
+    if has("cupy"):
+        import cupy
+
+        if cupy.cuda.is_available():
+            sync = cupy.cuda.Device().synchronize
+            table["CuPy floor"] = ("CuPy floor", synchronised(gemm_floor("cupy"), sync))
+            for optimizer in ("gd", "momentum", "adam"):
+                table[f"portable_dnn {optimizer} (CuPy)"] = ("CuPy floor",
+                                                             synchronised(library("cupy", optimizer), sync))
+    if has("torch"):
+        import torch
+
+        if torch.cuda.is_available():
+            sync = torch.cuda.synchronize
+            table.update({
+                "PyTorch CUDA floor": ("PyTorch CUDA floor", synchronised(gemm_floor("torch", "cuda"), sync)),
+                "portable_dnn adam (PyTorch CUDA)": ("PyTorch CUDA floor",
+                                                     synchronised(library("torch", "adam", "cuda"), sync)),
+                "PyTorch CUDA eager Adam fused": ("PyTorch CUDA floor", synchronised(torch_eager(True, "cuda"), sync)),
+            })
+    return table
+
+
 def run(w: Workload, rounds: int) -> list[dict[str, object]]:
     X, y = host_data(w)
     epochs: dict[str, Epoch] = {}
     floors = {}
-    for name, (floor, build) in implementations().items():
+    table = gpu_implementations() if w is GPU_WORKLOAD else implementations()
+    for name, (floor, build) in table.items():
         epochs[name] = build(w, X, y)
         floors[name] = floor
         epochs[name]()  # warm-up: compilation, buffers, thread pools
@@ -363,11 +409,14 @@ def main() -> None:
             print(f"| {row['implementation']} | {seconds} | {row['epochs']} | {row['accuracy']:.4f} |", flush=True)
         args.json.write_text(json.dumps(results, indent=1))
         return
-    for key in args.workloads.split(","):
+    keys = args.workloads.split(",")
+    if "gpu" not in keys and args.workloads == parser.get_default("workloads") and gpu_implementations():
+        keys.append("gpu")
+    for key in keys:
         w = WORKLOADS[key]
         rows = run(w, args.rounds)
-        for row in rows:
-            row["peak_mib"] = peak_memory(key, str(row["implementation"]))
+        for row in rows:  # host memory only: not for the GPU rows
+            row["peak_mib"] = None if w is GPU_WORKLOAD else peak_memory(key, str(row["implementation"]))
         results[key] = rows
         print(f"\n{w.name}: seconds per epoch (median of {args.rounds}), x its library's floor, peak memory "
               "added (MiB)\n")
