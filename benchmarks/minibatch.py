@@ -389,7 +389,8 @@ def time_to_accuracy(max_epochs: int = 200) -> list[dict[str, object]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--workloads", default="mnist,synthetic", help="of " + ", ".join(WORKLOADS) +
+                        " (gpu joins the default on a machine with a GPU)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path, default=Path("benchmark-minibatch.json"))
     parser.add_argument("--time-to-accuracy", action="store_true", help="only the time-to-accuracy table")
@@ -410,8 +411,11 @@ def main() -> None:
         args.json.write_text(json.dumps(results, indent=1))
         return
     keys = args.workloads.split(",")
-    if "gpu" not in keys and args.workloads == parser.get_default("workloads") and gpu_implementations():
-        keys.append("gpu")
+    if args.workloads == parser.get_default("workloads"):
+        if gpu_implementations():
+            keys.append("gpu")
+        else:
+            print("No GPU (CuPy or PyTorch CUDA): the GPU table is left out.")
     for key in keys:
         w = WORKLOADS[key]
         rows = run(w, args.rounds)

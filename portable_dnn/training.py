@@ -13,7 +13,7 @@ import functools
 import math
 import operator
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 
 from array_api_compat import device as array_device
@@ -132,6 +132,13 @@ class Settings:
         for name, value in checked.items():
             object.__setattr__(self, name, value)
 
+    def for_the_step(self) -> Settings:
+        """These settings with those that do not shape a step's program set to their defaults
+        (the learning rate and epsilon enter it as numbers; batching, decay, dropout and the seed
+        act outside it): equal for runs that can share a compiled step."""
+        return replace(self, learning_rate=1.0, mini_batch_size=None, epsilon=1e-8, keep_prob=1.0, decay_rate=0.0,
+                       time_interval=None, seed=0)
+
     def learning_rate_at(self, epoch: int) -> float:
         """The learning rate of epoch ``epoch`` (from 0). As the course's model, which decays
         after each epoch: epoch e runs at ``decay(learning_rate, e - 1)`` (e >= 1)."""
@@ -193,8 +200,9 @@ def gathering_steps(xp: ModuleType, device: object, settings: Settings, L: int) 
     """For backends without in-place kernels: ``(step, compiled)``, the step on the columns
     ``indices`` of X and Y (all of them for None), gathered inside it (from their
     ``Kernels.batch_source`` layouts), and the same step compiled where the backend compiles
-    (``jax.jit``: the gather joins the step's program; no dropout). Made once per settings, so
-    later runs (``partial_fit``'s epochs) reuse the compiled programs."""
+    (``jax.jit``: the gather joins the step's program; no dropout). Made once per
+    ``settings.for_the_step()``, so later runs (``partial_fit``'s epochs, a search over learning
+    rates) reuse the compiled programs."""
     ops = kernels(xp, device)
 
     def step(parameters: dict[str, Array], v: dict[str, Array], s: dict[str, Array], X: Array, Y: Array,
@@ -236,7 +244,7 @@ class Trainer:
             self.X, self.Y = X, Y
         else:  # the step gathers its batch, from the layouts gathering is fastest from
             self.X, self.Y = (X, Y) if size is None else (self.ops.batch_source(X), self.ops.batch_source(Y))
-            self._eager, self._compiled = gathering_steps(xp, self.device, settings, L)
+            self._eager, self._compiled = gathering_steps(xp, self.device, settings.for_the_step(), L)
             if not compile:
                 self._compiled = self._eager
         self.rng = DeviceRandom(xp, self.device, settings.seed) if settings.keep_prob < 1.0 else None

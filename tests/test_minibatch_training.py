@@ -232,8 +232,9 @@ def test_compiled_and_eager_steps_agree(optimizer, xp, make, backend_kwargs, flo
 
 
 def test_later_runs_reuse_the_compiled_step(xp, make, backend_kwargs, float_dtypes):
-    """A second run with the same settings (``partial_fit``'s next epoch) takes the first run's
-    step, so JAX compiles it once; in-place backends step through their own buffers instead."""
+    """A second run with the same settings (``partial_fit``'s next epoch), or other numbers (a
+    search over learning rates), takes the first run's step, so JAX compiles it once (per batch
+    size); in-place backends step through their own buffers instead."""
     from portable_dnn.training import Settings, Trainer
 
     dtype = float_dtypes[-1]
@@ -246,6 +247,9 @@ def test_later_runs_reuse_the_compiled_step(xp, make, backend_kwargs, float_dtyp
         assert first.workspaces[8].X is not second.workspaces[8].X
     else:
         assert second._compiled is first._compiled
+        rate = Trainer(xp, X, Y, start, 2, Settings(learning_rate=0.5, optimizer="adam", mini_batch_size=4, seed=3,
+                                                    epsilon=1e-6, decay_rate=0.1))
+        assert rate._compiled is first._compiled  # numbers entering the program, or acting outside it
         other = Trainer(xp, X, Y, start, 2, Settings(learning_rate=0.05, optimizer="momentum", mini_batch_size=8))
         assert other._compiled is not first._compiled
 
