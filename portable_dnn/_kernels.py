@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import math
+import sys
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -121,43 +122,87 @@ def _optimizer_kernels_cupy(cupy: ModuleType) -> dict[str, Callable[..., Any]]:
     return {"momentum": momentum, "adam": adam}
 
 
+def _momentum_torch(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
+    """Momentum with PyTorch's in-place methods."""
+    v.mul_(beta).add_(g)
+    return W.add_(v, alpha=-lr), v
+
+
+def _adam_torch(W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float, step_size: float,
+                eps_hat: float) -> tuple[Any, Any, Any]:
+    """Adam with PyTorch's in-place methods (``addcmul_``, ``addcdiv_``)."""
+    v.mul_(beta1).add_(g)
+    s.mul_(beta2).addcmul_(g, g, value=squared_gradient_weight(beta1, beta2))
+    denominator = s.sqrt() if scratch is None else sys.modules["torch"].sqrt(s, out=scratch)
+    return W.addcdiv_(v, denominator.add_(eps_hat), value=-step_size), v, s
+
+
+@functools.cache
+def _torch_scalar(value: float, device: Any) -> Any:
+    """A float32 scalar tensor on ``device``, made once."""
+    torch = importlib.import_module("torch")
+    return torch.full((), value, dtype=torch.float32, device=device)
+
+
+def _momentum_fused(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
+    """Momentum by ``torch._fused_sgd_`` (SGD with momentum past its first step, no dampening:
+    ``v = beta v + g``, ``W = W - lr v``), one pass."""
+    sys.modules["torch"]._fused_sgd_(
+        [W], [g], [v], weight_decay=0.0, momentum=beta, lr=lr, dampening=0.0, nesterov=False, maximize=False,
+        is_first_step=False)
+    return W, v
+
+
+def _adam_fused(W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float, step_size: float,
+                eps_hat: float) -> tuple[Any, Any, Any]:
+    """Adam by ``torch._fused_adam_`` (float32), one pass: ``torch.optim.Adam``'s update at an
+    infinite step count, so that its own bias corrections are 1 (they are folded into step_size
+    and eps_hat); it divides g by its grad_scale ``1 - beta1`` (in place) to get back the
+    gradient it expects."""
+    sys.modules["torch"]._fused_adam_(
+        [W], [g], [v], [s], [], [_torch_scalar(math.inf, W.device)], amsgrad=False, lr=step_size, beta1=beta1,
+        beta2=beta2, weight_decay=0.0, eps=eps_hat, maximize=False, grad_scale=_torch_scalar(1.0 - beta1, W.device),
+        found_inf=None)
+    return W, v, s
+
+
+@functools.cache
+def _fused_agree(device_type: str) -> bool:
+    """Whether PyTorch's fused kernels run on ``device_type`` and give the in-place forms' numbers,
+    probed once on a few values (they are private functions: a version may change or drop them)."""
+    torch = importlib.import_module("torch")
+    if device_type not in ("cpu", "cuda"):
+        return False
+
+    def values() -> tuple[Any, Any, Any, Any]:  # W, g, v, s
+        W, g, v, s = (torch.tensor(x, dtype=torch.float32, device=device_type)
+                      for x in ([[0.5, -1.0]], [[0.02, -0.03]], [[0.1, 0.2]], [[0.01, 0.04]]))
+        return W, g, v, s
+
+    try:
+        pairs = [(_adam_fused(*values(), None, 0.9, 0.99, 0.01, 1e-8), _adam_torch(*values(), None, 0.9, 0.99, 0.01,
+                                                                               1e-8)),
+                 (_momentum_fused(*values()[:3], None, 0.9, 0.1), _momentum_torch(*values()[:3], None, 0.9, 0.1))]
+        return all(bool(torch.allclose(a, b, rtol=1e-5, atol=1e-7)) for got, expected in pairs
+                   for a, b in zip(got, expected, strict=True))
+    except (AttributeError, TypeError, RuntimeError, NotImplementedError):
+        return False
+
+
 def _optimizer_kernels_torch(torch: ModuleType) -> dict[str, Callable[..., Any]]:
     """The optimiser updates as ``torch.optim``'s ``fused=True`` makes them, one pass over each
-    parameter (``torch._fused_sgd_``, ``torch._fused_adam_``), where the installed version has
-    them for the device (CPU, CUDA; Adam in float32, whose gradient scale is float32); else with
-    the in-place methods (``addcmul_``, ``addcdiv_``)."""
-    fused_sgd = getattr(torch, "_fused_sgd_", None)
-    fused_adam = getattr(torch, "_fused_adam_", None)
-    constants: dict[tuple[float, Any], Any] = {}
-
-    def constant(value: float, device: Any) -> Any:  # a float32 scalar tensor, made once per device
-        if (value, device) not in constants:
-            constants[value, device] = torch.full((), value, dtype=torch.float32, device=device)
-        return constants[value, device]
+    parameter (``torch._fused_sgd_``, ``torch._fused_adam_``; Adam in float32, whose gradient
+    scale is float32) where they agree with the in-place forms on the device, else the in-place
+    forms."""
 
     def momentum(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
-        if fused_sgd is not None and W.device.type in ("cpu", "cuda"):
-            # SGD with momentum past its first step, no dampening: v = beta v + g, W = W - lr v.
-            fused_sgd([W], [g], [v], weight_decay=0.0, momentum=beta, lr=lr, dampening=0.0, nesterov=False,
-                      maximize=False, is_first_step=False)
-            return W, v
-        v.mul_(beta).add_(g)
-        return W.add_(v, alpha=-lr), v
+        update = _momentum_fused if _fused_agree(W.device.type) else _momentum_torch
+        return update(W, g, v, scratch, beta, lr)
 
     def adam(W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float, step_size: float,
              eps_hat: float) -> tuple[Any, Any, Any]:
-        if fused_adam is not None and W.dtype == torch.float32 and W.device.type in ("cpu", "cuda"):
-            # torch.optim.Adam's update at an infinite step count, so its own bias corrections
-            # are 1 (they are folded into step_size and eps_hat); it divides g by its
-            # grad_scale 1 - beta1 (in place) to get back the gradient it expects.
-            fused_adam([W], [g], [v], [s], [], [constant(math.inf, W.device)], amsgrad=False, lr=step_size,
-                       beta1=beta1, beta2=beta2, weight_decay=0.0, eps=eps_hat, maximize=False,
-                       grad_scale=constant(1.0 - beta1, W.device), found_inf=None)
-            return W, v, s
-        v.mul_(beta1).add_(g)
-        s.mul_(beta2).addcmul_(g, g, value=squared_gradient_weight(beta1, beta2))
-        denominator = torch.sqrt(s, out=scratch).add_(eps_hat)
-        return W.addcdiv_(v, denominator, value=-step_size), v, s
+        update = _adam_fused if W.dtype == torch.float32 and _fused_agree(W.device.type) else _adam_torch
+        return update(W, g, v, s, scratch, beta1, beta2, step_size, eps_hat)
 
     def take_columns(X: Any, indices: Any, out: Any) -> Any:
         if X.T.is_contiguous() and (out is None or out.T.is_contiguous()):  # rows of the row-major X.T

@@ -78,3 +78,29 @@ def test_gathered_columns_agree_with_take(rows_first, xp, device, ops, make, che
     buffer = ops.empty_columns(X, 4)
     for out in (buffer, None):
         check(ops.take_columns(ops.batch_source(X), indices, out), data.T[:, order], atol=0)
+
+
+def test_pytorch_fused_updates_are_used_only_where_they_agree(xp, ops, fresh, check, monkeypatch):
+    """PyTorch's fused optimiser kernels (private functions) are probed once per device type:
+    used where they give the in-place forms' numbers, replaced by those forms where a version
+    changed them."""
+    from portable_dnn import _kernels
+    from portable_dnn._backend import backend_name
+
+    if backend_name(xp) != "torch":
+        pytest.skip("PyTorch's fused optimiser kernels")
+    import torch
+
+    _kernels._fused_agree.cache_clear()
+    assert _kernels._fused_agree("cpu") == hasattr(torch, "_fused_adam_")
+    monkeypatch.setattr(torch, "_fused_adam_", lambda *args, **kwargs: None, raising=False)  # runs, does nothing
+    _kernels._fused_agree.cache_clear()
+    try:
+        assert not _kernels._fused_agree("cpu")
+        W, g, v, s = host((6, 5), (6, 5), (6, 5), (6, 5), seed=1)
+        made = [fresh(value, "float32") for value in (W, 0.1 * g, v, np.abs(s))]
+        fast = ops.adam(*made[:3], made[3], None, 0.9, 0.99, 0.01, 1e-7)
+        v1, s1 = 0.9 * v + 0.1 * g, 0.99 * np.abs(s) + 0.01 * g * g
+        check(fast[0], W - 0.01 * v1 / (np.sqrt(s1) + 1e-7), "float32", atol=1e-5)
+    finally:
+        _kernels._fused_agree.cache_clear()
