@@ -193,7 +193,8 @@ def command_train(args: argparse.Namespace) -> None:
     )
     train_x, train_y = data.train_x, data.train_y
     if args.early_stopping:
-        train_x, train_y, settings["validation_data"] = hold_out(train_x, train_y, 0.1, seed)
+        train_x, train_y, settings["validation_data"] = hold_out(train_x, train_y, 0.1, seed,
+                                                                  stratify=to_numpy(train_y).reshape(-1))
         settings["n_iter_no_change"] = 10
     if not args.quiet:
         print(f"Training {layers} on {train_x.shape[1]} {source} examples "

@@ -36,7 +36,7 @@ class DeepNeuralNetwork:
     or all when fewer; ``None``: full batches), L2 strength ``alpha`` (the course's ``lambd``),
     He initialisation, at most ``num_iterations`` epochs, stopping when the training cost has
     not fallen by ``tol`` for more than ``n_iter_no_change`` epochs (``None``: never) or, with
-    ``early_stopping``, when the accuracy on a held-out ``validation_fraction`` has not risen
+    ``early_stopping``, when the accuracy on a held-out ``validation_fraction`` (stratified) has not risen
     by ``tol``, keeping the best epoch's parameters (``"auto"``, the default: early stopping
     with more than 10,000 examples, as scikit-learn's ``HistGradientBoostingClassifier``).
     ``optimizer``: ``"adam"``, ``"momentum"`` (``beta``) or ``"gd"``; ``keep_prob``: dropout
@@ -164,7 +164,7 @@ class DeepNeuralNetwork:
         validation = None
         if self._early_stopping(columns.shape[1]):
             fraction = check_fraction(self.validation_fraction, "validation_fraction", low_open=True)
-            columns, labels, validation = hold_out(columns, labels, fraction, self.seed)
+            columns, labels, validation = hold_out(columns, labels, fraction, self.seed, stratify=to_numpy(labels))
         self._train(columns, labels, parameters, OptimizerState(), self.num_iterations, layer_dims, classes,
                     validation, [])
         return self

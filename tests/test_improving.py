@@ -336,3 +336,24 @@ def test_the_courses_initialisations(init, make, check, backend_kwargs):
     check(parameters["W1"], W1 * scale[0], atol=1e-12)
     check(parameters["W2"], W2 * scale[1], atol=1e-12)
     check(parameters["b2"], np.zeros((1, 1)), atol=0)
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.25, 0.37])
+def test_stratified_hold_out_takes_each_class_in_proportion(fraction, xp, make):
+    """The validation split of early stopping: each class held out in proportion to its count
+    (within one example), every example on exactly one side with its own label, seeded."""
+    from portable_dnn.minibatch import hold_out
+
+    m = 1000
+    labels = np.repeat([0, 1, 2], [700, 250, 50])
+    np.random.RandomState(0).shuffle(labels)
+    X, Y = make(np.arange(2.0 * m).reshape(2, m)), make(labels[None, :].astype(float))
+    X_kept, Y_kept, (X_held, Y_held) = hold_out(X, Y, fraction, 1, stratify=labels)
+    held = dnn.to_numpy(Y_held).ravel().astype(int)
+    assert held.size == round(fraction * m)
+    assert np.all(np.abs(np.bincount(held, minlength=3) - fraction * np.array([700, 250, 50])) < 1)
+    columns = np.concatenate([dnn.to_numpy(X_held)[0], dnn.to_numpy(X_kept)[0]]).astype(int)
+    np.testing.assert_array_equal(np.sort(columns), np.arange(m))
+    np.testing.assert_array_equal(labels[columns], np.concatenate([held, dnn.to_numpy(Y_kept).ravel()]))
+    again = hold_out(X, Y, fraction, 1, stratify=labels)[2][0]
+    np.testing.assert_array_equal(dnn.to_numpy(again), dnn.to_numpy(X_held))
