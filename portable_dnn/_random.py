@@ -111,3 +111,27 @@ def shuffled_indices(m: int, seed: int, xp: ModuleType, device: Any) -> Array:
     from .io import move_to
 
     return move_to(np.random.RandomState(seed).permutation(m), xp, device)
+
+
+def stratified_order(labels: np.ndarray, held: int, seed: int) -> np.ndarray:
+    """A seeded permutation of the m examples whose first ``held`` take each class of ``labels``
+    (m,) (host values) in proportion to its count, as scikit-learn's stratified splits do: each
+    class gets the floor of its share, the classes with the largest remainders one more (ties
+    in seeded random order)."""
+    rng = np.random.RandomState(seed)
+    classes, counts = np.unique(labels, return_counts=True)
+    share = held * counts / counts.sum()
+    quota = np.floor(share).astype(int)
+    by_remainder = np.lexsort((rng.random_sample(len(classes)), quota - share))
+    quota[by_remainder[:held - quota.sum()]] += 1
+    members = [rng.permutation(np.flatnonzero(labels == label)) for label in classes]
+    first = np.concatenate([indices[:k] for indices, k in zip(members, quota, strict=True)])
+    rest = np.concatenate([indices[k:] for indices, k in zip(members, quota, strict=True)])
+    return np.concatenate([rng.permutation(first), rng.permutation(rest)])
+
+
+def stratified_indices(labels: Any, held: int, seed: int, xp: ModuleType, device: Any) -> Array:
+    """:func:`stratified_order` of the host ``labels`` (any shape, m values), moved to ``device``."""
+    from .io import move_to
+
+    return move_to(stratified_order(np.asarray(labels).reshape(-1), held, seed), xp, device)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from types import ModuleType
+from typing import Any
 
-import numpy as np
 from array_api_compat import device as array_device
 
 from ._backend import Array, get_namespace, on_the_arrays_device
-from ._random import check_seed, shuffled_indices
-from .io import move_to
+from ._random import check_seed, shuffled_indices, stratified_indices
 from .optimizers import check_count
 
 
@@ -52,29 +51,12 @@ def random_mini_batches(
     return [(shuffled_X[:, start:stop], shuffled_Y[:, start:stop]) for start, stop in batch_bounds(m, size)]
 
 
-def stratified_order(labels: np.ndarray, held: int, seed: int) -> np.ndarray:
-    """A seeded permutation of the m examples whose first ``held`` take each class of ``labels``
-    (m,) (host values) in proportion to its count, as scikit-learn's stratified splits do: each
-    class gets the floor of its share, the classes with the largest remainders one more (ties
-    in seeded random order)."""
-    rng = np.random.RandomState(seed)
-    classes, counts = np.unique(labels, return_counts=True)
-    share = held * counts / counts.sum()
-    quota = np.floor(share).astype(int)
-    by_remainder = np.lexsort((rng.random_sample(len(classes)), quota - share))
-    quota[by_remainder[:held - quota.sum()]] += 1
-    members = [rng.permutation(np.flatnonzero(labels == label)) for label in classes]
-    first = np.concatenate([indices[:k] for indices, k in zip(members, quota, strict=True)])
-    rest = np.concatenate([indices[k:] for indices, k in zip(members, quota, strict=True)])
-    return np.concatenate([rng.permutation(first), rng.permutation(rest)])
-
-
 def hold_out(X: Array, Y: Array, fraction: float, seed: int,
-             stratify: np.ndarray | None = None) -> tuple[Array, Array, tuple[Array, Array]]:
+             stratify: Any = None) -> tuple[Array, Array, tuple[Array, Array]]:
     """``(X_kept, Y_kept, (X_held, Y_held))``: the first ``round(fraction * m)`` examples of
     ``RandomState(seed).permutation(m)`` held out (for validation), the others kept, taken on the
     data's device; with ``stratify`` (class labels (m,) on the host), those of
-    :func:`stratified_order` (each class held out in proportion). ``X`` (n, m); ``Y``'s last axis
+    :func:`stratified_indices` (each class held out in proportion). ``X`` (n, m); ``Y``'s last axis
     holds the m examples ((m,), (1, m) or (C, m)). ``ValueError`` unless both sides get at least
     one example."""
     xp = get_namespace(X=X, Y=Y)
@@ -86,7 +68,7 @@ def hold_out(X: Array, Y: Array, fraction: float, seed: int,
     if stratify is None:
         order = shuffled_indices(m, seed, xp, array_device(X))
     else:
-        order = move_to(stratified_order(np.asarray(stratify).reshape(-1), held, seed), xp, array_device(X))
+        order = stratified_indices(stratify, held, seed, xp, array_device(X))
     kept, out = order[held:], order[:held]
     return (xp.take(X, kept, axis=1), xp.take(Y, kept, axis=-1),
             (xp.take(X, out, axis=1), xp.take(Y, out, axis=-1)))
