@@ -1,7 +1,8 @@
 """One epoch of mini-batch training, side by side in one process: portable_dnn (gd, momentum, Adam)
-on NumPy and PyTorch, scikit-learn's MLPClassifier, PyTorch eager (autograd + torch.optim.Adam, default
-and fused), a jitted JAX step, and each library's GEMM floor; on a machine with a GPU, a third table
-(a larger network) with CuPy and PyTorch CUDA.
+on NumPy (with numba's one-pass updates where installed, and without) and PyTorch, scikit-learn's
+MLPClassifier, PyTorch eager (autograd + torch.optim.Adam, default and fused), a jitted JAX step, and
+each library's GEMM floor; on a machine with a GPU, a third table (a larger network) with CuPy and
+PyTorch CUDA.
 
 The GEMM floor: one epoch of the steps' matrix products alone (forward ``W @ A``, backward ``dZ @ A.T``
 and ``W.T @ dZ``, no gradient for X) on batches already laid out contiguously, into preallocated
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -40,6 +42,7 @@ import numpy as np
 
 import portable_dnn as dnn
 from portable_dnn._backend import resolve_namespace
+from portable_dnn._kernels import one_pass_enabled
 from portable_dnn.training import Settings, Trainer
 
 Epoch = Callable[[], None]
@@ -108,11 +111,21 @@ def gemm_floor(library_name: str, device: str | None = None) -> Callable[[Worklo
     return build
 
 
-def library(backend: str, optimizer: str, device: str | None = None) -> Callable[[Workload, np.ndarray, np.ndarray],
-                                                                               Epoch]:
-    """portable_dnn's training path on ``backend``: one epoch per call, state kept (no cost recorded)."""
+def library(backend: str, optimizer: str, device: str | None = None,
+            one_pass: bool = True) -> Callable[[Workload, np.ndarray, np.ndarray], Epoch]:
+    """portable_dnn's training path on ``backend``: one epoch per call, state kept (no cost recorded);
+    without ``one_pass``, NumPy's updates by its ``out=`` forms even where numba is installed."""
 
     def build(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
+        if not one_pass:
+            os.environ["PORTABLE_DNN_NUMBA"] = "0"  # read when the kernels are chosen, at set-up
+            try:
+                return build_it(w, X, y)
+            finally:
+                del os.environ["PORTABLE_DNN_NUMBA"]
+        return build_it(w, X, y)
+
+    def build_it(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
         xp = resolve_namespace(backend)
         place = {} if device is None else {"device": device}
         columns = xp.asarray(X, **place).T  # samples in rows, as DeepNeuralNetwork passes them
@@ -217,6 +230,9 @@ def implementations() -> dict[str, tuple[str, Callable[[Workload, np.ndarray, np
         "portable_dnn momentum (NumPy)": ("NumPy floor", library("numpy", "momentum")),
         "portable_dnn adam (NumPy)": ("NumPy floor", library("numpy", "adam")),
     }
+    if one_pass_enabled(np):  # numba installed: the rows above use its one-pass updates; these do not
+        table["portable_dnn momentum (NumPy, no numba)"] = ("NumPy floor", library("numpy", "momentum", one_pass=False))
+        table["portable_dnn adam (NumPy, no numba)"] = ("NumPy floor", library("numpy", "adam", one_pass=False))
     if has("sklearn"):
         table["sklearn MLPClassifier adam"] = ("NumPy floor", sklearn_mlp)
     if has("torch"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import math
+import os
 import sys
 from collections.abc import Callable
 from types import ModuleType
@@ -52,11 +53,61 @@ def take_columns_portable(xp: ModuleType, X: Any, indices: Any, out: Any) -> Any
     return xp.take(X, indices, axis=1)
 
 
-def _optimizer_kernels_out(library: ModuleType) -> dict[str, Callable[..., Any]]:
+@functools.cache
+def _one_pass_kernels(library: ModuleType) -> dict[str, Callable[..., None]] | None:
+    """NumPy's optimiser updates compiled by numba (the ``fast`` extra), where it is installed:
+    one pass, each element of W, g, v (and s) read once and W, v (and s) written once, with the
+    ``out=`` forms' operations in their order and no fast-math, so their numbers to the bit.
+    Compiled on first use (about half a second per optimiser and dtype)."""
+    try:
+        numba = importlib.import_module("numba")
+    except Exception:  # not installed, or not for this NumPy: the out= forms serve
+        return None
+    sqrt = library.sqrt  # NumPy's keeps float32 in float32 (math.sqrt would not)
+    compile_loop: Callable[[Callable[..., None]], Callable[..., None]] = numba.njit(
+        nogil=True, error_model="numpy")  # numpy's: x / 0 is inf, not an exception
+
+    @compile_loop
+    def momentum(W: Any, g: Any, v: Any, beta: Any, lr: Any) -> None:  # pragma: no cover (compiled)
+        for i in range(W.size):
+            velocity = beta * v[i] + g[i]
+            v[i] = velocity
+            W[i] = W[i] - velocity * lr
+
+    @compile_loop
+    def adam(W: Any, g: Any, v: Any, s: Any, beta1: Any, beta2: Any, weight: Any, step_size: Any,
+             eps_hat: Any) -> None:  # pragma: no cover (compiled)
+        for i in range(W.size):
+            gradient = g[i]
+            first = beta1 * v[i] + gradient
+            second = beta2 * s[i] + (gradient * gradient) * weight
+            v[i] = first
+            s[i] = second
+            W[i] = W[i] - first / (sqrt(second) + eps_hat) * step_size
+
+    return {"momentum": momentum, "adam": adam}
+
+
+def one_pass_enabled(library: ModuleType) -> bool:
+    """Whether NumPy's (``library``'s) updates use :func:`_one_pass_kernels` (numba installed, and
+    not switched off by ``PORTABLE_DNN_NUMBA=0``)."""
+    return os.environ.get("PORTABLE_DNN_NUMBA", "1") != "0" and _one_pass_kernels(library) is not None
+
+
+def _optimizer_kernels_out(library: ModuleType, one_pass: bool = False) -> dict[str, Callable[..., Any]]:
     """The optimiser updates with ``out=`` (NumPy, CuPy): in place of W, v, s, no allocation;
-    ``scratch`` (W's shape) holds the temporaries."""
+    ``scratch`` (W's shape) holds the temporaries. With ``one_pass`` (NumPy), C-contiguous
+    arrays are updated by :func:`_one_pass_kernels` instead, in one pass."""
+    compiled = _one_pass_kernels(library) if one_pass else None
+
+    def flat(*arrays: Any) -> tuple[Any, ...] | None:  # 1-D views in one element order, if there is one
+        return tuple(a.reshape(-1) for a in arrays) if all(a.flags.c_contiguous for a in arrays) else None
 
     def momentum(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
+        if compiled is not None and (views := flat(W, g, v)) is not None:
+            number = W.dtype.type  # NumPy casts Python scalars to the array's dtype
+            compiled["momentum"](*views, number(beta), number(lr))
+            return W, v
         library.multiply(v, beta, out=v)
         library.add(v, g, out=v)
         library.subtract(W, library.multiply(v, lr, out=scratch), out=W)
@@ -64,6 +115,11 @@ def _optimizer_kernels_out(library: ModuleType) -> dict[str, Callable[..., Any]]
 
     def adam(W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float, step_size: float,
              eps_hat: float) -> tuple[Any, Any, Any]:
+        if compiled is not None and (views := flat(W, g, v, s)) is not None:
+            number = W.dtype.type
+            compiled["adam"](*views, number(beta1), number(beta2), number(squared_gradient_weight(beta1, beta2)),
+                             number(step_size), number(eps_hat))
+            return W, v, s
         library.multiply(v, beta1, out=v)
         library.add(v, g, out=v)
         library.multiply(s, beta2, out=s)
@@ -335,7 +391,7 @@ def kernels(xp: ModuleType, device: Any = None) -> Kernels:
             reuses_buffers=True,
             sigmoid_=sigmoid,
             sliced_matmul=name != "cupy",
-            **{**_optimizer_kernels_out(library),  # type: ignore[arg-type]
+            **{**_optimizer_kernels_out(library, one_pass=name == "numpy" and one_pass_enabled(library)),  # type: ignore[arg-type]
                **(_optimizer_kernels_cupy(library) if name == "cupy" else {})},
         )
     settle = _persist if is_lazy(xp) else Kernels._field_defaults["settle"]

@@ -104,3 +104,33 @@ def test_pytorch_fused_updates_are_used_only_where_they_agree(xp, ops, fresh, ch
         check(fast[0], W - 0.01 * v1 / (np.sqrt(s1) + 1e-7), "float32", atol=1e-5)
     finally:
         _kernels._fused_agree.cache_clear()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_numba_one_pass_updates_give_the_out_forms_numbers_to_the_bit(dtype, xp, monkeypatch):
+    """NumPy's one-pass updates (numba, the ``fast`` extra) against its ``out=`` forms: the same
+    numbers to the bit; non-contiguous arrays take the ``out=`` forms; ``PORTABLE_DNN_NUMBA=0``
+    switches them off."""
+    from portable_dnn import _kernels
+    from portable_dnn._backend import backend_name
+
+    if backend_name(xp) != "numpy":
+        pytest.skip("numba compiles NumPy's updates only")
+    if _kernels._one_pass_kernels(np) is None:
+        pytest.skip("numba is not installed (the fast extra)")
+    one_pass, out_forms = _kernels._optimizer_kernels_out(np, one_pass=True), _kernels._optimizer_kernels_out(np)
+    W, g, v, s = (value.astype(dtype) for value in host((40, 30), (40, 30), (40, 30), (40, 30), seed=4))
+    s = np.abs(s)
+    for layout in (np.ascontiguousarray, np.asfortranarray):
+        arrays = [layout(value) for value in (W, 0.1 * g, v, s)]
+        got = one_pass["adam"](*(a.copy(order="K") for a in arrays), np.empty_like(W), 0.9, 0.999, 0.003, 1e-7)
+        expected = out_forms["adam"](*(a.copy(order="K") for a in arrays), np.empty_like(W), 0.9, 0.999, 0.003, 1e-7)
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(a, b)
+        got = one_pass["momentum"](*(a.copy(order="K") for a in arrays[:3]), np.empty_like(W), 0.8, 0.05)
+        expected = out_forms["momentum"](*(a.copy(order="K") for a in arrays[:3]), np.empty_like(W), 0.8, 0.05)
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert _kernels.one_pass_enabled(np)
+    monkeypatch.setenv("PORTABLE_DNN_NUMBA", "0")
+    assert not _kernels.one_pass_enabled(np)
