@@ -68,22 +68,25 @@ def _one_pass_kernels(library: ModuleType) -> dict[str, Callable[..., None]] | N
         nogil=True, error_model="numpy")  # numpy's: x / 0 is inf, not an exception
 
     @compile_loop
-    def momentum(W: Any, g: Any, v: Any, beta: Any, lr: Any) -> None:  # pragma: no cover (compiled)
-        for i in range(W.size):
-            velocity = beta * v[i] + g[i]
-            v[i] = velocity
-            W[i] = W[i] - velocity * lr
+    def momentum(W: Any, g: Any, v: Any, constants: Any) -> None:  # pragma: no cover (compiled)
+        beta, lr = constants[0], constants[1]
+        for i in range(W.shape[0]):
+            for j in range(W.shape[1]):
+                velocity = beta * v[i, j] + g[i, j]
+                v[i, j] = velocity
+                W[i, j] = W[i, j] - velocity * lr
 
     @compile_loop
-    def adam(W: Any, g: Any, v: Any, s: Any, beta1: Any, beta2: Any, weight: Any, step_size: Any,
-             eps_hat: Any) -> None:  # pragma: no cover (compiled)
-        for i in range(W.size):
-            gradient = g[i]
-            first = beta1 * v[i] + gradient
-            second = beta2 * s[i] + (gradient * gradient) * weight
-            v[i] = first
-            s[i] = second
-            W[i] = W[i] - first / (sqrt(second) + eps_hat) * step_size
+    def adam(W: Any, g: Any, v: Any, s: Any, constants: Any) -> None:  # pragma: no cover (compiled)
+        beta1, beta2, weight, step_size, eps_hat = constants[0], constants[1], constants[2], constants[3], constants[4]
+        for i in range(W.shape[0]):
+            for j in range(W.shape[1]):
+                gradient = g[i, j]
+                first = beta1 * v[i, j] + gradient
+                second = beta2 * s[i, j] + (gradient * gradient) * weight
+                v[i, j] = first
+                s[i, j] = second
+                W[i, j] = W[i, j] - first / (sqrt(second) + eps_hat) * step_size
 
     return {"momentum": momentum, "adam": adam}
 
@@ -96,17 +99,14 @@ def one_pass_enabled(library: ModuleType) -> bool:
 
 def _optimizer_kernels_out(library: ModuleType, one_pass: bool = False) -> dict[str, Callable[..., Any]]:
     """The optimiser updates with ``out=`` (NumPy, CuPy): in place of W, v, s, no allocation;
-    ``scratch`` (W's shape) holds the temporaries. With ``one_pass`` (NumPy), C-contiguous
-    arrays are updated by :func:`_one_pass_kernels` instead, in one pass."""
+    ``scratch`` (W's shape) holds the temporaries. With ``one_pass`` (NumPy), 2-D arrays are
+    updated by :func:`_one_pass_kernels` instead, in one pass (its constants in an array of W's
+    dtype, as NumPy casts Python scalars: one argument to pass instead of five)."""
     compiled = _one_pass_kernels(library) if one_pass else None
 
-    def flat(*arrays: Any) -> tuple[Any, ...] | None:  # 1-D views in one element order, if there is one
-        return tuple(a.reshape(-1) for a in arrays) if all(a.flags.c_contiguous for a in arrays) else None
-
     def momentum(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
-        if compiled is not None and (views := flat(W, g, v)) is not None:
-            number = W.dtype.type  # NumPy casts Python scalars to the array's dtype
-            compiled["momentum"](*views, number(beta), number(lr))
+        if compiled is not None and W.ndim == 2:
+            compiled["momentum"](W, g, v, library.array((beta, lr), dtype=W.dtype))
             return W, v
         library.multiply(v, beta, out=v)
         library.add(v, g, out=v)
@@ -115,10 +115,9 @@ def _optimizer_kernels_out(library: ModuleType, one_pass: bool = False) -> dict[
 
     def adam(W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float, step_size: float,
              eps_hat: float) -> tuple[Any, Any, Any]:
-        if compiled is not None and (views := flat(W, g, v, s)) is not None:
-            number = W.dtype.type
-            compiled["adam"](*views, number(beta1), number(beta2), number(squared_gradient_weight(beta1, beta2)),
-                             number(step_size), number(eps_hat))
+        if compiled is not None and W.ndim == 2:
+            constants = (beta1, beta2, squared_gradient_weight(beta1, beta2), step_size, eps_hat)
+            compiled["adam"](W, g, v, s, library.array(constants, dtype=W.dtype))
             return W, v, s
         library.multiply(v, beta1, out=v)
         library.add(v, g, out=v)

@@ -109,7 +109,7 @@ def test_pytorch_fused_updates_are_used_only_where_they_agree(xp, ops, fresh, ch
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_numba_one_pass_updates_give_the_out_forms_numbers_to_the_bit(dtype, xp, monkeypatch):
     """NumPy's one-pass updates (numba, the ``fast`` extra) against its ``out=`` forms: the same
-    numbers to the bit; non-contiguous arrays take the ``out=`` forms; ``PORTABLE_DNN_NUMBA=0``
+    numbers to the bit, in either memory layout; ``PORTABLE_DNN_NUMBA=0``
     switches them off."""
     from portable_dnn import _kernels
     from portable_dnn._backend import backend_name
