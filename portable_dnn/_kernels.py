@@ -91,10 +91,16 @@ def _one_pass_kernels(library: ModuleType) -> dict[str, Callable[..., None]] | N
     return {"momentum": momentum, "adam": adam}
 
 
+def one_pass_allowed() -> bool:
+    """Whether NumPy's updates may use :func:`_one_pass_kernels` (not switched off by
+    ``PORTABLE_DNN_NUMBA=0``); numba is imported only when an update first runs (it takes half a
+    second to import)."""
+    return os.environ.get("PORTABLE_DNN_NUMBA", "1") != "0"
+
+
 def one_pass_enabled(library: ModuleType) -> bool:
-    """Whether NumPy's (``library``'s) updates use :func:`_one_pass_kernels` (numba installed, and
-    not switched off by ``PORTABLE_DNN_NUMBA=0``)."""
-    return os.environ.get("PORTABLE_DNN_NUMBA", "1") != "0" and _one_pass_kernels(library) is not None
+    """Whether NumPy's (``library``'s) updates use :func:`_one_pass_kernels`: allowed, and numba installed."""
+    return one_pass_allowed() and _one_pass_kernels(library) is not None
 
 
 def _optimizer_kernels_out(library: ModuleType, one_pass: bool = False) -> dict[str, Callable[..., Any]]:
@@ -102,10 +108,8 @@ def _optimizer_kernels_out(library: ModuleType, one_pass: bool = False) -> dict[
     ``scratch`` (W's shape) holds the temporaries. With ``one_pass`` (NumPy), 2-D arrays are
     updated by :func:`_one_pass_kernels` instead, in one pass (its constants in an array of W's
     dtype, as NumPy casts Python scalars: one argument to pass instead of five)."""
-    compiled = _one_pass_kernels(library) if one_pass else None
-
     def momentum(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
-        if compiled is not None and W.ndim == 2:
+        if one_pass and W.ndim == 2 and (compiled := _one_pass_kernels(library)) is not None:
             compiled["momentum"](W, g, v, library.array((beta, lr), dtype=W.dtype))
             return W, v
         library.multiply(v, beta, out=v)
@@ -115,7 +119,7 @@ def _optimizer_kernels_out(library: ModuleType, one_pass: bool = False) -> dict[
 
     def adam(W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float, step_size: float,
              eps_hat: float) -> tuple[Any, Any, Any]:
-        if compiled is not None and W.ndim == 2:
+        if one_pass and W.ndim == 2 and (compiled := _one_pass_kernels(library)) is not None:
             constants = (beta1, beta2, squared_gradient_weight(beta1, beta2), step_size, eps_hat)
             compiled["adam"](W, g, v, s, library.array(constants, dtype=W.dtype))
             return W, v, s
@@ -390,7 +394,7 @@ def kernels(xp: ModuleType, device: Any = None) -> Kernels:
             reuses_buffers=True,
             sigmoid_=sigmoid,
             sliced_matmul=name != "cupy",
-            **{**_optimizer_kernels_out(library, one_pass=name == "numpy" and one_pass_enabled(library)),  # type: ignore[arg-type]
+            **{**_optimizer_kernels_out(library, one_pass=name == "numpy" and one_pass_allowed()),  # type: ignore[arg-type]
                **(_optimizer_kernels_cupy(library) if name == "cupy" else {})},
         )
     settle = _persist if is_lazy(xp) else Kernels._field_defaults["settle"]
