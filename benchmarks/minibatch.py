@@ -37,6 +37,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 
@@ -117,15 +118,11 @@ def library(backend: str, optimizer: str, device: str | None = None,
     without ``one_pass``, NumPy's updates by its ``out=`` forms even where numba is installed."""
 
     def build(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
-        if not one_pass:
-            os.environ["PORTABLE_DNN_NUMBA"] = "0"  # read when the kernels are chosen, at set-up
-            try:
-                return build_it(w, X, y)
-            finally:
-                del os.environ["PORTABLE_DNN_NUMBA"]
-        return build_it(w, X, y)
+        # The switch is read when the trainer chooses its kernels, at set-up.
+        with patch.dict(os.environ, {} if one_pass else {"PORTABLE_DNN_NUMBA": "0"}):
+            return build_trainer(w, X, y)
 
-    def build_it(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
+    def build_trainer(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
         xp = resolve_namespace(backend)
         place = {} if device is None else {"device": device}
         columns = xp.asarray(X, **place).T  # samples in rows, as DeepNeuralNetwork passes them

@@ -108,8 +108,12 @@ def _optimizer_kernels_out(library: ModuleType, one_pass: bool = False) -> dict[
     ``scratch`` (W's shape) holds the temporaries. With ``one_pass`` (NumPy), 2-D arrays are
     updated by :func:`_one_pass_kernels` instead, in one pass (its constants in an array of W's
     dtype, as NumPy casts Python scalars: one argument to pass instead of five)."""
+
+    def one_pass_for(W: Any) -> dict[str, Callable[..., None]] | None:
+        return _one_pass_kernels(library) if one_pass and W.ndim == 2 else None
+
     def momentum(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
-        if one_pass and W.ndim == 2 and (compiled := _one_pass_kernels(library)) is not None:
+        if (compiled := one_pass_for(W)) is not None:
             compiled["momentum"](W, g, v, library.array((beta, lr), dtype=W.dtype))
             return W, v
         library.multiply(v, beta, out=v)
@@ -119,7 +123,7 @@ def _optimizer_kernels_out(library: ModuleType, one_pass: bool = False) -> dict[
 
     def adam(W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float, step_size: float,
              eps_hat: float) -> tuple[Any, Any, Any]:
-        if one_pass and W.ndim == 2 and (compiled := _one_pass_kernels(library)) is not None:
+        if (compiled := one_pass_for(W)) is not None:
             constants = (beta1, beta2, squared_gradient_weight(beta1, beta2), step_size, eps_hat)
             compiled["adam"](W, g, v, s, library.array(constants, dtype=W.dtype))
             return W, v, s

@@ -272,9 +272,11 @@ class Trainer:
         state = self.state
         dropout = None if self.rng is None else Dropout(self.rng, self.settings.keep_prob)
         if not self.in_place:
-            step = self._compiled if dropout is None else self._eager
-            return step(self.parameters, state.v, state.s, self.X, self.Y, indices, learning_rate, step_size, eps_hat,
-                        **({} if dropout is None else {"dropout": dropout}))
+            arguments = (self.parameters, state.v, state.s, self.X, self.Y, indices, learning_rate, step_size, eps_hat)
+            if dropout is not None:
+                return self._eager(*arguments, dropout=dropout)
+            parameters, v, s, AL, Y = self._compiled(*arguments)
+            return {key: parameters[key] for key in self.keys}, v, s, AL, Y  # compiled steps sort dict keys
         X, Y = self.X, self.Y
         if indices is not None:  # gathered into the workspace's buffers (reused by the next batch of its size)
             workspace = self.workspaces[indices.shape[0]]
@@ -303,11 +305,10 @@ class Trainer:
             # The step's L2 term from its starting weights, before they are updated (in place).
             l2 = l2_cost_kernel(self.xp, self.parameters, self.L, settings.lambd, m) if record and settings.lambd \
                 else None
-            parameters, state.v, state.s, AL, Y = self._step(indices, learning_rate, step_size, eps_hat)
-            self.parameters = {key: parameters[key] for key in self.keys}  # compiled steps sort dict keys
+            self.parameters, state.v, state.s, AL, Y = self._step(indices, learning_rate, step_size, eps_hat)
             if record:
-                cost = cross_entropy_kernel(self.xp, AL, Y) * m if l2 is None else (
-                    cross_entropy_kernel(self.xp, AL, Y) + l2) * m
+                cost = cross_entropy_kernel(self.xp, AL, Y)
+                cost = (cost if l2 is None else cost + l2) * m
                 total = cost if total is None else total + cost
             self.settle()
         state.epochs += 1
