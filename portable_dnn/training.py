@@ -431,7 +431,9 @@ class EarlyStopping:
     """scikit-learn's stopping rule: more than ``n_iter_no_change`` epochs in a row without the
     training cost falling by ``tol`` below its best, or (with validation data) without the
     validation accuracy rising by ``tol`` above its best; then the best accuracy's parameters
-    are kept. Inactive when ``n_iter_no_change`` is None."""
+    (the first epoch of equal best accuracies) are kept. A change must be strict: with
+    ``tol=0`` an epoch that only equals the best counts as no improvement. Inactive when
+    ``n_iter_no_change`` is None."""
 
     def __init__(self, xp: ModuleType, L: int, n_iter_no_change: int | None, tol: float,
                  validation_data: tuple[Array, Array] | None, units: int, hidden_activation: str,
@@ -466,8 +468,11 @@ class EarlyStopping:
             value = self.accuracy(parameters)
             if on_score is not None:
                 on_score(epoch, value)
-        self.count = self.count + 1 if value < self.best + self.tol else 0
-        if value > self.best:
+        # An epoch improves when it beats the best by at least tol, and beats it strictly: with
+        # tol=0 a score equal to the best does not reset the count (accuracies tie often).
+        improved = value > self.best and value >= self.best + self.tol
+        self.count = 0 if improved else self.count + 1
+        if value > self.best:  # the first of equal best scores is kept
             self.best = value
             if self.validation is not None:
                 self.best_parameters = {key: self.xp.asarray(a, copy=True) for key, a in parameters.items()}

@@ -98,15 +98,19 @@ def test_training_equals_the_step_by_step_functions(case, classes, dtype, make, 
 
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
 @pytest.mark.parametrize("classes", [2, 3])
-def test_one_dropout_step_equals_the_step_by_step_functions(optimizer, classes, make, check, backend_kwargs,
-                                                            float_dtypes):
-    """The first step draws the masks L_model_forward draws with the same seed (layer 1 first)."""
+@pytest.mark.parametrize("hidden_activation", ["relu", "tanh", "sigmoid"])
+def test_one_dropout_step_equals_the_step_by_step_functions(optimizer, classes, hidden_activation, make, check,
+                                                            backend_kwargs, float_dtypes):
+    """The first step draws the masks L_model_forward draws with the same seed (layer 1 first).
+    With tanh and sigmoid the derivative must come from the kept units' own outputs, not the
+    scaled ones (ReLU's mask is the same either way)."""
     dtype = float_dtypes[-1]
     host_X, labels = blobs(40, classes, seed=1)
     X, Y = make(host_X, dtype), make(labels, "int64")
     units = 1 if classes == 2 else classes
     start = dnn.initialize_parameters_deep([3, 8, 6, units], seed=1, init="he", dtype=dtype, **backend_kwargs)
-    settings = {"optimizer": optimizer, "learning_rate": 0.1, "keep_prob": 0.7, "lambd": 0.3, "seed": 9}
+    settings = {"optimizer": optimizer, "learning_rate": 0.1, "keep_prob": 0.7, "lambd": 0.3, "seed": 9,
+                "hidden_activation": hidden_activation}
     expected, expected_costs = step_by_step(X, Y, start, epochs=1, **settings)
     trained, costs = dnn.train(X, Y, start, num_epochs=1, **settings)
     for key in expected:
@@ -203,6 +207,30 @@ def test_stopping_on_validation_accuracy_returns_the_best_epochs_parameters(make
     epoch = scores.index(max(scores))
     assert epoch < 5, scores  # the data makes the best epoch an earlier one
     expected, _ = dnn.train(X, Y, start, num_epochs=epoch + 1, **settings)
+    for key in expected:
+        np.testing.assert_array_equal(dnn.to_numpy(best[key]), dnn.to_numpy(expected[key]))
+
+
+def test_early_stopping_ties_keep_the_first_best_and_do_not_reset_the_count(make, backend_kwargs, float_dtypes,
+                                                                           monkeypatch):
+    """Scripted validation scores with tol=0: the epoch that first reaches the best is the one
+    kept, and later epochs that only equal it count towards n_iter_no_change (2 here), so
+    training stops at the fifth epoch, before the better sixth."""
+    from portable_dnn.training import EarlyStopping
+
+    script = iter([0.5, 0.7, 0.7, 0.7, 0.6, 0.9, 0.9, 0.9])
+    monkeypatch.setattr(EarlyStopping, "accuracy", lambda self, parameters: next(script))
+    dtype = float_dtypes[-1]
+    host_X, labels = blobs(40, 2, seed=3)
+    X, Y = make(host_X, dtype), make(labels, "int64")
+    validation = (make(host_X[:, :10], dtype), make(labels[:10], "int64"))
+    start = dnn.initialize_parameters_deep([3, 4, 1], seed=3, init="he", dtype=dtype, **backend_kwargs)
+    settings = {"optimizer": "adam", "learning_rate": 0.05, "mini_batch_size": 8, "seed": 1}
+    scores = []
+    best, _ = dnn.train(X, Y, start, num_epochs=8, n_iter_no_change=2, tol=0.0, validation_data=validation,
+                        on_score=lambda epoch, score: scores.append(score), **settings)
+    assert scores == [0.5, 0.7, 0.7, 0.7, 0.6]
+    expected, _ = dnn.train(X, Y, start, num_epochs=2, **settings)
     for key in expected:
         np.testing.assert_array_equal(dnn.to_numpy(best[key]), dnn.to_numpy(expected[key]))
 
