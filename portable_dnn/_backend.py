@@ -93,7 +93,7 @@ def _torch_device(spec: Any) -> Any:
     bare ``cuda`` device compares unequal to a tensor's ``cuda:0``)."""
     torch = importlib.import_module("torch")
     try:
-        device = torch.device(spec)
+        device = torch.device("cuda" if spec == "gpu" else spec)
     except (RuntimeError, TypeError):
         raise ValueError(f"device: unknown torch device {spec!r}") from None
     if device.type != "cuda":
@@ -107,7 +107,8 @@ def _torch_device(spec: Any) -> Any:
 
 
 def resolve_device(xp: ModuleType, device: Any = None) -> Any:
-    """Turn a device spec into a device object of ``xp`` (``None``: the namespace's default).
+    """Turn a device spec into a device object of ``xp`` (``None``: the namespace's default;
+    CuPy's current CUDA device).
 
     Strings accepted: ``"cpu"``; ``"cuda"``/``"gpu"`` (the current CUDA device) and
     ``"cuda:N"`` on CuPy and PyTorch; the device names of array-api-strict (``"device1"``,
@@ -115,9 +116,10 @@ def resolve_device(xp: ModuleType, device: Any = None) -> Any:
     normalised to carry their index (``cuda`` -> ``cuda:0``), so they compare equal to tensors'.
     """
     info = xp.__array_namespace_info__()
-    if device is None:
-        return info.default_device()
     name = backend_name(xp)
+    if device is None:
+        # CuPy's default is device 0 whichever is current; its arrays go to the current one.
+        return resolve_device(xp, "cuda") if name == "cupy" else info.default_device()
     if isinstance(device, numbers.Integral) and not isinstance(device, bool):
         if name not in ("torch", "cupy"):
             raise ValueError(f"device: an integer names a CUDA device (CuPy, PyTorch), got {device} for "
@@ -270,8 +272,8 @@ def resolve_placement(device: Any, like: Any = None) -> tuple[ModuleType, Any]:
 
     ``None``: where ``like`` (an array) lives, or NumPy on the CPU. A backend name
     (``"numpy"``, ``"cupy"``, ...): that backend's default device. ``"cpu"``: NumPy.
-    ``"cuda"``, ``"gpu"``, ``"cuda:N"``: CuPy. An integer N: CUDA device N of ``like``'s library
-    where that is PyTorch or CuPy, else of CuPy. Another string: a device of ``like``'s
+    ``"cuda"``, ``"gpu"``, ``"cuda:N"`` and an integer N (CUDA device N): ``like``'s library
+    where that is PyTorch (or CuPy), else CuPy. Another string: a device of ``like``'s
     namespace (``"device1"`` of array-api-strict). A device object: its library's namespace.
     """
     like_xp = array_api_compat.array_namespace(like) if array_api_compat.is_array_api_obj(like) else None
@@ -291,8 +293,8 @@ def resolve_placement(device: Any, like: Any = None) -> tuple[ModuleType, Any]:
         if device == "cpu":
             xp = resolve_namespace("numpy")
             return xp, resolve_device(xp, "cpu")
-        if device in ("cuda", "gpu") or device.startswith("cuda:"):
-            xp = resolve_namespace("cupy")
+        if device in ("cuda", "gpu") or device.startswith("cuda:"):  # like's library where it has CUDA
+            xp = like_xp if like_xp is not None and backend_name(like_xp) == "torch" else resolve_namespace("cupy")
             return xp, resolve_device(xp, device)
         xp = like_xp or resolve_namespace("numpy")
         return xp, resolve_device(xp, device)

@@ -53,6 +53,18 @@ def take_columns_portable(xp: ModuleType, X: Any, indices: Any, out: Any) -> Any
     return xp.take(X, indices, axis=1)
 
 
+def own_copy_portable(xp: ModuleType, x: Any) -> Any:
+    """A new copy of ``x``."""
+    return xp.asarray(x, copy=True)
+
+
+def upload_portable(xp: ModuleType, device: Any, host: Any) -> Any:
+    """The host NumPy array ``host`` on ``device`` (:func:`portable_dnn.io.move_to`)."""
+    from .io import move_to  # io builds on the math modules, which build on this one
+
+    return move_to(host, xp, device)
+
+
 @functools.cache
 def _one_pass_kernels(library: ModuleType) -> dict[str, Callable[..., None]] | None:
     """NumPy's optimiser updates compiled by numba (the ``fast`` extra), where it is installed:
@@ -252,20 +264,33 @@ def _fused_agree(device_type: str) -> bool:
         return False
 
 
-def _optimizer_kernels_torch(torch: ModuleType) -> dict[str, Callable[..., Any]]:
+def _one_layout(*tensors: Any) -> bool:
+    """Whether the tensors are C-contiguous with the same strides (a size-1 axis may have any
+    stride in a contiguous tensor): the fused kernels refuse operands of different layouts on CUDA."""
+    strides = tensors[0].stride()
+    return all(tensor.is_contiguous() and tensor.stride() == strides for tensor in tensors)
+
+
+def _optimizer_kernels_torch(torch: ModuleType, device: Any) -> dict[str, Callable[..., Any]]:
     """The optimiser updates as ``torch.optim``'s ``fused=True`` makes them, one pass over each
     parameter (``torch._fused_sgd_``, ``torch._fused_adam_``; Adam in float32, whose gradient
-    scale is float32) where they agree with the in-place forms on the device, else the in-place
-    forms."""
+    scale is float32) where they agree with the in-place forms on the device and every operand is
+    C-contiguous in one layout (momentum also needs ``beta > 0``: fused SGD takes no momentum buffer without
+    momentum), else the in-place forms. ``own_copy`` makes the training's copies C-contiguous;
+    ``upload`` copies host data to a CUDA device from pinned memory, asynchronously (a pageable
+    copy waits for the queued steps)."""
 
     def momentum(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
-        update = _momentum_fused if _fused_agree(W.device.type) else _momentum_torch
-        return update(W, g, v, scratch, beta, lr)
+        fused = beta > 0.0 and _one_layout(W, g, v) and _fused_agree(W.device.type)
+        return (_momentum_fused if fused else _momentum_torch)(W, g, v, scratch, beta, lr)
 
     def adam(W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float, step_size: float,
              eps_hat: float) -> tuple[Any, Any, Any]:
-        update = _adam_fused if W.dtype == torch.float32 and _fused_agree(W.device.type) else _adam_torch
-        return update(W, g, v, s, scratch, beta1, beta2, step_size, eps_hat)
+        fused = W.dtype == torch.float32 and _one_layout(W, g, v, s) and _fused_agree(W.device.type)
+        return (_adam_fused if fused else _adam_torch)(W, g, v, s, scratch, beta1, beta2, step_size, eps_hat)
+
+    def upload_pinned(host: Any) -> Any:
+        return torch.from_numpy(host).pin_memory().to(device, non_blocking=True)
 
     def take_columns(X: Any, indices: Any, out: Any) -> Any:
         if X.T.is_contiguous() and (out is None or out.T.is_contiguous()):  # rows of the row-major X.T
@@ -278,8 +303,13 @@ def _optimizer_kernels_torch(torch: ModuleType) -> dict[str, Callable[..., Any]]
             return torch.empty((m, X.shape[0]), dtype=X.dtype, device=X.device).T
         return torch.empty((X.shape[0], m), dtype=X.dtype, device=X.device)
 
-    return {"momentum": momentum, "adam": adam, "add_scaled": lambda a, b, c, scratch: a.add_(b, alpha=c),
-            "take_columns": take_columns, "empty_columns": empty_columns}
+    kernels: dict[str, Callable[..., Any]] = {
+        "momentum": momentum, "adam": adam, "add_scaled": lambda a, b, c, scratch: a.add_(b, alpha=c),
+        "take_columns": take_columns, "empty_columns": empty_columns,
+        "own_copy": lambda x: x.clone(memory_format=torch.contiguous_format)}
+    if getattr(device, "type", None) == "cuda":
+        kernels["upload"] = upload_pinned
+    return kernels
 
 
 class Kernels(NamedTuple):
@@ -313,7 +343,10 @@ class Kernels(NamedTuple):
     ``take_columns`` gathers from fastest (JAX: the rows of its transpose, materialised once;
     X itself elsewhere). ``compile(step)`` is the training step compiled where the
     library compiles (``jax.jit``: one program per step; parameters and optimiser state donated
-    off the CPU), the step itself elsewhere.
+    off the CPU), the step itself elsewhere. ``own_copy(x)`` is a new copy of ``x`` for the
+    training to update in place (PyTorch: C-contiguous, as its fused kernels need);
+    ``upload(host)`` a host NumPy array on the device (:func:`move_to`; PyTorch CUDA: from
+    pinned memory, without waiting for the queued work).
     """
 
     matmul: Callable[[Any, Any, Any], Any]
@@ -333,6 +366,8 @@ class Kernels(NamedTuple):
     empty_columns: Callable[[Any, int], Any] = lambda X, m: None
     batch_source: Callable[[Any], Any] = lambda X: X
     compile: Callable[[Callable[..., Any]], Callable[..., Any]] = lambda step: step
+    own_copy: Callable[[Any], Any] = None  # type: ignore[assignment]  # set by kernels()
+    upload: Callable[[Any], Any] = None  # type: ignore[assignment]  # set by kernels()
 
 
 def kernels(xp: ModuleType, device: Any = None) -> Kernels:
@@ -344,6 +379,8 @@ def kernels(xp: ModuleType, device: Any = None) -> Kernels:
 
     name = backend_name(xp)
     sigmoid = functools.partial(sigmoid_kernel, xp)
+    placement: dict[str, Callable[..., Any]] = {"own_copy": functools.partial(own_copy_portable, xp),
+                 "upload": functools.partial(upload_portable, xp, device)}
     if name in ("numpy", "cupy", "torch"):
         library = importlib.import_module(name)  # the library behind the namespace, for out=
 
@@ -379,7 +416,7 @@ def kernels(xp: ModuleType, device: Any = None) -> Kernels:
                 reuses_buffers=True,
                 sigmoid_=lambda Z: Z.sigmoid_(),
                 fused_subtraction=True,
-                **_optimizer_kernels_torch(library),  # type: ignore[arg-type]
+                **{**placement, **_optimizer_kernels_torch(library, device)},  # type: ignore[arg-type]
             )
 
         def affine(W: Any, A: Any, b: Any, out: Any) -> Any:
@@ -398,7 +435,7 @@ def kernels(xp: ModuleType, device: Any = None) -> Kernels:
             reuses_buffers=True,
             sigmoid_=sigmoid,
             sliced_matmul=name != "cupy",
-            **{**_optimizer_kernels_out(library, one_pass=name == "numpy" and one_pass_allowed()),  # type: ignore[arg-type]
+            **{**placement, **_optimizer_kernels_out(library, one_pass=name == "numpy" and one_pass_allowed()),  # type: ignore[arg-type]
                **(_optimizer_kernels_cupy(library) if name == "cupy" else {})},
         )
     settle = _persist if is_lazy(xp) else Kernels._field_defaults["settle"]
@@ -413,6 +450,7 @@ def kernels(xp: ModuleType, device: Any = None) -> Kernels:
         settle=settle,
         adam=functools.partial(adam_portable, xp),
         compile=_jax_compile(device) if name == "jax" else Kernels._field_defaults["compile"],
+        **placement,  # type: ignore[arg-type]
         **(_jax_gather(xp) if name == "jax" else {  # type: ignore[arg-type]
             "take_columns": functools.partial(take_columns_portable, xp)}),
     )

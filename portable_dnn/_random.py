@@ -105,12 +105,17 @@ class DeviceRandom:
         return self._jax.device_put(self._jax.random.bernoulli(key, keep_prob, shape), self.device)
 
 
-def shuffled_indices(m: int, seed: int, xp: ModuleType, device: Any) -> Array:
+def permutation(m: int, seed: int) -> np.ndarray:
     """``RandomState(seed).permutation(m)`` (the course's ``np.random.seed(seed);
-    np.random.permutation(m)``), drawn on the host (m integers) and moved to ``device``."""
+    np.random.permutation(m)``), on the host."""
+    return np.random.RandomState(seed).permutation(m)
+
+
+def shuffled_indices(m: int, seed: int, xp: ModuleType, device: Any) -> Array:
+    """:func:`permutation` moved to ``device``."""
     from .io import move_to
 
-    return move_to(np.random.RandomState(seed).permutation(m), xp, device)
+    return move_to(permutation(m, seed), xp, device)
 
 
 def stratified_order(labels: np.ndarray, held: int, seed: int) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
-from ._backend import Array
+from ._backend import Array, device_scope
 from .io import to_numpy
 
 
@@ -76,8 +76,11 @@ def check_features(X: Any, estimator: str, name: str = "X") -> Array:
         _shape_message(X, name, estimator)
         if not xp.isdtype(X.dtype, ("real floating", "integral", "bool")):
             raise TypeError(f"{name}: expected real numbers, got dtype {X.dtype}")
-        if xp.isdtype(X.dtype, "real floating") and not bool(xp.all(xp.isfinite(X))):
-            raise ValueError(f"Input {name} contains NaN or infinity.")
+        if xp.isdtype(X.dtype, "real floating"):
+            with device_scope(array_api_compat.device(X)):  # CuPy: on X's device, whichever is current
+                finite = bool(xp.all(xp.isfinite(X)))
+            if not finite:
+                raise ValueError(f"Input {name} contains NaN or infinity.")
         return X
     host = np.asarray(X)
     if np.iscomplexobj(host):

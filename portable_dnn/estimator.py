@@ -17,7 +17,7 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
-from ._backend import Array, default_float_dtype, dtype_name, resolve_dtype, resolve_placement
+from ._backend import Array, default_float_dtype, device_scope, dtype_name, resolve_dtype, resolve_placement
 from ._validation import check_features, encode_labels, not_fitted_error
 from .initialization import check_layer_dims, initialize_parameters_deep
 from .io import load_metadata, load_parameters, load_state, move_to, save_parameters, to_numpy
@@ -160,13 +160,15 @@ class DeepNeuralNetwork:
         for name in FITTED_ATTRIBUTES:
             self.__dict__.pop(name, None)
         columns, labels, classes = self._prepare(X, y, None)
-        layer_dims, parameters = self._new_network(columns, classes)
-        validation = None
-        if self._early_stopping(columns.shape[1]):
-            fraction = check_fraction(self.validation_fraction, "validation_fraction", low_open=True)
-            columns, labels, validation = hold_out(columns, labels, fraction, self.seed, stratify=to_numpy(labels))
-        self._train(columns, labels, parameters, OptimizerState(), self.num_iterations, layer_dims, classes,
-                    validation, [])
+        with device_scope(array_api_compat.device(columns)):  # CuPy: on the training device, whichever is current
+            layer_dims, parameters = self._new_network(columns, classes)
+            validation = None
+            if self._early_stopping(columns.shape[1]):
+                fraction = check_fraction(self.validation_fraction, "validation_fraction", low_open=True)
+                columns, labels, validation = hold_out(columns, labels, fraction, self.seed,
+                                                       stratify=to_numpy(labels))
+            self._train(columns, labels, parameters, OptimizerState(), self.num_iterations, layer_dims, classes,
+                        validation, [])
         return self
 
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> DeepNeuralNetwork:
@@ -181,15 +183,17 @@ class DeepNeuralNetwork:
                              f"call to partial_fit ({self.classes_.tolist()})")
         columns, labels, classes = self._prepare(X, y, self.classes_ if fitted else classes)
         if not fitted:
-            layer_dims, parameters = self._new_network(columns, classes)
-            self._train(columns, labels, parameters, OptimizerState(), 1, layer_dims, classes, None, [])
+            with device_scope(array_api_compat.device(columns)):
+                layer_dims, parameters = self._new_network(columns, classes)
+                self._train(columns, labels, parameters, OptimizerState(), 1, layer_dims, classes, None, [])
             return self
         self._check_n_features(columns)
         W1 = self.parameters_["W1"]
         xp, device = array_api_compat.array_namespace(W1), array_api_compat.device(W1)
-        columns, labels = move_to(columns, xp, device, W1.dtype), move_to(labels, xp, device, W1.dtype)
-        self._train(columns, labels, self.parameters_, self.optimizer_state_, 1, self.layer_dims_, self.classes_,
-                    None, list(self.costs_))
+        with device_scope(device):
+            columns, labels = move_to(columns, xp, device, W1.dtype), move_to(labels, xp, device, W1.dtype)
+            self._train(columns, labels, self.parameters_, self.optimizer_state_, 1, self.layer_dims_,
+                        self.classes_, None, list(self.costs_))
         return self
 
     def _new_network(self, columns: Array, classes: Any) -> tuple[list[int], dict[str, Array]]:
@@ -235,8 +239,9 @@ class DeepNeuralNetwork:
             except TypeError:
                 dtype = None
         dtype = resolve_dtype(xp, dtype, device)
-        columns = self._columns(X, xp, device, dtype)
-        return columns, move_to(indices, xp, device, dtype), classes  # class indices (0/1 for two classes)
+        with device_scope(device):
+            columns = self._columns(X, xp, device, dtype)
+            return columns, move_to(indices, xp, device, dtype), classes  # class indices (0/1 for two classes)
 
     def _train(self, columns: Array, labels: Array, parameters: dict[str, Array], state: OptimizerState,
                epochs: int, layer_dims: list[int], classes: Any, validation: tuple[Array, Array] | None,
@@ -282,9 +287,14 @@ class DeepNeuralNetwork:
         if not hasattr(self, "parameters_"):
             raise not_fitted_error(type(self).__name__)
 
+    def _fitted_device_scope(self) -> Any:
+        """The :func:`device_scope` of the fitted parameters' device (CuPy: made current)."""
+        self._check_fitted()
+        return device_scope(array_api_compat.device(self.parameters_["W1"]))
+
     def _output(self, X: Any) -> tuple[Array, ModuleType, Any]:
-        """The network's output AL (1 or C, m) on the training placement, and the placement
-        to return results to."""
+        """The network's output AL (1 or C, m) on the training placement (in its device scope:
+        call inside :meth:`_fitted_device_scope`), and the placement to return results to."""
         self._check_fitted()
         W1 = self.parameters_["W1"]
         xp = array_api_compat.array_namespace(W1)
@@ -300,10 +310,11 @@ class DeepNeuralNetwork:
 
     def predict_proba(self, X: Any) -> Array:
         """Class probabilities (m, n_classes) in ``classes_`` order, in ``X``'s namespace."""
-        AL, home_xp, home_device = self._output(X)
-        xp = array_api_compat.array_namespace(AL)
-        probabilities = xp.stack([1.0 - AL[0, :], AL[0, :]], axis=1) if AL.shape[0] == 1 else AL.T
-        return move_to(probabilities, home_xp, home_device)
+        with self._fitted_device_scope():
+            AL, home_xp, home_device = self._output(X)
+            xp = array_api_compat.array_namespace(AL)
+            probabilities = xp.stack([1.0 - AL[0, :], AL[0, :]], axis=1) if AL.shape[0] == 1 else AL.T
+            return move_to(probabilities, home_xp, home_device)
 
     def _class_indices(self, X: Any) -> tuple[Array, ModuleType, Any]:
         AL, home_xp, home_device = self._output(X)
@@ -316,16 +327,17 @@ class DeepNeuralNetwork:
         """Labels (m,) from ``classes_``: in ``X``'s namespace and on its device when the
         labels are numbers (integers in that namespace's default integer dtype, floats in its
         widest float), a NumPy array otherwise (strings, booleans, objects)."""
-        indices, home_xp, home_device = self._class_indices(X)
-        classes = self.classes_
-        if classes.dtype.kind not in "iuf":
-            return classes[to_numpy(indices)]
-        if classes.dtype.kind in "iu" and np.array_equal(classes, np.arange(len(classes))):  # 0..C-1: the indices
-            return move_to(indices, home_xp, home_device)
-        xp, device = array_api_compat.array_namespace(indices), array_api_compat.device(indices)
-        kind = indices.dtype if classes.dtype.kind in "iu" else default_float_dtype(xp, device)
-        table = xp.astype(move_to(classes, xp, device), kind)
-        return move_to(xp.take(table, indices), home_xp, home_device)
+        with self._fitted_device_scope():
+            indices, home_xp, home_device = self._class_indices(X)
+            classes = self.classes_
+            if classes.dtype.kind not in "iuf":
+                return classes[to_numpy(indices)]
+            if classes.dtype.kind in "iu" and np.array_equal(classes, np.arange(len(classes))):  # 0..C-1
+                return move_to(indices, home_xp, home_device)
+            xp, device = array_api_compat.array_namespace(indices), array_api_compat.device(indices)
+            kind = indices.dtype if classes.dtype.kind in "iu" else default_float_dtype(xp, device)
+            table = xp.astype(move_to(classes, xp, device), kind)
+            return move_to(xp.take(table, indices), home_xp, home_device)
 
     def score(self, X: Any, y: Any) -> float:
         """Mean accuracy of ``predict(X)`` against labels ``y`` (m,)."""

@@ -51,6 +51,7 @@ def random_mini_batches(
     return [(shuffled_X[:, start:stop], shuffled_Y[:, start:stop]) for start, stop in batch_bounds(m, size)]
 
 
+@on_the_arrays_device
 def hold_out(X: Array, Y: Array, fraction: float, seed: int,
              stratify: Any = None) -> tuple[Array, Array, tuple[Array, Array]]:
     """``(X_kept, Y_kept, (X_held, Y_held))``: the first ``round(fraction * m)`` examples of

@@ -21,7 +21,7 @@ from array_api_compat import device as array_device
 from ._backend import Array, check_float, get_namespace, on_the_arrays_device
 from ._kernels import Kernels, kernels
 from ._parameters import check_parameters
-from ._random import DeviceRandom, check_seed, shuffled_indices
+from ._random import DeviceRandom, check_seed, permutation
 from ._step import Dropout, Workspace, descend, forward_activations
 from .cost import all_one_hot, cross_entropy_kernel, targets
 from .minibatch import batch_bounds
@@ -227,10 +227,10 @@ class Trainer:
     def __init__(self, xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array], L: int,
                  settings: Settings, state: OptimizerState | None = None, compile: bool = True) -> None:
         self.xp, self.L, self.settings, self.m = xp, L, settings, X.shape[1]
-        self.parameters = {key: xp.asarray(value, copy=True) for key, value in parameters.items()}
-        self.state = OptimizerState() if state is None else state
         self.device = array_device(X)
         self.ops = kernels(xp, self.device)
+        self.parameters = {key: self.ops.own_copy(value) for key, value in parameters.items()}
+        self.state = OptimizerState() if state is None else state
         size = settings.mini_batch_size
         self.bounds = [(0, self.m)] if size is None else batch_bounds(self.m, size)
         gradients = settings.optimizer != "gd"
@@ -263,7 +263,8 @@ class Trainer:
         if self.settings.mini_batch_size is None:
             yield None
             return
-        order = shuffled_indices(self.m, self.settings.seed + self.state.epochs + 1, self.xp, self.device)
+        # Uploaded without waiting for the queued steps where the library allows (no host sync).
+        order = self.ops.upload(permutation(self.m, self.settings.seed + self.state.epochs + 1))
         for start, stop in self.bounds:
             yield order[start:stop]
 

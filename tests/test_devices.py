@@ -44,6 +44,32 @@ def test_torch_cuda_devices_carry_their_index(torch_with_two_gpus):
     assert resolve_placement(1, like) == (xp, torch.device("cuda:1"))
 
 
+def test_cuda_names_keep_a_pytorch_tensors_library(torch_with_two_gpus):
+    """``device="cuda"`` (or ``"gpu"``, ``"cuda:N"``) for a PyTorch tensor means PyTorch's CUDA
+    device, as an integer does: not CuPy, through the host."""
+    torch = torch_with_two_gpus
+    xp, like = resolve_namespace("torch"), torch.zeros(2)
+    assert resolve_placement("cuda", like) == (xp, torch.device("cuda:1"))
+    assert resolve_placement("gpu", like) == (xp, torch.device("cuda:1"))
+    assert resolve_placement("cuda:0", like) == (xp, torch.device("cuda:0"))
+    assert resolve_device(xp, "gpu") == torch.device("cuda:1")
+
+
+def test_cupys_default_device_is_the_current_one(monkeypatch):
+    """CuPy puts new arrays on the current CUDA device: ``resolve_device(cupy, None)`` is that
+    one, not device 0 (stood in by a namespace and a cupy module with two devices, the second
+    current)."""
+    info = types.SimpleNamespace(default_device=lambda: "cuda:0 device", devices=lambda: ["cuda:0 device",
+                                                                                         "cuda:1 device"])
+    namespace = types.ModuleType("array_api_compat.cupy")
+    namespace.__array_namespace_info__ = lambda: info
+    cupy = types.ModuleType("cupy")
+    cupy.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDevice=lambda: 1))
+    monkeypatch.setitem(sys.modules, "cupy", cupy)
+    assert resolve_device(namespace, None) == "cuda:1 device"
+    assert resolve_device(namespace, "cuda:0") == "cuda:0 device"
+
+
 def test_cuda_without_a_gpu_is_a_clear_error():
     torch = pytest.importorskip("torch", reason="PyTorch is not installed")
     if torch.cuda.is_available():
@@ -190,3 +216,67 @@ def test_public_functions_run_in_the_scope_of_their_first_arrays_device(make, de
     dnn.train(X, Y, parameters, learning_rate=0.1, num_iterations=1)
     assert len(entered) == 4 and all(where == device for where in entered)
     assert dnn.L_model_forward.__name__ == "L_model_forward" and "Forward pass" in dnn.L_model_forward.__doc__
+
+
+@pytest.fixture
+def scoped_strict(monkeypatch):
+    """array-api-strict's ``device1`` computing as CuPy does on a GPU other than the current one:
+    every function of the namespace that gets a ``device1`` array (or ``device=device1``) must be
+    called inside that device's :func:`device_scope`, or it raises."""
+    strict = pytest.importorskip("array_api_strict")
+    import contextlib
+
+    from portable_dnn import _backend
+
+    device1, current = strict.Device("device1"), []
+
+    @contextlib.contextmanager
+    def scope(device):
+        current.append(device)
+        try:
+            yield device
+        finally:
+            current.pop()
+
+    original = _backend.device_scope
+    for name, module in list(sys.modules.items()):
+        if name.startswith("portable_dnn") and getattr(module, "device_scope", None) is original:
+            monkeypatch.setattr(module, "device_scope", scope)
+
+    def on_device1(value):
+        if isinstance(value, strict.Device):
+            return value == device1
+        return isinstance(value, strict._array_object.Array) and value.device == device1
+
+    def checked(name, function):
+        def call(*args, **kwargs):
+            if any(on_device1(value) for value in (*args, *kwargs.values())):
+                assert current and current[-1] == device1, f"array_api_strict.{name} ran outside device1's scope"
+            return function(*args, **kwargs)
+        return call
+
+    for name in dir(strict):
+        function = getattr(strict, name)
+        if not name.startswith("_") and isinstance(function, types.FunctionType):
+            monkeypatch.setattr(strict, name, checked(name, function))
+    return strict, device1
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_the_estimator_works_in_its_training_devices_scope(classes, scoped_strict):
+    """fit (with its held-out validation split), partial_fit, predict, predict_proba and score
+    run every array function on the training device in its scope (CuPy: that device current)."""
+    strict, device1 = scoped_strict
+    rng = np.random.RandomState(0)
+    host_X, y = rng.randn(60, 4), np.arange(60) % classes
+    X = dnn.move_to(host_X, strict, device1)
+    model = dnn.DeepNeuralNetwork(hidden_layers=(5,), num_iterations=3, early_stopping=True, batch_size=16)
+    model.fit(X, y)
+    assert model.parameters_["W1"].device == device1 and len(model.validation_scores_) == 3
+    model.partial_fit(X, y)
+    assert model.predict(X).shape == (60,) and model.predict_proba(X).shape == (60, classes)
+    assert 0.0 <= model.score(X, y) <= 1.0
+    from portable_dnn.minibatch import hold_out
+
+    kept, _, (held, held_labels) = hold_out(X.T, dnn.move_to(y, strict, device1), 0.25, 1)
+    assert kept.shape == (4, 45) and held.shape == (4, 15) and held_labels.device == device1

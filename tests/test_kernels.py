@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 import portable_dnn as dnn
-from portable_dnn._kernels import adam_portable, add_scaled_portable, kernels, momentum_portable
+from portable_dnn._kernels import (
+    adam_portable,
+    add_scaled_portable,
+    kernels,
+    momentum_portable,
+    own_copy_portable,
+    upload_portable,
+)
 
 
 @pytest.fixture
@@ -80,6 +87,21 @@ def test_gathered_columns_agree_with_take(rows_first, xp, device, ops, make, che
         check(ops.take_columns(ops.batch_source(X), indices, out), data.T[:, order], atol=0)
 
 
+def test_copies_and_uploads_agree_with_the_portable_forms(xp, device, ops, make, check):
+    """The training's own copies (PyTorch: C-contiguous) and the per-epoch index upload (PyTorch
+    CUDA: pinned, asynchronous) give the portable forms' arrays, on the device."""
+    (data,) = host((4, 3), seed=5)
+    for original in (make(data), xp.asarray(make(data.T)).T):  # C-ordered, and a transposed view
+        copy = ops.own_copy(original)
+        check(copy, data, atol=0)
+        check(own_copy_portable(xp, original), data, atol=0)
+        assert copy is not original
+    order = np.random.RandomState(0).permutation(9)
+    uploaded, portable = ops.upload(order), upload_portable(xp, device, order)
+    np.testing.assert_array_equal(dnn.to_numpy(uploaded), order)
+    assert uploaded.dtype == portable.dtype and dnn.to_numpy(portable).tolist() == order.tolist()
+
+
 def test_pytorch_fused_updates_are_used_only_where_they_agree(xp, ops, fresh, check, monkeypatch):
     """PyTorch's fused optimiser kernels (private functions) are probed once per device type:
     used where they give the in-place forms' numbers, replaced by those forms where a version
@@ -134,3 +156,64 @@ def test_numba_one_pass_updates_give_the_out_forms_numbers_to_the_bit(dtype, xp,
     assert _kernels.one_pass_enabled(np)
     monkeypatch.setenv("PORTABLE_DNN_NUMBA", "0")
     assert not _kernels.one_pass_enabled(np)
+
+
+def test_pytorch_fused_updates_need_one_layout_and_momentum(xp, make, monkeypatch):
+    """On CUDA, PyTorch's fused kernels refuse operands of different layouts, and fused SGD refuses
+    a momentum buffer without momentum (on every device). Stood in here by wrappers that refuse
+    what CUDA refuses: training from transposed (non-contiguous) parameters, and momentum with
+    ``beta=0``, run, give the in-place forms' numbers, and keep the fused kernels where they
+    apply."""
+    from portable_dnn import _kernels
+    from portable_dnn._backend import backend_name
+
+    if backend_name(xp) != "torch":
+        pytest.skip("PyTorch's fused optimiser kernels")
+    import torch
+
+    calls = {"sgd": 0, "adam": 0}
+
+    def as_on_cuda(name, real):
+        def fused(params, grads, *lists, **kwargs):
+            for i, W in enumerate(params):
+                tensors = [W, grads[i], *(group[i] for group in lists[:3] if len(group) > i)]
+                if any(t.stride() != W.stride() or not t.is_contiguous() for t in tensors):
+                    raise RuntimeError("Tensors must have same dtype, device, and layout")
+            if name == "sgd" and kwargs["momentum"] == 0 and lists[0]:
+                raise RuntimeError("Expected momentum_buffer_list.empty() to be true")
+            calls[name] += 1
+            return real(params, grads, *lists, **kwargs)
+        return fused
+
+    monkeypatch.setattr(torch, "_fused_sgd_", as_on_cuda("sgd", torch._fused_sgd_))
+    monkeypatch.setattr(torch, "_fused_adam_", as_on_cuda("adam", torch._fused_adam_))
+    _kernels._fused_agree.cache_clear()
+    try:
+        rng = np.random.RandomState(2)
+        X, labels = make(rng.randn(3, 40), "float32"), make(rng.randint(0, 2, 40), "int64")
+        start = {key: value.astype(np.float32) for key, value in
+                 dnn.initialize_parameters_deep([3, 5, 1], seed=1, init="he").items()}
+        contiguous = {key: make(value, "float32") for key, value in start.items()}
+        transposed = {key: xp.asarray(make(value.T.copy(), "float32")).T for key, value in start.items()}
+        assert not transposed["W1"].is_contiguous()
+        for settings, kernel, fused in (({"optimizer": "adam"}, "adam", True),
+                                        ({"optimizer": "momentum", "beta": 0.9}, "sgd", True),
+                                        ({"optimizer": "momentum", "beta": 0.0}, "sgd", False)):
+            expected, _ = dnn.train(X, labels, contiguous, learning_rate=0.05, num_epochs=3, mini_batch_size=16,
+                                    **settings)
+            calls[kernel] = 0
+            got, _ = dnn.train(X, labels, transposed, learning_rate=0.05, num_epochs=3, mini_batch_size=16,
+                               **settings)
+            for key in expected:
+                np.testing.assert_allclose(dnn.to_numpy(got[key]), dnn.to_numpy(expected[key]), rtol=1e-6)
+            assert (calls[kernel] == 3 * 3 * 4) == fused, (settings, calls)  # epochs x batches x parameters
+        # Operands of different layouts handed to the kernels directly: the in-place forms serve.
+        W, g, v, s = (make(value, "float32") for value in host((4, 3), (4, 3), (4, 3), (4, 3), seed=3))
+        W_t = xp.asarray(make(dnn.to_numpy(W).T.copy(), "float32")).T
+        ops = kernels(xp, W.device)
+        for got, expected in zip(ops.adam(W_t, g, v * 1, xp.abs(s), None, 0.9, 0.99, 0.01, 1e-7),
+                                 ops.adam(W * 1, g, v * 1, xp.abs(s), None, 0.9, 0.99, 0.01, 1e-7), strict=True):
+            np.testing.assert_allclose(dnn.to_numpy(got), dnn.to_numpy(expected), rtol=1e-6)
+        ops.momentum(W_t, g, v * 1, None, 0.9, 0.1)
+    finally:
+        _kernels._fused_agree.cache_clear()

@@ -273,3 +273,18 @@ def test_divergence_message_suggests_a_tenth_of_the_learning_rate(make, float_dt
     with pytest.raises(dnn.TrainingDivergedError) as info:
         dnn.train(X, make([1, 0, 0, 1], None), start, learning_rate=rate, num_iterations=1)
     assert f"try a smaller learning rate (for example {rate / 10:g})" in str(info.value)
+
+
+def test_momentum_without_momentum_is_gradient_descent(make, float_dtypes):
+    """``beta=0``: v is the gradient itself, so each step is gradient descent's (PyTorch's fused
+    SGD refuses a momentum buffer without momentum: the in-place form must serve)."""
+    dtype = float_dtypes[-1]
+    rng = np.random.RandomState(4)
+    X, Y = make(rng.randn(3, 30), dtype), make(rng.randint(0, 2, 30), "int64")
+    start = {key: make(value, dtype) for key, value in dnn.initialize_parameters_deep([3, 4, 1], seed=2).items()}
+    settings = {"learning_rate": 0.3, "num_epochs": 4, "mini_batch_size": 8}
+    momentum, _ = dnn.train(X, Y, start, optimizer="momentum", beta=0.0, **settings)
+    descent, _ = dnn.train(X, Y, start, optimizer="gd", **settings)
+    tolerance = {"rtol": 1e-5, "atol": 1e-6} if dtype == "float32" else {"rtol": 1e-12, "atol": 1e-14}
+    for key in descent:
+        np.testing.assert_allclose(dnn.to_numpy(momentum[key]), dnn.to_numpy(descent[key]), **tolerance)
