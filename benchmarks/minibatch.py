@@ -19,8 +19,9 @@ n_classes=10) (75/25 split, standardised, float32), the training time each imple
 epoch by epoch with Adam on batches of 200, to reach the test accuracy of ``MLPClassifier()`` fitted
 with its defaults (evaluation not timed).
 
-``python benchmarks/minibatch.py [--workloads mnist,synthetic] [--rounds 5] [--json FILE]
-[--time-to-accuracy]``
+``python benchmarks/minibatch.py [--workloads mnist,synthetic] [--rounds 5] [--quick] [--json FILE]
+[--time-to-accuracy]``; ``--workloads gpu`` for the GPU table alone. JAX's rows run on its CPU device
+and PyTorch's CPU rows on the CPU, also where a GPU is present (see ``_devices``).
 """
 
 from __future__ import annotations
@@ -39,10 +40,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from unittest.mock import patch
 
+import _devices
 import numpy as np
 
 import portable_dnn as dnn
-from portable_dnn._backend import resolve_namespace
+from portable_dnn._backend import resolve_device, resolve_namespace
 from portable_dnn._kernels import one_pass_enabled
 from portable_dnn.training import Settings, Trainer
 
@@ -69,6 +71,10 @@ WORKLOADS = {
 #: Joins the tables on a machine with a GPU (CuPy or PyTorch CUDA): a step large enough to occupy one.
 GPU_WORKLOAD = Workload("gpu: X (60000, 784), [784, 2048, 2048, 10], batches of 1024, float32", 60000,
                         (784, 2048, 2048, 10), 1024)
+if _devices.STANDIN:  # the GPU check's dry run: the same table on the CPU, at a smoke test's size
+    GPU_WORKLOAD = Workload("gpu (CPU stand-ins): X (4096, 784), [784, 128, 128, 10], batches of 256, float32",
+                            4096, (784, 128, 128, 10), 256)
+WORKLOADS["gpu"] = GPU_WORKLOAD
 WORKLOADS["gpu"] = GPU_WORKLOAD
 
 
@@ -124,7 +130,7 @@ def library(backend: str, optimizer: str, device: str | None = None,
 
     def build_trainer(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
         xp = resolve_namespace(backend)
-        place = {} if device is None else {"device": device}
+        place = {"device": resolve_device(xp, device)}
         columns = xp.asarray(X, **place).T  # samples in rows, as DeepNeuralNetwork passes them
         targets = dnn.one_hot(xp.asarray(y, **place), w.layers[-1], dtype=xp.float32)
         parameters = dnn.initialize_parameters_deep(list(w.layers), init="he", backend=xp, dtype="float32", **place)
@@ -176,15 +182,23 @@ def torch_eager(fused: bool, device: str = "cpu") -> Callable[[Workload, np.ndar
 
 
 def jax_jit(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
-    """A hand-written jitted step (ReLU, softmax cross-entropy, Adam), parameters donated."""
+    """A hand-written jitted step (ReLU, softmax cross-entropy, Adam), on JAX's CPU device."""
+    import jax
+
+    with jax.default_device(_devices.jax_cpu()):
+        return _jax_jit_epoch(w, X, y)
+
+
+def _jax_jit_epoch(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
     import jax
     import jax.numpy as jnp
 
+    cpu = _devices.jax_cpu()
     keys = jax.random.split(jax.random.key(0), len(w.layers))
     params = [(jax.random.normal(keys[l], (w.layers[l - 1], w.layers[l])) * jnp.sqrt(2.0 / w.layers[l - 1]),
                jnp.zeros(w.layers[l])) for l in range(1, len(w.layers))]
     state = (params, jax.tree.map(jnp.zeros_like, params), jax.tree.map(jnp.zeros_like, params), 0)
-    features, labels = jnp.asarray(X), jnp.asarray(y)
+    features, labels = jax.device_put(X, cpu), jax.device_put(y, cpu)
 
     def loss(params: list, Xb: jax.Array, yb: jax.Array) -> jax.Array:
         A = Xb
@@ -207,7 +221,7 @@ def jax_jit(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
 
     def epoch() -> None:
         nonlocal state
-        order = jnp.asarray(rng.permutation(w.m))
+        order = jax.device_put(rng.permutation(w.m), cpu)
         for start in range(0, w.m - w.batch + 1, w.batch):
             index = order[start:start + w.batch]
             state = step(*state, features[index], labels[index])
@@ -241,13 +255,13 @@ def implementations() -> dict[str, tuple[str, Callable[[Workload, np.ndarray, np
         })
     if has("jax"):
         table["JAX jit Adam"] = ("NumPy floor", jax_jit)
-        table["portable_dnn adam (JAX, jitted step)"] = ("NumPy floor", library("jax", "adam"))
+        table["portable_dnn adam (JAX, jitted step)"] = ("NumPy floor", library("jax", "adam", "cpu"))
     return table
 
 
 def gpu_implementations() -> dict[str, tuple[str, Callable[[Workload, np.ndarray, np.ndarray], Epoch]]]:
     """The GPU rows (CuPy, PyTorch CUDA), each epoch ending in a device synchronisation; empty
-    without a GPU."""
+    without a GPU (PyTorch's CPU rows with the stand-ins)."""
 
     def synchronised(build: Callable[[Workload, np.ndarray, np.ndarray], Epoch],
                      synchronise: Callable[[], object]) -> Callable[[Workload, np.ndarray, np.ndarray], Epoch]:
@@ -257,7 +271,7 @@ def gpu_implementations() -> dict[str, tuple[str, Callable[[Workload, np.ndarray
         return synchronised_build
 
     table: dict[str, tuple[str, Callable[[Workload, np.ndarray, np.ndarray], Epoch]]] = {}
-    if has("cupy"):
+    if _devices.cupy_gpu():
         import cupy
 
         if cupy.cuda.is_available():
@@ -266,17 +280,15 @@ def gpu_implementations() -> dict[str, tuple[str, Callable[[Workload, np.ndarray
             for optimizer in ("gd", "momentum", "adam"):
                 table[f"portable_dnn {optimizer} (CuPy)"] = ("CuPy floor",
                                                              synchronised(library("cupy", optimizer), sync))
-    if has("torch"):
-        import torch
-
-        if torch.cuda.is_available():
-            sync = torch.cuda.synchronize
-            table.update({
-                "PyTorch CUDA floor": ("PyTorch CUDA floor", synchronised(gemm_floor("torch", "cuda"), sync)),
-                "portable_dnn adam (PyTorch CUDA)": ("PyTorch CUDA floor",
-                                                     synchronised(library("torch", "adam", "cuda"), sync)),
-                "PyTorch CUDA eager Adam fused": ("PyTorch CUDA floor", synchronised(torch_eager(True, "cuda"), sync)),
-            })
+    device = _devices.torch_gpu()
+    if device is not None:
+        sync = _devices.synchronizer(device)
+        table.update({
+            "PyTorch CUDA floor": ("PyTorch CUDA floor", synchronised(gemm_floor("torch", device), sync)),
+            "portable_dnn adam (PyTorch CUDA)": ("PyTorch CUDA floor",
+                                                 synchronised(library("torch", "adam", device), sync)),
+            "PyTorch CUDA eager Adam fused": ("PyTorch CUDA floor", synchronised(torch_eager(True, device), sync)),
+        })
     return table
 
 
@@ -405,6 +417,7 @@ def main() -> None:
     parser.add_argument("--workloads", default="mnist,synthetic", help="of " + ", ".join(WORKLOADS) +
                         " (gpu joins the default on a machine with a GPU)")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="2 rounds and no peak memory: a smoke test")
     parser.add_argument("--json", type=Path, default=Path("benchmark-minibatch.json"))
     parser.add_argument("--time-to-accuracy", action="store_true", help="only the time-to-accuracy table")
     parser.add_argument("--peak-memory-of", metavar="IMPLEMENTATION", help=argparse.SUPPRESS)
@@ -412,6 +425,8 @@ def main() -> None:
     if args.peak_memory_of:
         print(f"{added_peak_mib(args.workloads, args.peak_memory_of):.1f}")
         return
+    if args.quick:
+        args.rounds = 2
     results: dict[str, object] = {}
     if args.time_to_accuracy:
         rows = time_to_accuracy()
@@ -430,10 +445,13 @@ def main() -> None:
         else:
             print("No GPU (CuPy or PyTorch CUDA): the GPU table is left out.")
     for key in keys:
-        w = WORKLOADS[key]
+        w = GPU_WORKLOAD if key == "gpu" else WORKLOADS[key]
+        if w is GPU_WORKLOAD and not gpu_implementations():
+            print(f"\n{w.name}: left out (no GPU: CuPy or PyTorch CUDA)")
+            continue
         rows = run(w, args.rounds)
         for row in rows:  # host memory only: not for the GPU rows
-            row["peak_mib"] = None if w is GPU_WORKLOAD else peak_memory(key, str(row["implementation"]))
+            row["peak_mib"] = None if w is GPU_WORKLOAD or args.quick else peak_memory(key, str(row["implementation"]))
         results[key] = rows
         print(f"\n{w.name}: seconds per epoch (median of {args.rounds}), x its library's floor, peak memory "
               "added (MiB)\n")

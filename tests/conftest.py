@@ -7,6 +7,11 @@ like a GPU), ``cupy``, ``torch``, ``jax``, ``dask``, or several separated by com
 A requested backend that cannot be imported, or has no device, fails the run at start.
 The one exception: CuPy on a machine without an NVIDIA driver, whose tests skip with
 that reason (the default ``nox`` run includes the CuPy session everywhere).
+
+``PORTABLE_DNN_DEVICES`` (comma-separated device names) chooses the devices of the session's
+backends (``cuda:0`` for PyTorch's CUDA suite, ``device1`` alone for array-api-strict);
+``PORTABLE_DNN_DEVICE_TESTS_ONLY=1`` runs only the tests that take the backend fixture (a
+second suite on another device, without running the CPU-only tests again).
 """
 
 from __future__ import annotations
@@ -36,11 +41,11 @@ DEVICES: dict[str, list[str]] = {
 
 
 def devices_for(backend: str) -> list[str]:
-    """The devices a backend's tests run on: :data:`DEVICES`, plus ``cuda:0`` for PyTorch where
-    it sees a CUDA device (``$PORTABLE_DNN_TORCH_DEVICES``, comma-separated, overrides both)."""
+    """The devices a backend's tests run on: ``$PORTABLE_DNN_DEVICES`` (comma-separated) where set,
+    else :data:`DEVICES`, plus ``cuda:0`` for PyTorch where it sees a CUDA device."""
+    if os.environ.get("PORTABLE_DNN_DEVICES"):
+        return [name.strip() for name in os.environ["PORTABLE_DNN_DEVICES"].split(",") if name.strip()]
     if backend == "torch":
-        if os.environ.get("PORTABLE_DNN_TORCH_DEVICES"):
-            return [name.strip() for name in os.environ["PORTABLE_DNN_TORCH_DEVICES"].split(",") if name.strip()]
         try:
             import torch
         except ImportError:
@@ -117,6 +122,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"portable_dnn backends: {', '.join(selected_backends(config))}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``PORTABLE_DNN_DEVICE_TESTS_ONLY=1``, deselect the tests that do not run on the
+    session's backend and device (they ran in another suite already)."""
+    if os.environ.get("PORTABLE_DNN_DEVICE_TESTS_ONLY") != "1":
+        return
+    kept = [item for item in items if "backend_device" in getattr(item, "fixturenames", ())]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

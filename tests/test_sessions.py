@@ -24,7 +24,10 @@ def run_session(tmp_path, backend, broken=(), fake_driver=False):
     shadow.mkdir()
     for name in broken:
         (shadow / f"{name}.py").write_text("raise ImportError('simulated broken install')\n")
-    env = {**os.environ, "PORTABLE_DNN_BACKEND": backend, "PYTHONPATH": str(shadow)}
+    # The shadow first, what PYTHONPATH already holds after it (an install by pip --target).
+    path = os.pathsep.join(filter(None, [str(shadow), os.environ.get("PYTHONPATH")]))
+    env = {**{key: value for key, value in os.environ.items() if not key.startswith("PORTABLE_DNN_DEVICE")},
+           "PORTABLE_DNN_BACKEND": backend, "PYTHONPATH": path}
     if fake_driver:
         tools = tmp_path / "bin"
         tools.mkdir()
