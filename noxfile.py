@@ -105,6 +105,26 @@ def tests_dask(session: nox.Session) -> None:
     _run_tests(session, "dask")
 
 
+#: What a GPU machine has installed (scripts/gpu_check.sh), less CuPy, JAX and PyTorch's CUDA build:
+#: no Dask, and array-api-compat and array-api-strict only as wheels beside the checkout.
+GPU_MACHINE_PACKAGES = ["numpy", "pytest", "hypothesis", "scikit-learn", "setuptools", "h5py", "matplotlib", "tqdm",
+                        "numba", "pandas"]
+
+
+@nox.session(name="gpu-dry-run")
+def gpu_dry_run(session: nox.Session) -> None:
+    """``scripts/gpu_check.sh --dry-run`` in an environment like a GPU machine's (CPU PyTorch,
+    ``$PORTABLE_DNN_TORCH``, standing in for CUDA; no Dask; the project not installed): every step
+    must run and pass. Logs and the summary go to ``gpu-check-dry-run/``."""
+    session.install(*GPU_MACHINE_PACKAGES, os.environ.get("PORTABLE_DNN_TORCH", "torch==2.13.0"))
+    wheels = os.path.join(session.create_tmp(), "wheels")
+    shutil.rmtree(wheels, ignore_errors=True)
+    session.run("python", "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", wheels,
+                "array-api-compat", "array-api-strict")
+    session.run("bash", "scripts/gpu_check.sh", "--dry-run", external=True,
+                env={"OUT": "gpu-check-dry-run", "WHEELS": wheels, "PYTHON": "python"})
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
     """The benchmark tables: full-batch iterations (benchmarks/bench.py; arguments after -- go to

@@ -461,6 +461,7 @@ def main() -> None:
             peak = "n/a" if row["peak_mib"] is None else f"{row['peak_mib']:.0f}"
             print(f"| {row['implementation']} | {row['seconds']:.3f} | {row['x_floor']:.2f}x | {peak} |", flush=True)
     args.json.write_text(json.dumps(results, indent=1))
+    print(f"\nwrote {args.json}")
 
 
 if __name__ == "__main__":

@@ -1,100 +1,126 @@
 #!/usr/bin/env bash
-# One-shot GPU check for a machine with an NVIDIA GPU and no network (no nox: nox installs from
-# the network). Run from the repository root:
+# One-shot GPU check, for a machine with an NVIDIA GPU and no network (no nox, no editable install).
+# From the repository root:
 #
-#     OUT=/some/folder bash scripts/gpu_check.sh
+#     OUT=/some/folder bash scripts/gpu_check.sh            # on the GPU machine
+#     OUT=/some/folder bash scripts/gpu_check.sh --dry-run  # the same steps on a CPU-only machine
 #
-# It needs CuPy, PyTorch (CUDA build), NumPy, pytest and hypothesis installed. The two pure-Python
-# packages such a machine usually lacks travel as wheels in ./wheels, made on a machine with network:
+# Needs NumPy, pytest, hypothesis, CuPy and PyTorch (CUDA) installed; scikit-learn, h5py, matplotlib,
+# tqdm, numba and pandas are used where installed (Dask and JAX are not needed). Wheels in .whl/
+# (array-api-compat and array-api-strict, which such machines lack; made where pip works with
+#     python3 -m pip download --no-deps --only-binary=:all: -d .whl array-api-compat array-api-strict;
+# $WHEELS names another folder)
+# are installed with pip --no-index --no-deps --target into a temporary folder, which goes on
+# PYTHONPATH with the checkout.
 #
-#     python3 -m pip download --no-deps -d wheels array-api-compat array-api-strict
+# Steps, each with a time limit (they add up to under 6 minutes): versions; preflight
+# (scripts/gpu_preflight.py: CuPy's compiler and cuBLAS, device names, PyTorch's fused kernels, no host
+# sync in a training epoch, CuPy's fused kernels against the portable forms); the CuPy suite; the
+# PyTorch cuda:0 suite (only the tests that run on the backend: the others ran in the CuPy suite);
+# the GPU benchmarks (full batch and mini-batch, --quick). The dry run stands array-api-strict's device1
+# in for CuPy and PyTorch's CPU device in for cuda:0, and reports what only a GPU can assert as
+# "needs a GPU".
 #
-# (scikit-learn, matplotlib, h5py and tqdm are used where installed; Dask and JAX are not needed.)
-# Logs go to $OUT (default ./gpu-check-output): preflight.log, tests-cupy.log, tests-torch-cuda.log,
-# bench-gpu.log and bench-gpu.json. The exit status is non-zero if any step failed.
+# Writes to $OUT (default ./gpu-check-output): summary.txt (one line per check: passed / failed /
+# needs a GPU, the check, its figure, its time), versions.txt, a log per step, JUnit XML per suite,
+# the benchmarks' JSON. Exit status 0 when every step passed, 1 otherwise, 2 when it cannot start.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+DRY_RUN=0
+case "${1:-}" in
+    --dry-run) DRY_RUN=1 ;;
+    "") ;;
+    *) echo "usage: OUT=folder bash scripts/gpu_check.sh [--dry-run]" >&2; exit 2 ;;
+esac
 OUT="${OUT:-gpu-check-output}"
-mkdir -p "$OUT"
-export JAX_PLATFORMS=cpu XLA_PYTHON_CLIENT_PREALLOCATE=false  # JAX, if installed, stays off the GPU
+mkdir -p "$OUT" && OUT="$(cd "$OUT" && pwd)"
+SUMMARY="$OUT/summary.txt"
+: >"$SUMMARY"
 PYTHON="${PYTHON:-python3}"
+export JAX_PLATFORMS=cpu XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1  # JAX, if there, off the GPU
 
-if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi >/dev/null 2>&1; then
-    echo "gpu_check: no working NVIDIA driver here (nvidia-smi missing or failing); nothing to check" >&2
+if [ $DRY_RUN = 0 ] && { ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi >/dev/null 2>&1; }; then
+    echo "gpu_check: no working NVIDIA driver here (nvidia-smi missing or failing); nothing to check" \
+         "(--dry-run runs the same steps with CPU stand-ins)" >&2
     exit 2
 fi
-if ! "$PYTHON" -c "import cupy, sys; sys.exit(cupy.cuda.runtime.getDeviceCount() < 1)" 2>/dev/null; then
-    echo "gpu_check: CuPy is missing or sees no CUDA device; install cupy-cuda12x or cupy-cuda13x" >&2
-    exit 2
-fi
-if [ -d wheels ]; then
-    "$PYTHON" -m pip install --quiet --no-index --find-links wheels array-api-compat array-api-strict \
-        || echo "gpu_check: could not install the wheels in ./wheels" >&2
-fi
-"$PYTHON" -m pip install --quiet --no-deps --no-build-isolation -e . >/dev/null 2>&1 \
-    || export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 status=0
+record() {  # record STATUS NAME FIGURE SECONDS: one summary line
+    printf '%-11s | %s | %s | %s s\n' "$1" "$2" "$3" "$4" | tee -a "$SUMMARY"
+}
 step() {  # step NAME LIMIT_SECONDS COMMAND...: run with a time limit, log to $OUT/NAME.log
-    local name=$1 limit=$2
+    local name=$1 limit=$2 start=$SECONDS code
     shift 2
-    echo "== $name" | tee -a "$OUT/summary.log"
-    if timeout "$limit" "$@" >"$OUT/$name.log" 2>&1; then
-        echo "   ok ($(tail -n 1 "$OUT/$name.log"))" | tee -a "$OUT/summary.log"
+    echo "== $name (limit ${limit} s)"
+    timeout "$limit" "$@" >"$OUT/$name.log" 2>&1
+    code=$?
+    local figure
+    figure="$(grep -E '[0-9]+ (passed|failed)|^wrote ' "$OUT/$name.log" | tail -n 1)"
+    [ -n "$figure" ] || figure="$(tail -n 1 "$OUT/$name.log")"
+    if [ $code = 0 ]; then
+        record passed "$name" "$figure" $((SECONDS - start))
     else
-        echo "   FAILED (exit $?; see $name.log): $(tail -n 1 "$OUT/$name.log")" | tee -a "$OUT/summary.log"
+        [ $code = 124 ] && figure="stopped at its ${limit} s limit; $figure"
+        record failed "$name" "exit $code; see $name.log: $figure" $((SECONDS - start))
         status=1
     fi
 }
 
-step preflight 120 "$PYTHON" - <<'PY'
-"""Versions, and the device handling the CPU machines cannot check."""
-import array_api_compat, cupy, numpy, torch
-import portable_dnn as dnn
-from portable_dnn._backend import kernels, resolve_device, resolve_namespace
+# Wheels, then the checkout, on PYTHONPATH.
+SITE="$(mktemp -d "${TMPDIR:-/tmp}/portable-dnn-site.XXXXXX")"
+WHEELS="${WHEELS:-.whl}"  # where the wheels are
+if compgen -G "$WHEELS/*.whl" >/dev/null; then
+    step install-wheels 30 "$PYTHON" -m pip install -q --no-index --no-deps --target "$SITE" "$WHEELS"/*.whl
+fi
+export PYTHONPATH="$SITE:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
-print("numpy", numpy.__version__, "| cupy", cupy.__version__, "| torch", torch.__version__,
-      "| array-api-compat", array_api_compat.__version__, "| portable_dnn", dnn.__version__)
-print("CUDA devices: CuPy", cupy.cuda.runtime.getDeviceCount(), "| PyTorch", torch.cuda.device_count())
-
-# 1. No Python scalar reaches maximum/minimum (the torch wrapper would copy it to the device).
-tx = resolve_namespace("torch")
-for name in ("maximum", "minimum"):
-    real = getattr(tx, name)
-    def refuse(x1, x2, /, _real=real, _name=name, **kwargs):
-        assert not isinstance(x1, (int, float)) and not isinstance(x2, (int, float)), _name
-        return _real(x1, x2, **kwargs)
-    setattr(tx, name, refuse)
-params = dnn.initialize_parameters_deep([4, 8, 3], backend="torch", device="cuda", dtype="float32")
-X = torch.randn(4, 32, device="cuda")
-Y = torch.randint(0, 3, (32,), device="cuda")
-AL, caches = dnn.L_model_forward(X, params)
-dnn.L_model_backward(AL, Y, caches)
-trained, costs = dnn.train(X, Y, params, learning_rate=0.1, num_iterations=3)
-print("1. no scalars to maximum/minimum: ok; costs", costs)
-
-# 2. "cuda" on torch is cuda:<current>, equal to the tensors' device.
-device = resolve_device(tx, "cuda")
-assert device == X.device == trained["W1"].device, (device, X.device)
-assert resolve_device(tx, 0) == torch.device("cuda:0")
-assert kernels(tx, device).mask_.__name__ == "mask_whole"  # no CPU chunking on the GPU
-print("2. torch 'cuda' ->", device, ": ok")
-
-# 3. CuPy on a device other than the current one (needs two GPUs).
-if cupy.cuda.runtime.getDeviceCount() > 1:
-    data = dnn.load_digits(backend="cupy", device="cuda:1", dtype="float32")
-    p = dnn.initialize_parameters_deep([64, 16, 10], backend="cupy", device="cuda:1", dtype="float32")
-    trained, costs = dnn.train(data.train_x, data.train_y, p, learning_rate=0.3, num_iterations=20)
-    assert all(value.device.id == 1 for value in trained.values())
-    print("3. CuPy on cuda:1: ok; costs", costs)
-else:
-    print("3. CuPy on cuda:1: not checked (one GPU)")
+step versions 20 "$PYTHON" - <<'PY'
+import importlib, importlib.metadata, platform, shutil, subprocess
+print("python", platform.python_version())
+for name in ("numpy", "array-api-compat", "array-api-strict", "cupy-cuda13x", "cupy-cuda12x", "torch", "jax",
+             "pytest", "hypothesis", "scikit-learn", "numba", "h5py", "matplotlib", "dask"):
+    try:
+        print(name, importlib.metadata.version(name))
+    except importlib.metadata.PackageNotFoundError:
+        print(name, "not installed")
+print("portable_dnn", importlib.import_module("portable_dnn").__version__)
+if shutil.which("nvidia-smi"):
+    print(subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"],
+                         capture_output=True, text=True, check=False).stdout.strip())
+print("wrote versions")
 PY
+cp "$OUT/versions.log" "$OUT/versions.txt"
+cat "$OUT/versions.txt"
 
-step tests-cupy 240 env PORTABLE_DNN_BACKEND=cupy "$PYTHON" -m pytest -q -p no:cacheprovider -x
-step tests-torch-cuda 240 env PORTABLE_DNN_BACKEND=torch PORTABLE_DNN_TORCH_DEVICES=cuda:0 \
-    "$PYTHON" -m pytest -q -p no:cacheprovider -x
-step bench-gpu 240 "$PYTHON" benchmarks/bench.py --workloads gpu-f32 --json "$OUT/bench-gpu.json"
+if [ $DRY_RUN = 1 ]; then
+    CUPY_SUITE=(PORTABLE_DNN_BACKEND=array_api_strict PORTABLE_DNN_DEVICES=device1)
+    TORCH_DEVICE=cpu
+    BENCH_ENV=(PORTABLE_DNN_GPU_STANDIN=1)
+    PREFLIGHT=(--dry-run)
+else
+    CUPY_SUITE=(PORTABLE_DNN_BACKEND=cupy)
+    TORCH_DEVICE=cuda:0
+    BENCH_ENV=()
+    PREFLIGHT=()
+fi
 
-echo "gpu_check: $( [ $status = 0 ] && echo all steps passed || echo some steps FAILED ); logs in $OUT"
+# Each preflight check writes its own summary line; the step's line follows them.
+step preflight 40 "$PYTHON" scripts/gpu_preflight.py "${PREFLIGHT[@]}" --summary "$SUMMARY"
+# CuPy compiles each kernel once into its cache on disk (~/.cupy/kernel_cache): the preflight's and
+# the first suite's compilations serve whatever runs after them.
+step tests-cupy 115 env "${CUPY_SUITE[@]}" "$PYTHON" -m pytest -q -p no:cacheprovider --maxfail=20 \
+    --junitxml="$OUT/tests-cupy.xml"
+step tests-torch-cuda 75 env PORTABLE_DNN_BACKEND=torch PORTABLE_DNN_DEVICES=$TORCH_DEVICE \
+    PORTABLE_DNN_DEVICE_TESTS_ONLY=1 "$PYTHON" -m pytest -q -p no:cacheprovider --maxfail=20 \
+    --junitxml="$OUT/tests-torch-cuda.xml"
+step bench-full-batch 45 env "${BENCH_ENV[@]}" "$PYTHON" benchmarks/bench.py --workloads gpu-f32 --quick \
+    --no-memory --json "$OUT/bench-full-batch.json"
+step bench-minibatch 40 env "${BENCH_ENV[@]}" "$PYTHON" benchmarks/minibatch.py --workloads gpu --quick \
+    --json "$OUT/bench-minibatch.json"
+rm -rf "$SITE"
+
+mode=$([ $DRY_RUN = 1 ] && echo "dry run (CPU stand-ins)" || echo "GPU")
+verdict=$([ $status = 0 ] && echo "every step passed" || echo "some steps FAILED")
+echo "gpu_check, $mode: $verdict; summary in $SUMMARY" | tee -a "$SUMMARY"
 exit $status
