@@ -251,7 +251,7 @@ def host_syncs(where: Placement, library: str) -> str:
     for optimizer in ("gd", "momentum", "adam"):
         trainer = trainer_on(xp, device, optimizer)
         trainer.run_epoch(record=False)  # warm: kernels compiled, buffers and fused-kernel probes made
-        if where.dry_run or library == "torch" and device.type != "cuda":
+        if where.dry_run or (library == "torch" and device.type != "cuda"):
             still_busy = None
         else:
             still_busy = gpu_busy(library)
