@@ -143,7 +143,7 @@ def resolve_device(xp: ModuleType, device: Any = None) -> Any:
             raise ValueError(f"device: {device!r} requested but CuPy sees {len(known)} CUDA device(s)")
         return known[position]
     by_name = {str(candidate): candidate for candidate in known}
-    for candidate in reversed(known):  # JAX devices also answer to their platform ("cpu", "gpu")
+    for candidate in known:  # JAX devices also answer to their platform ("cpu", "gpu"): the first one's
         if isinstance(getattr(candidate, "platform", None), str):
             by_name.setdefault(candidate.platform, candidate)
     if device in by_name:
