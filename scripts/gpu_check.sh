@@ -71,11 +71,11 @@ step() {  # step NAME LIMIT_SECONDS COMMAND...: run with a time limit, log to $O
 SITE="$(mktemp -d "${TMPDIR:-/tmp}/portable-dnn-site.XXXXXX")"
 WHEELS="${WHEELS:-.whl}"  # where the wheels are
 if compgen -G "$WHEELS/*.whl" >/dev/null; then
-    step install-wheels 30 "$PYTHON" -m pip install -q --no-index --no-deps --target "$SITE" "$WHEELS"/*.whl
+    step install-wheels 20 "$PYTHON" -m pip install -q --no-index --no-deps --target "$SITE" "$WHEELS"/*.whl
 fi
 export PYTHONPATH="$SITE:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
-step versions 20 "$PYTHON" - <<'PY'
+step versions 15 "$PYTHON" - <<'PY'
 import importlib, importlib.metadata, platform, shutil, subprocess
 print("python", platform.python_version())
 for name in ("numpy", "array-api-compat", "array-api-strict", "cupy-cuda13x", "cupy-cuda12x", "torch", "jax",

@@ -85,3 +85,11 @@ def test_the_preflight_reports_every_check_in_the_summary(tmp_path):
     lines = summary.read_text().splitlines()
     assert [line.split(" | ")[1] for line in lines] == [f"preflight: {name}" for name in CHECKS]
     assert result.stdout.splitlines()[-1] == "2 passed, 0 failed, 6 need a GPU"
+
+
+def test_the_steps_limits_add_up_to_less_than_six_minutes():
+    import re
+
+    limits = [int(limit) for limit in re.findall(r"^\s*step [\w-]+ (\d+) ", (ROOT / "scripts" / "gpu_check.sh")
+                                                   .read_text(), flags=re.MULTILINE)]
+    assert len(limits) == 7 and sum(limits) < 360, limits

@@ -50,3 +50,17 @@ def test_the_check_sees_a_numpy_import(tmp_path):
                       "np2 = importlib.import_module('numpy.fft')\nnp3 = __import__('numpy')\n"
                       "from importlib import import_module\nnp4 = import_module('numpy.random')\n")
     assert _imported_modules(sample) == {"numpy", "numpy.linalg", "importlib", "numpy.fft", "numpy.random"}
+
+
+def test_the_build_requires_a_setuptools_that_reads_the_license():
+    """``license = "MIT"`` (an SPDX expression) needs setuptools 77 or later to build."""
+    import re
+
+    import pytest
+
+    tomllib = pytest.importorskip("tomllib", reason="Python 3.11 or later reads TOML")
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+    assert isinstance(project["project"]["license"], str)
+    (requirement,) = [r for r in project["build-system"]["requires"] if r.startswith("setuptools")]
+    minimum = re.fullmatch(r"setuptools>=(\d+)", requirement)
+    assert minimum and int(minimum.group(1)) >= 77, requirement
