@@ -118,10 +118,12 @@ def gemm_floor(library_name: str, device: str | None = None) -> Callable[[Worklo
     return build
 
 
-def library(backend: str, optimizer: str, device: str | None = None,
-            one_pass: bool = True) -> Callable[[Workload, np.ndarray, np.ndarray], Epoch]:
+def library(backend: str, optimizer: str, device: str | None = None, one_pass: bool = True,
+            course_layout: bool = False) -> Callable[[Workload, np.ndarray, np.ndarray], Epoch]:
     """portable_dnn's training path on ``backend``: one epoch per call, state kept (no cost recorded);
-    without ``one_pass``, NumPy's updates by its ``out=`` forms even where numba is installed."""
+    without ``one_pass``, NumPy's updates by its ``out=`` forms even where numba is installed; with
+    ``course_layout``, X handed over as the course holds it, C-ordered (n0, m) columns, rather than
+    as the transpose of row-major samples (what DeepNeuralNetwork passes)."""
 
     def build(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
         # The switch is read when the trainer chooses its kernels, at set-up.
@@ -131,7 +133,8 @@ def library(backend: str, optimizer: str, device: str | None = None,
     def build_trainer(w: Workload, X: np.ndarray, y: np.ndarray) -> Epoch:
         xp = resolve_namespace(backend)
         place = {"device": resolve_device(xp, device)}
-        columns = xp.asarray(X, **place).T  # samples in rows, as DeepNeuralNetwork passes them
+        columns = xp.asarray(np.ascontiguousarray(X.T) if course_layout else X, **place)
+        columns = columns if course_layout else columns.T  # samples in rows, as DeepNeuralNetwork passes them
         targets = dnn.one_hot(xp.asarray(y, **place), w.layers[-1], dtype=xp.float32)
         parameters = dnn.initialize_parameters_deep(list(w.layers), init="he", backend=xp, dtype="float32", **place)
         rate = w.learning_rate if optimizer == "adam" else 0.05
@@ -240,6 +243,8 @@ def implementations() -> dict[str, tuple[str, Callable[[Workload, np.ndarray, np
         "portable_dnn gd (NumPy)": ("NumPy floor", library("numpy", "gd")),
         "portable_dnn momentum (NumPy)": ("NumPy floor", library("numpy", "momentum")),
         "portable_dnn adam (NumPy)": ("NumPy floor", library("numpy", "adam")),
+        "portable_dnn adam (NumPy, course's (n, m) layout)": ("NumPy floor",
+                                                              library("numpy", "adam", course_layout=True)),
     }
     if one_pass_enabled(np):  # numba installed: the rows above use its one-pass updates; these do not
         table["portable_dnn momentum (NumPy, no numba)"] = ("NumPy floor", library("numpy", "momentum", one_pass=False))

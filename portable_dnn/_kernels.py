@@ -167,8 +167,11 @@ def _optimizer_kernels_out(library: ModuleType, one_pass: bool = False) -> dict[
         layout = "F" if X.flags.f_contiguous and not X.flags.c_contiguous else "C"
         return library.empty((X.shape[0], m), dtype=X.dtype, order=layout)
 
+    def examples_contiguous(X: Any) -> Any:  # each column contiguous: a batch is a row copy of X.T
+        return X if X.flags.f_contiguous else library.asfortranarray(X)
+
     return {"momentum": momentum, "adam": adam, "add_scaled": add_scaled, "take_columns": take_columns,
-            "empty_columns": empty_columns}
+            "empty_columns": empty_columns, "batch_source": examples_contiguous}
 
 
 @functools.lru_cache(maxsize=1)
@@ -303,9 +306,12 @@ def _optimizer_kernels_torch(torch: ModuleType, device: Any) -> dict[str, Callab
             return torch.empty((m, X.shape[0]), dtype=X.dtype, device=X.device).T
         return torch.empty((X.shape[0], m), dtype=X.dtype, device=X.device)
 
+    def examples_contiguous(X: Any) -> Any:  # each column contiguous: a batch is a row copy of X.T
+        return X if X.T.is_contiguous() else X.T.contiguous().T
+
     kernels: dict[str, Callable[..., Any]] = {
         "momentum": momentum, "adam": adam, "add_scaled": lambda a, b, c, scratch: a.add_(b, alpha=c),
-        "take_columns": take_columns, "empty_columns": empty_columns,
+        "take_columns": take_columns, "empty_columns": empty_columns, "batch_source": examples_contiguous,
         "own_copy": lambda x: x.clone(memory_format=torch.contiguous_format)}
     if getattr(device, "type", None) == "cuda":
         kernels["upload"] = upload_pinned
@@ -340,7 +346,9 @@ class Kernels(NamedTuple):
     ``add_scaled(a, b, c, scratch) -> a + c b``, ``take_columns(X, indices, out)`` and
     ``empty_columns(X, m)``, a buffer for m of X's columns in the layout gathering is fastest
     in (None without in-place kernels); ``batch_source(X)``, X (n, m) in the layout
-    ``take_columns`` gathers from fastest (JAX: the rows of its transpose, materialised once;
+    ``take_columns`` gathers from fastest, copied once where it is in another (NumPy, CuPy,
+    PyTorch: each example's column contiguous, so a batch is a copy of whole rows of X.T, X itself
+    where it already is, as the transpose of row-major samples; JAX: the rows of its transpose;
     X itself elsewhere). ``compile(step)`` is the training step compiled where the
     library compiles (``jax.jit``: one program per step; parameters and optimiser state donated
     off the CPU), the step itself elsewhere. ``own_copy(x)`` is a new copy of ``x`` for the

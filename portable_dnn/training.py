@@ -222,10 +222,11 @@ class Trainer:
     the parameters (``parameters``, updated in place where the backend allows), the optimiser
     ``state`` (updated in place), reused buffers and the dropout generator. :meth:`run_epoch`
     trains one epoch, each step compiled where the backend compiles (unless ``compile`` is
-    false)."""
+    false). ``copy_X``: see :func:`train`."""
 
     def __init__(self, xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array], L: int,
-                 settings: Settings, state: OptimizerState | None = None, compile: bool = True) -> None:
+                 settings: Settings, state: OptimizerState | None = None, compile: bool = True,
+                 copy_X: bool = True) -> None:
         self.xp, self.L, self.settings, self.m = xp, L, settings, X.shape[1]
         self.device = array_device(X)
         self.ops = kernels(xp, self.device)
@@ -235,15 +236,18 @@ class Trainer:
         self.bounds = [(0, self.m)] if size is None else batch_bounds(self.m, size)
         gradients = settings.optimizer != "gd"
         self.in_place = self.ops.reuses_buffers
+        # Mini-batches are gathered from the layout that is fastest to gather from (a copy of X and
+        # Y where they are in another; always for the libraries without strided views).
+        if size is not None and (copy_X or not self.in_place):
+            X, Y = self.ops.batch_source(X), self.ops.batch_source(Y)
+        self.X, self.Y = X, Y
         if self.in_place:  # batches gathered into each batch size's buffers, then the step
             batch_of = None if size is None else (X, Y)
             self.workspaces = {
                 size: Workspace(xp, self.parameters, L, size, gradients=gradients, batch_of=batch_of)
                 for size in {stop - start for start, stop in self.bounds}
             }
-            self.X, self.Y = X, Y
-        else:  # the step gathers its batch, from the layouts gathering is fastest from
-            self.X, self.Y = (X, Y) if size is None else (self.ops.batch_source(X), self.ops.batch_source(Y))
+        else:  # the step gathers its batch
             self._eager, self._compiled = gathering_steps(xp, self.device, settings.for_the_step(), L)
             if not compile:
                 self._compiled = self._eager
@@ -354,6 +358,7 @@ def train(
     on_iteration: IterationCallback | None = None,
     on_cost: CostCallback | None = None,
     on_score: CostCallback | None = None,
+    copy_X: bool = True,
 ) -> tuple[dict[str, Array], list[float]]:
     """Train on the cross-entropy cost from ``parameters``.
 
@@ -371,6 +376,13 @@ def train(
     ``update_lr`` (or ``schedule_lr_decay`` with ``time_interval``). ``state``: an
     :class:`OptimizerState` to continue from, updated in place (momentum/Adam averages, Adam's
     step count, epochs done).
+
+    ``copy_X``: with mini-batches, an ``X`` whose examples are not each contiguous in memory (the
+    course's C-ordered (n0, m) columns) is copied once, when training starts, into an
+    example-contiguous layout (``X``'s size again in memory), so that each batch is gathered as
+    whole rows instead of by a strided gather several times slower. ``X`` as the transpose of
+    row-major samples (what :class:`DeepNeuralNetwork` passes) needs no copy. ``False``: no
+    copy (slower batches). JAX always gathers from a row-major copy.
 
     Stopping early (``n_iter_no_change`` epochs; None: never): without ``validation_data``,
     when the training cost has not fallen by ``tol`` below its best for more than
@@ -399,7 +411,7 @@ def train(
         raise TypeError(f"state: expected an OptimizerState, got {type(state).__name__}")
     stopping = EarlyStopping(xp, L, n_iter_no_change, tol, validation_data, Y.shape[0],
                              settings.hidden_activation, X)
-    trainer = Trainer(xp, X, Y, parameters, L, settings, state)
+    trainer = Trainer(xp, X, Y, parameters, L, settings, state, copy_X=copy_X)
     last_finite = dict(parameters)  # the caller's, never modified: no copy needed until epoch 1
     costs: list[float] = []
     for i in range(epochs):

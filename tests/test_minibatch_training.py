@@ -306,3 +306,32 @@ def test_steady_state_steps_allocate_no_arrays(optimizer, xp):
     finally:
         tracemalloc.stop()
     assert peak < 128 * 128 * 8, peak  # one (128, 128) float64 hidden activation
+
+
+@pytest.mark.parametrize("copy_X", [True, False])
+def test_every_layout_of_X_trains_alike(copy_X, xp, make, backend_kwargs, float_dtypes):
+    """The course's C-ordered (n0, m) columns, and the transpose of row-major samples, give the same
+    training; with copy_X the mini-batches are gathered from an example-contiguous copy (one made
+    where X is C-ordered, none where it is already example-contiguous), without it from X itself."""
+    from portable_dnn._kernels import kernels
+    from portable_dnn.training import Settings, Trainer
+
+    dtype = float_dtypes[-1]
+    host_X, labels = blobs(45, 3, seed=8)
+    columns = make(np.ascontiguousarray(host_X), dtype)
+    rows_transposed = xp.asarray(make(np.ascontiguousarray(host_X.T), dtype)).T
+    Y = make(labels, "int64")
+    start = dnn.initialize_parameters_deep([3, 5, 3], seed=4, init="he", dtype=dtype, **backend_kwargs)
+    settings = {"optimizer": "adam", "learning_rate": 0.02, "mini_batch_size": 8, "num_epochs": 3}
+    expected, _ = dnn.train(rows_transposed, Y, start, **settings)
+    got, _ = dnn.train(columns, Y, start, copy_X=copy_X, **settings)
+    for key in expected:
+        np.testing.assert_allclose(dnn.to_numpy(got[key]), dnn.to_numpy(expected[key]), **close(dtype))
+    ops = kernels(xp)
+    if ops.reuses_buffers:  # libraries with layouts: the copy is made only where needed, only if asked
+        targets = dnn.one_hot(Y, 3, dtype=columns.dtype)
+        trainer = Trainer(xp, columns, targets, start, 2, Settings(learning_rate=0.1, mini_batch_size=8),
+                          copy_X=copy_X)
+        assert (trainer.X is columns) != copy_X
+        assert ops.batch_source(rows_transposed) is rows_transposed
+        np.testing.assert_array_equal(dnn.to_numpy(trainer.X), host_X)
