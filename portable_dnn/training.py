@@ -18,12 +18,13 @@ from types import ModuleType
 
 from array_api_compat import device as array_device
 
-from ._backend import Array, check_float, get_namespace, on_the_arrays_device
+from ._backend import Array, check_float, get_namespace, is_lazy, on_the_arrays_device
 from ._kernels import Kernels, kernels
 from ._parameters import check_parameters
 from ._random import DeviceRandom, check_seed, permutation
 from ._step import Dropout, Workspace, descend, forward_activations
 from .cost import all_one_hot, cross_entropy_kernel, targets
+from .io import move_to
 from .minibatch import batch_bounds
 from .optimizers import (
     OptimizerState,
@@ -37,6 +38,7 @@ from .optimizers import (
 )
 from .propagation import check_hidden_activation
 from .regularization import check_keep_prob, check_lambd, l2_cost_kernel
+from .streaming import StreamTrainer, chunk_placement, is_dask_array
 
 #: Called after each iteration with the iteration index (no host sync).
 IterationCallback = Callable[[int], None]
@@ -227,27 +229,16 @@ class Trainer:
     def __init__(self, xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array], L: int,
                  settings: Settings, state: OptimizerState | None = None, compile: bool = True,
                  copy_X: bool = True) -> None:
-        self.xp, self.L, self.settings, self.m = xp, L, settings, X.shape[1]
+        self.xp, self.L, self.settings, self.copy_X = xp, L, settings, copy_X
         self.device = array_device(X)
         self.ops = kernels(xp, self.device)
         self.parameters = {key: self.ops.own_copy(value) for key, value in parameters.items()}
         self.state = OptimizerState() if state is None else state
-        size = settings.mini_batch_size
-        self.bounds = [(0, self.m)] if size is None else batch_bounds(self.m, size)
         gradients = settings.optimizer != "gd"
         self.in_place = self.ops.reuses_buffers
-        # Mini-batches are gathered from the layout that is fastest to gather from (a copy of X and
-        # Y where they are in another; always for the libraries without strided views).
-        if size is not None and (copy_X or not self.in_place):
-            X, Y = self.ops.batch_source(X), self.ops.batch_source(Y)
-        self.X, self.Y = X, Y
-        if self.in_place:  # batches gathered into each batch size's buffers, then the step
-            batch_of = None if size is None else (X, Y)
-            self.workspaces = {
-                size: Workspace(xp, self.parameters, L, size, gradients=gradients, batch_of=batch_of)
-                for size in {stop - start for start, stop in self.bounds}
-            }
-        else:  # the step gathers its batch
+        self.workspaces: dict[int, Workspace] = {}  # by batch size, made on first use
+        self.load(X, Y)
+        if not self.in_place:  # the step gathers its batch
             self._eager, self._compiled = gathering_steps(xp, self.device, settings.for_the_step(), L)
             if not compile:
                 self._compiled = self._eager
@@ -261,14 +252,32 @@ class Trainer:
             if gradients and self.in_place else {}
         self.keys = list(self.parameters)
 
-    def _batch_indices(self) -> Iterator[Array | None]:
-        """This epoch's batches' columns: all (None), or the course's shuffled mini-batches
-        (seed ``seed + epoch + 1``, as the course's model)."""
+    def load(self, X: Array, Y: Array) -> None:
+        """Train on ``X`` (n0, m) and ``Y`` from now on (a block of a stream; the batch buffers of
+        each batch size are kept). With mini-batches they are gathered from the layout that is
+        fastest to gather from (a copy where they are in another; always for the libraries
+        without strided views)."""
+        self.m, size = X.shape[1], self.settings.mini_batch_size
+        self.bounds = [(0, self.m)] if size is None else batch_bounds(self.m, size)
+        if size is not None and (self.copy_X or not self.in_place):
+            X, Y = self.ops.batch_source(X), self.ops.batch_source(Y)
+        self.X, self.Y = X, Y
+
+    def _workspace(self, size: int) -> Workspace:
+        """The buffers for batches of ``size`` examples (where the backend writes in place)."""
+        if size not in self.workspaces:
+            batch_of = None if self.settings.mini_batch_size is None else (self.X, self.Y)
+            self.workspaces[size] = Workspace(self.xp, self.parameters, self.L, size,
+                                              gradients=self.settings.optimizer != "gd", batch_of=batch_of)
+        return self.workspaces[size]
+
+    def _batch_indices(self, seed: int) -> Iterator[Array | None]:
+        """The batches' columns: all (None), or the course's mini-batches shuffled by ``seed``."""
         if self.settings.mini_batch_size is None:
             yield None
             return
         # Uploaded without waiting for the queued steps where the library allows (no host sync).
-        order = self.ops.upload(permutation(self.m, self.settings.seed + self.state.epochs + 1))
+        order = self.ops.upload(permutation(self.m, seed))
         for start, stop in self.bounds:
             yield order[start:stop]
 
@@ -284,23 +293,32 @@ class Trainer:
             return {key: parameters[key] for key in self.keys}, v, s, AL, Y  # compiled steps sort dict keys
         X, Y = self.X, self.Y
         if indices is not None:  # gathered into the workspace's buffers (reused by the next batch of its size)
-            workspace = self.workspaces[indices.shape[0]]
+            workspace = self._workspace(indices.shape[0])
             X, Y = self.ops.take_columns(X, indices, workspace.X), self.ops.take_columns(Y, indices, workspace.Y)
         else:
-            workspace = self.workspaces[self.m]
+            workspace = self._workspace(self.m)
         return (*training_step(self.xp, self.settings, self.L, workspace, self.scratch, self.parameters, state.v,
                                state.s, X, Y, learning_rate, step_size, eps_hat, dropout), Y)
 
     def run_epoch(self, record: bool) -> Array | None:
-        """Train one epoch. With ``record``, returns its cost (0-d, on the device): the mean over
+        """Train one epoch (its mini-batches shuffled with seed ``seed + epoch + 1``, as the course's
+        model). With ``record``, returns its cost (0-d, on the device): the mean over
         the examples of each step's cross-entropy, taken before the step (with dropout, of the
         dropped-out network), plus each step's L2 term weighted by its share of the examples
         (for full batches, :func:`compute_cost_with_regularization`)."""
+        total = self.run_pass(record, self.settings.seed + self.state.epochs + 1)
+        self.state.epochs += 1
+        return None if total is None else total / self.m
+
+    def run_pass(self, record: bool, seed: int) -> Array | None:
+        """One pass over the loaded data at this epoch's learning rate, its mini-batches shuffled
+        with ``seed``; the epoch count is left alone (a block of a stream is part of an epoch).
+        With ``record``, returns the sum over the examples of the costs :meth:`run_epoch` averages."""
         settings, state = self.settings, self.state
         learning_rate = settings.learning_rate_at(state.epochs)
         step_size = eps_hat = 0.0
         total = None
-        for (start, stop), indices in zip(self.bounds, self._batch_indices(), strict=True):
+        for (start, stop), indices in zip(self.bounds, self._batch_indices(seed), strict=True):
             if settings.optimizer == "adam":  # one Adam step per batch; the bias corrections in two scalars
                 state.t += 1
                 correction = math.sqrt(1.0 - settings.beta2**state.t)
@@ -316,8 +334,7 @@ class Trainer:
                 cost = (cost if l2 is None else cost + l2) * m
                 total = cost if total is None else total + cost
             self.settle()
-        state.epochs += 1
-        return None if total is None else total / self.m
+        return total
 
     def settle(self) -> None:
         """End a step: Dask computes the new parameters and optimiser state (graphs do not grow)."""
@@ -405,13 +422,44 @@ def train(
     )
     epochs = check_epochs(num_iterations, num_epochs)
     record_every = check_count(record_every, "record_every", minimum=1)
-    Y = check_targets(xp, Y, X, parameters[f"W{L}"].shape[0])
-    check_finite(xp, X=X, **{f"parameters[{key!r}]": value for key, value in parameters.items()})
     if state is not None and not isinstance(state, OptimizerState):
         raise TypeError(f"state: expected an OptimizerState, got {type(state).__name__}")
-    stopping = EarlyStopping(xp, L, n_iter_no_change, tol, validation_data, Y.shape[0],
-                             settings.hidden_activation, X)
-    trainer = Trainer(xp, X, Y, parameters, L, settings, state, copy_X=copy_X)
+    units = parameters[f"W{L}"].shape[0]
+    check_finite(xp, **{f"parameters[{key!r}]": value for key, value in parameters.items()})
+    lazy_xp = None
+    if settings.mini_batch_size is not None and is_lazy(xp) and is_dask_array(X):  # streamed, block by block
+        lazy_xp, (xp, device) = xp, chunk_placement(X)
+        parameters = {key: move_to(value, xp, device) for key, value in parameters.items()}
+        if isinstance(validation_data, (tuple, list)):
+            validation_data = tuple(move_to(part, xp, device) for part in validation_data)  # type: ignore[assignment]
+        trainer: Trainer | StreamTrainer = StreamTrainer(
+            X, Y, parameters, L, settings, state, lambda xp, X, Y: check_targets(xp, Y, X, units), copy_X)
+        like = xp.empty((X.shape[0], 0), dtype=parameters["W1"].dtype, device=device)
+    else:
+        Y = check_targets(xp, Y, X, units)
+        check_finite(xp, X=X)
+        trainer, like = Trainer(xp, X, Y, parameters, L, settings, state, copy_X=copy_X), X
+    stopping = EarlyStopping(xp, L, n_iter_no_change, tol, validation_data, units, settings.hidden_activation, like)
+    try:
+        trained, costs = _train_epochs(xp, trainer, settings, epochs, record_every, stopping, parameters, on_cost,
+                                       on_iteration, on_score)
+    except TrainingDivergedError as error:
+        if lazy_xp is not None:
+            error.parameters = {key: move_to(value, lazy_xp, None) for key, value in error.parameters.items()}
+        raise
+    finally:
+        if isinstance(trainer, StreamTrainer):
+            trainer.close()
+    if lazy_xp is not None:  # the caller's namespace
+        trained = {key: move_to(value, lazy_xp, None) for key, value in trained.items()}
+    return trained, costs
+
+
+def _train_epochs(xp: ModuleType, trainer: Trainer | StreamTrainer, settings: Settings, epochs: int,
+                  record_every: int, stopping: EarlyStopping, parameters: Mapping[str, Array],
+                  on_cost: CostCallback | None, on_iteration: IterationCallback | None,
+                  on_score: CostCallback | None) -> tuple[dict[str, Array], list[float]]:
+    """:func:`train`'s epochs, from ``parameters`` (never modified): ``(parameters, costs)``."""
     last_finite = dict(parameters)  # the caller's, never modified: no copy needed until epoch 1
     costs: list[float] = []
     for i in range(epochs):

@@ -272,7 +272,7 @@ def test_later_runs_reuse_the_compiled_step(xp, make, backend_kwargs, float_dtyp
     settings = Settings(learning_rate=0.05, optimizer="adam", mini_batch_size=8)
     first, second = Trainer(xp, X, Y, start, 2, settings), Trainer(xp, X, Y, start, 2, settings)
     if first.in_place:
-        assert first.workspaces[8].X is not second.workspaces[8].X
+        assert first._workspace(8).X is not second._workspace(8).X
     else:
         assert second._compiled is first._compiled
         rate = Trainer(xp, X, Y, start, 2, Settings(learning_rate=0.5, optimizer="adam", mini_batch_size=4, seed=3,

@@ -1,0 +1,165 @@
+"""Mini-batch training streamed from Dask arrays: blocks of examples fetched to the training device,
+the next one while the current one trains, each trained by the in-memory fast step.
+
+``X`` (n0, m) is chunked along the examples only (``Y`` likewise, its example chunks lined up with
+``X``'s). Each epoch visits the blocks in a seeded random order (``RandomState(seed + epoch +
+1).permutation(blocks)``) and shuffles the examples within each block into the course's mini-batches
+(the block in position p of the epoch with seed ``seed + epoch + 1 + p * BLOCK_SEED_STRIDE``): with
+one block this is the course's shuffling exactly; with several, a batch never mixes examples of two
+blocks. The client holds the current block, the one being fetched and the model; the data is never
+gathered whole.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import importlib
+import math
+from collections.abc import Callable, Iterator, Mapping
+from types import ModuleType
+from typing import Any
+
+import array_api_compat
+
+from ._backend import Array, resolve_device
+from ._random import permutation
+from .optimizers import OptimizerState
+
+#: Seeds of the blocks' shuffles within an epoch are this far apart (a prime).
+BLOCK_SEED_STRIDE = 7919
+
+
+def is_dask_array(x: Any) -> bool:
+    """Whether ``x`` is a Dask array."""
+    return type(x).__module__.startswith("dask.") and hasattr(x, "chunks") and hasattr(x, "blocks")
+
+
+def check_stream(X: Any, Y: Any) -> None:
+    """``ValueError`` unless ``X`` (n0, m) is chunked along the examples only, with known chunk
+    sizes, and ``Y`` ((m,), (1, m) or (C, m)) has the same chunks along the examples and one
+    along its other axis."""
+    if any(math.isnan(size) for sizes in X.chunks for size in sizes):
+        raise ValueError("X: a Dask array with unknown chunk sizes; call X.compute_chunk_sizes() first")
+    if len(X.chunks[0]) != 1:
+        raise ValueError(f"X: expected a Dask array chunked along the examples only (axis 1 of (n0, m)), got "
+                         f"{len(X.chunks[0])} chunks along the features {X.chunks[0]}; rechunk with "
+                         "X.rechunk({0: -1})")
+    if not is_dask_array(Y):
+        raise TypeError(f"Y: expected a Dask array like X, got {type(Y).__name__}")
+    if any(math.isnan(size) for sizes in Y.chunks for size in sizes):
+        raise ValueError("Y: a Dask array with unknown chunk sizes; call Y.compute_chunk_sizes() first")
+    if tuple(Y.chunks[-1]) != tuple(X.chunks[1]) or (Y.ndim == 2 and len(Y.chunks[0]) != 1):
+        raise ValueError(f"Y: its chunks {Y.chunks} do not line up with X's chunks along the examples "
+                         f"{X.chunks[1]}; rechunk with Y.rechunk({{{Y.ndim - 1}: X.chunks[1]}})")
+
+
+def chunk_placement(X: Any) -> tuple[ModuleType, Any]:
+    """``(xp, device)`` of ``X``'s chunks (NumPy, or CuPy's current device): where blocks train."""
+    xp = array_api_compat.array_namespace(X._meta)
+    return xp, resolve_device(xp)
+
+
+def _active_client() -> Any:
+    """The active ``dask.distributed`` client, or None."""
+    try:
+        distributed = importlib.import_module("dask.distributed")
+        return distributed.get_client()
+    except (ImportError, ValueError):
+        return None
+
+
+class BlockFetcher:
+    """The column blocks of ``X`` and ``Y`` as host (chunk-type) arrays, in a given order, each
+    computed while the one before it trains: through the active ``dask.distributed`` client where
+    there is one (the workers read and prepare the blocks), else on Dask's local scheduler in a
+    background thread."""
+
+    def __init__(self, X: Any, Y: Any) -> None:
+        self.X_blocks = [X.blocks[0, i] for i in range(X.numblocks[1])]
+        self.Y_blocks = [Y.blocks[i] if Y.ndim == 1 else Y.blocks[0, i] for i in range(X.numblocks[1])]
+        self.client = _active_client()
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+    def __len__(self) -> int:
+        return len(self.X_blocks)
+
+    def _start(self, i: int) -> Callable[[], tuple[Any, Any]]:
+        """Start computing block ``i``; returns the function that waits for it."""
+        pair = [self.X_blocks[i], self.Y_blocks[i]]
+        if self.client is not None:
+            futures = self.client.compute(pair)
+            return lambda: tuple(self.client.gather(futures))
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="portable_dnn-fetch")
+        dask = importlib.import_module("dask")
+        future = self._executor.submit(dask.compute, *pair)
+        return lambda: tuple(future.result())
+
+    def __call__(self, order: Any) -> Iterator[tuple[Any, Any]]:
+        """The blocks in ``order``, one fetched ahead."""
+        order = [int(i) for i in order]
+        pending = self._start(order[0])
+        for k in range(len(order)):
+            block = pending()
+            if k + 1 < len(order):
+                pending = self._start(order[k + 1])
+            yield block
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+
+
+class StreamTrainer:
+    """A :class:`~portable_dnn.training.Trainer` for Dask ``X`` (n0, m) and targets ``Y``, checked
+    by :func:`check_stream`: :meth:`run_epoch` trains one epoch block by block (see the module),
+    each block moved to the training placement (that of ``X``'s chunks), its targets checked by
+    ``prepare(xp, X_block, Y_block)`` and its values checked finite. ``parameters`` live there
+    too (the caller's are copied)."""
+
+    def __init__(self, X: Any, Y: Any, parameters: Mapping[str, Array], L: int, settings: Any,
+                 state: OptimizerState | None, prepare: Callable[[ModuleType, Array, Array], Array],
+                 copy_X: bool = True) -> None:
+        from .training import Trainer  # training builds on this module
+
+        check_stream(X, Y)
+        self.xp, self.device = chunk_placement(X)
+        self.fetch, self.m, self.L = BlockFetcher(X, Y), X.shape[1], L
+        self.settings, self.prepare, self.copy_X = settings, prepare, copy_X
+        self.state = OptimizerState() if state is None else state
+        self._trainer_class = Trainer
+        self._trainer: Any = None
+        self.parameters = dict(parameters)
+
+    def _load(self, block: tuple[Any, Any]) -> Any:
+        """The trainer, loaded with ``block`` on the training placement."""
+        from .io import move_to
+        from .training import check_finite
+
+        X, Y = (move_to(part, self.xp, self.device) for part in block)
+        if self.xp.isdtype(X.dtype, "real floating") and X.dtype != self.parameters["W1"].dtype:
+            X = self.xp.astype(X, self.parameters["W1"].dtype)
+        check_finite(self.xp, X=X)
+        Y = self.prepare(self.xp, X, Y)
+        if self._trainer is None:
+            self._trainer = self._trainer_class(self.xp, X, Y, self.parameters, self.L, self.settings, self.state,
+                                                copy_X=self.copy_X)
+        else:
+            self._trainer.load(X, Y)
+        return self._trainer
+
+    def run_epoch(self, record: bool) -> Array | None:
+        """One epoch over the blocks; with ``record``, its cost (as :meth:`Trainer.run_epoch`)."""
+        epoch_seed = self.settings.seed + self.state.epochs + 1
+        total = None
+        for position, block in enumerate(self.fetch(permutation(len(self.fetch), epoch_seed))):
+            trainer = self._load(block)
+            cost = trainer.run_pass(record, (epoch_seed + position * BLOCK_SEED_STRIDE) % 2**32)
+            self.parameters = trainer.parameters
+            if cost is not None:
+                total = cost if total is None else total + cost
+        self.state.epochs += 1
+        return None if total is None else total / self.m
+
+    def close(self) -> None:
+        self.fetch.close()
