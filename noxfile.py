@@ -100,8 +100,9 @@ def tests_jax64(session: nox.Session) -> None:
 
 @nox.session(name="tests-dask")
 def tests_dask(session: nox.Session) -> None:
-    """The test suite on Dask arrays (the cluster test runs in every session with Dask)."""
-    session.install("-e", ".[test]")
+    """The test suite on Dask arrays, with dask-ml's wrappers (the cluster and streaming tests run
+    in every session with Dask)."""
+    session.install("-e", ".[test]", "dask-ml")
     _run_tests(session, "dask")
 
 

@@ -135,8 +135,12 @@ def stratified_order(labels: np.ndarray, held: int, seed: int) -> np.ndarray:
     return np.concatenate([rng.permutation(first), rng.permutation(rest)])
 
 
-def stratified_indices(labels: Any, held: int, seed: int, xp: ModuleType, device: Any) -> Array:
-    """:func:`stratified_order` of the host ``labels`` (any shape, m values), moved to ``device``."""
-    from .io import move_to
-
-    return move_to(stratified_order(np.asarray(labels).reshape(-1), held, seed), xp, device)
+def held_out_indices(m: int, held: int, seed: int, stratify: Any = None,
+                     in_order: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``(kept, held_out)`` host indices of m examples: the first ``held`` of
+    :func:`permutation` held out, or with ``stratify`` (the m labels, any shape) of
+    :func:`stratified_order`; with ``in_order``, each side sorted."""
+    order = permutation(m, seed) if stratify is None else stratified_order(np.asarray(stratify).reshape(-1), held,
+                                                                          seed)
+    kept, out = order[held:], order[:held]
+    return (np.sort(kept), np.sort(out)) if in_order else (kept, out)

@@ -14,6 +14,7 @@ import numpy as np
 
 from ._backend import Array, device_scope
 from .io import to_numpy
+from .streaming import is_dask_array
 
 
 def _sklearn_class(module: str, name: str, fallback: type) -> type:
@@ -62,7 +63,8 @@ def _shape_message(X: Any, name: str, estimator: str) -> None:
 
 def check_features(X: Any, estimator: str, name: str = "X") -> Array:
     """``X`` (m, n) checked: an array of any supported library is kept where it is (checked
-    there: one host sync for the finite check); anything else becomes a float64 NumPy array.
+    there: one host sync for the finite check; a Dask array's values are checked as its blocks
+    are used); anything else becomes a float64 NumPy array.
 
     ``ValueError``/``TypeError`` in scikit-learn's words for sparse, complex, object or string
     data, shapes that are not 2-D, empty data, NaN and infinity."""
@@ -76,7 +78,8 @@ def check_features(X: Any, estimator: str, name: str = "X") -> Array:
         _shape_message(X, name, estimator)
         if not xp.isdtype(X.dtype, ("real floating", "integral", "bool")):
             raise TypeError(f"{name}: expected real numbers, got dtype {X.dtype}")
-        if xp.isdtype(X.dtype, "real floating"):
+        # A Dask array is checked block by block as it is used (one pass over the data less).
+        if xp.isdtype(X.dtype, "real floating") and not is_dask_array(X):
             with device_scope(array_api_compat.device(X)):  # CuPy: on X's device, whichever is current
                 finite = bool(xp.all(xp.isfinite(X)))
             if not finite:

@@ -7,6 +7,8 @@ It follows scikit-learn's estimator conventions (samples in rows, ``get_params``
 
 from __future__ import annotations
 
+import copy
+import importlib
 import inspect
 import os
 from collections.abc import Iterable, Sequence
@@ -25,6 +27,7 @@ from .minibatch import hold_out
 from .models import predict_proba
 from .optimizers import OptimizerState, check_count, check_fraction
 from .propagation import check_hidden_activation
+from .streaming import is_dask_array
 from .training import TrainingDivergedError, train
 
 
@@ -241,7 +244,10 @@ class DeepNeuralNetwork:
         dtype = resolve_dtype(xp, dtype, device)
         with device_scope(device):
             columns = self._columns(X, xp, device, dtype)
-            return columns, move_to(indices, xp, device, dtype), classes  # class indices (0/1 for two classes)
+            labels = move_to(indices, xp, device, dtype)  # class indices (0/1 for two classes)
+            if is_dask_array(columns):  # streamed with X's blocks
+                labels = labels.rechunk((columns.chunks[1],))
+            return columns, labels, classes
 
     def _train(self, columns: Array, labels: Array, parameters: dict[str, Array], state: OptimizerState,
                epochs: int, layer_dims: list[int], classes: Any, validation: tuple[Array, Array] | None,
@@ -308,8 +314,37 @@ class DeepNeuralNetwork:
         AL = predict_proba(columns, self.parameters_, hidden_activation=self.hidden_activation)
         return AL, home_xp, home_device
 
+    def _blockwise(self, X: Any, method: str) -> Any:
+        """``method`` (``"predict"``, ``"predict_proba"``) of a Dask ``X`` (m, n), lazily, block by
+        block (in parallel on the workers of a ``dask.distributed`` cluster): the fitted model,
+        its parameters on the host, is one object of the task graph, sent to each worker once."""
+        dask = importlib.import_module("dask")
+        self._check_fitted()
+        if len(X.chunks[1]) != 1:
+            raise ValueError(f"X: expected a Dask array chunked along the samples only (axis 0 of (m, n)), got "
+                             f"{len(X.chunks[1])} chunks along the features; rechunk with X.rechunk({{1: -1}})")
+        host = self._on_the_host()
+        example = getattr(host, method)(np.zeros((1, X.shape[1]), dtype=X.dtype))  # the blocks' dtype and width
+        model = dask.delayed(host, pure=True)
+        if method == "predict_proba":
+            return X.map_blocks(_predict_proba_block, model, chunks=(X.chunks[0], (example.shape[1],)),
+                                dtype=example.dtype, meta=example[:0])
+        return X.map_blocks(_predict_block, model, drop_axis=1, dtype=example.dtype, meta=example[:0])
+
+    def _on_the_host(self) -> DeepNeuralNetwork:
+        """This model, or a copy of it whose parameters are NumPy arrays."""
+        if all(isinstance(value, np.ndarray) for value in self.parameters_.values()):
+            return self
+        host = copy.copy(self)
+        host.parameters_ = {key: to_numpy(value) for key, value in self.parameters_.items()}
+        host.device = None
+        return host
+
     def predict_proba(self, X: Any) -> Array:
-        """Class probabilities (m, n_classes) in ``classes_`` order, in ``X``'s namespace."""
+        """Class probabilities (m, n_classes) in ``classes_`` order, in ``X``'s namespace (a Dask
+        ``X``: lazily, block by block)."""
+        if is_dask_array(X):
+            return self._blockwise(X, "predict_proba")
         with self._fitted_device_scope():
             AL, home_xp, home_device = self._output(X)
             xp = array_api_compat.array_namespace(AL)
@@ -326,7 +361,10 @@ class DeepNeuralNetwork:
     def predict(self, X: Any) -> Any:
         """Labels (m,) from ``classes_``: in ``X``'s namespace and on its device when the
         labels are numbers (integers in that namespace's default integer dtype, floats in its
-        widest float), a NumPy array otherwise (strings, booleans, objects)."""
+        widest float), a NumPy array otherwise (strings, booleans, objects); a Dask ``X``: a Dask
+        array of the labels, lazily, block by block."""
+        if is_dask_array(X):
+            return self._blockwise(X, "predict")
         with self._fitted_device_scope():
             indices, home_xp, home_device = self._class_indices(X)
             classes = self.classes_
@@ -395,6 +433,14 @@ AUTO_EARLY_STOPPING = 10_000
 #: What fit sets; a model without them is not fitted.
 FITTED_ATTRIBUTES = ("parameters_", "costs_", "layer_dims_", "n_features_in_", "classes_", "optimizer_state_",
                      "n_iter_", "validation_scores_", "best_validation_score_")
+
+
+def _predict_proba_block(block: Any, model: DeepNeuralNetwork) -> Any:
+    return model.predict_proba(block)
+
+
+def _predict_block(block: Any, model: DeepNeuralNetwork) -> Any:
+    return model.predict(block)
 
 
 def _equal(value: Any, default: Any) -> bool:

@@ -7,8 +7,9 @@ from typing import Any
 
 from array_api_compat import device as array_device
 
-from ._backend import Array, get_namespace, on_the_arrays_device
-from ._random import check_seed, shuffled_indices, stratified_indices
+from ._backend import Array, get_namespace, is_lazy, on_the_arrays_device
+from ._random import check_seed, held_out_indices, shuffled_indices
+from .io import move_to
 from .optimizers import check_count
 
 
@@ -57,7 +58,7 @@ def hold_out(X: Array, Y: Array, fraction: float, seed: int,
     """``(X_kept, Y_kept, (X_held, Y_held))``: the first ``round(fraction * m)`` examples of
     ``RandomState(seed).permutation(m)`` held out (for validation), the others kept, taken on the
     data's device; with ``stratify`` (class labels (m,) on the host), those of
-    :func:`stratified_indices` (each class held out in proportion). ``X`` (n, m); ``Y``'s last axis
+    :func:`stratified_order` (each class held out in proportion). ``X`` (n, m); ``Y``'s last axis
     holds the m examples ((m,), (1, m) or (C, m)). ``ValueError`` unless both sides get at least
     one example."""
     xp = get_namespace(X=X, Y=Y)
@@ -66,10 +67,10 @@ def hold_out(X: Array, Y: Array, fraction: float, seed: int,
     if not 1 <= held < m:
         raise ValueError(f"validation_fraction: {fraction} of {m} examples leaves no validation or no "
                          "training examples")
-    if stratify is None:
-        order = shuffled_indices(m, seed, xp, array_device(X))
-    else:
-        order = stratified_indices(stratify, held, seed, xp, array_device(X))
-    kept, out = order[held:], order[:held]
+    # Dask: each side in the examples' order, indexed by host indices: X's chunks, thinned.
+    kept, out = held_out_indices(m, held, seed, stratify, in_order=is_lazy(xp))
+    if is_lazy(xp):
+        return X[:, kept], Y[..., kept], (X[:, out], Y[..., out])
+    kept, out = (move_to(indices, xp, array_device(X)) for indices in (kept, out))
     return (xp.take(X, kept, axis=1), xp.take(Y, kept, axis=-1),
             (xp.take(X, out, axis=1), xp.take(Y, out, axis=-1)))
