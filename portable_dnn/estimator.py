@@ -244,7 +244,10 @@ class DeepNeuralNetwork:
         dtype = resolve_dtype(xp, dtype, device)
         with device_scope(device):
             columns = self._columns(X, xp, device, dtype)
-            labels = move_to(indices, xp, device, dtype)  # class indices (0/1 for two classes)
+            if is_dask_array(columns) and is_dask_array(y) and y.ndim == 1:  # encoded where y's blocks are
+                labels = y.map_blocks(_class_indices, classes, dtype=dtype)
+            else:
+                labels = move_to(indices, xp, device, dtype)  # class indices (0/1 for two classes)
             if is_dask_array(columns):  # streamed with X's blocks
                 labels = labels.rechunk((columns.chunks[1],))
             return columns, labels, classes
@@ -331,6 +334,12 @@ class DeepNeuralNetwork:
                                 dtype=example.dtype, meta=example[:0])
         return X.map_blocks(_predict_block, model, drop_axis=1, dtype=example.dtype, meta=example[:0])
 
+    def _fitted_on_dask(self) -> bool:
+        """Whether the parameters are Dask arrays (then predictions on in-memory data are made
+        with a host copy of them, not through a task graph)."""
+        self._check_fitted()
+        return is_dask_array(self.parameters_["W1"])
+
     def _on_the_host(self) -> DeepNeuralNetwork:
         """This model, or a copy of it whose parameters are NumPy arrays."""
         if all(isinstance(value, np.ndarray) for value in self.parameters_.values()):
@@ -345,6 +354,8 @@ class DeepNeuralNetwork:
         ``X``: lazily, block by block)."""
         if is_dask_array(X):
             return self._blockwise(X, "predict_proba")
+        if self._fitted_on_dask():
+            return self._on_the_host().predict_proba(X)
         with self._fitted_device_scope():
             AL, home_xp, home_device = self._output(X)
             xp = array_api_compat.array_namespace(AL)
@@ -365,6 +376,8 @@ class DeepNeuralNetwork:
         array of the labels, lazily, block by block."""
         if is_dask_array(X):
             return self._blockwise(X, "predict")
+        if self._fitted_on_dask():
+            return self._on_the_host().predict(X)
         with self._fitted_device_scope():
             indices, home_xp, home_device = self._class_indices(X)
             classes = self.classes_
@@ -433,6 +446,11 @@ AUTO_EARLY_STOPPING = 10_000
 #: What fit sets; a model without them is not fitted.
 FITTED_ATTRIBUTES = ("parameters_", "costs_", "layer_dims_", "n_features_in_", "classes_", "optimizer_state_",
                      "n_iter_", "validation_scores_", "best_validation_score_")
+
+
+def _class_indices(labels: Any, classes: np.ndarray, dtype: Any = None) -> Any:
+    """Each label's index in the sorted ``classes`` (a block of a Dask array of labels), as ``dtype``."""
+    return np.searchsorted(classes, np.asarray(labels)).astype(dtype)
 
 
 def _predict_proba_block(block: Any, model: DeepNeuralNetwork) -> Any:
