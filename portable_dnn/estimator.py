@@ -233,7 +233,14 @@ class DeepNeuralNetwork:
         self._hidden_sizes()
         check_hidden_activation(self.hidden_activation)
         X = check_features(X, type(self).__name__)
-        classes, indices = encode_labels(y, X.shape[0], type(self).__name__, classes)
+        if is_dask_array(X) and is_dask_array(y) and y.ndim == 1:  # checked by their distinct values
+            if y.shape[0] != X.shape[0]:
+                raise ValueError(f"Found input variables with inconsistent numbers of samples: "
+                                 f"[{X.shape[0]}, {y.shape[0]}]")
+            distinct = importlib.import_module("dask.array").unique(y).compute()
+            classes, indices = encode_labels(distinct, distinct.shape[0], type(self).__name__, classes)
+        else:
+            classes, indices = encode_labels(y, X.shape[0], type(self).__name__, classes)
         xp, device = resolve_placement(self.device, X)
         dtype = self.dtype
         if dtype is None and array_api_compat.is_array_api_obj(X):
@@ -244,7 +251,7 @@ class DeepNeuralNetwork:
         dtype = resolve_dtype(xp, dtype, device)
         with device_scope(device):
             columns = self._columns(X, xp, device, dtype)
-            if is_dask_array(columns) and is_dask_array(y) and y.ndim == 1:  # encoded where y's blocks are
+            if is_dask_array(columns) and is_dask_array(y) and y.ndim == 1:  # encoded on y's blocks: not gathered
                 labels = y.map_blocks(_class_indices, classes, dtype=dtype)
             else:
                 labels = move_to(indices, xp, device, dtype)  # class indices (0/1 for two classes)

@@ -71,14 +71,16 @@ def _active_client() -> Any:
 class BlockFetcher:
     """The column blocks of ``X`` and ``Y`` as host (chunk-type) arrays, in a given order, each
     computed while the one before it trains: through the active ``dask.distributed`` client where
-    there is one (the workers read and prepare the blocks), else on Dask's local scheduler in a
-    background thread."""
+    there is one (the workers read and prepare the blocks, and send them straight to this
+    process), else on Dask's local scheduler in a background thread. ``next_order`` (the next
+    epoch's order) has the last block of an epoch overlap the next epoch's first fetch."""
 
     def __init__(self, X: Any, Y: Any) -> None:
         self.X_blocks = [X.blocks[0, i] for i in range(X.numblocks[1])]
         self.Y_blocks = [Y.blocks[i] if Y.ndim == 1 else Y.blocks[0, i] for i in range(X.numblocks[1])]
         self.client = _active_client()
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._ahead: tuple[int, Callable[[], tuple[Any, Any]]] | None = None  # (block, wait for it)
 
     def __len__(self) -> int:
         return len(self.X_blocks)
@@ -88,24 +90,33 @@ class BlockFetcher:
         pair = [self.X_blocks[i], self.Y_blocks[i]]
         if self.client is not None:
             futures = self.client.compute(pair)
-            return lambda: tuple(self.client.gather(futures))
+            return lambda: tuple(self.client.gather(futures, direct=True))  # from the workers, not via the scheduler
         if self._executor is None:
             self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="portable_dnn-fetch")
         dask = importlib.import_module("dask")
         future = self._executor.submit(dask.compute, *pair)
         return lambda: tuple(future.result())
 
-    def __call__(self, order: Any) -> Iterator[tuple[Any, Any]]:
-        """The blocks in ``order``, one fetched ahead."""
+    def __call__(self, order: Any, next_order: Any = None) -> Iterator[tuple[int, tuple[Any, Any]]]:
+        """``(i, block i)`` for i in ``order``, one fetched ahead (the last one with
+        ``next_order``'s first)."""
         order = [int(i) for i in order]
-        pending = self._start(order[0])
-        for k in range(len(order)):
+        upcoming = [*order[1:], *([int(next_order[0])] if next_order is not None else [])]
+        if self._ahead is not None and self._ahead[0] == order[0]:
+            pending = self._ahead[1]
+        else:
+            pending = self._start(order[0])
+        self._ahead = None
+        for k, i in enumerate(order):
             block = pending()
-            if k + 1 < len(order):
-                pending = self._start(order[k + 1])
-            yield block
+            if k < len(upcoming):
+                pending = self._start(upcoming[k])
+                if k == len(order) - 1:
+                    self._ahead = (upcoming[k], pending)
+            yield i, block
 
     def close(self) -> None:
+        self._ahead = None
         if self._executor is not None:
             self._executor.shutdown(wait=True)
 
@@ -113,12 +124,13 @@ class BlockFetcher:
 class StreamTrainer:
     """A :class:`~portable_dnn.training.Trainer` for Dask ``X`` (n0, m) and targets ``Y``, checked
     by :func:`check_stream`: :meth:`run_epoch` trains one epoch block by block (see the module),
-    each block moved to the training placement (that of ``X``'s chunks), its targets checked by
-    ``prepare(xp, X_block, Y_block)`` and its values checked finite. ``parameters`` live there
+    each block moved to the training placement (that of ``X``'s chunks) and its targets made by
+    ``prepare(xp, X_block, Y_block, check)``; the first time a block is seen, its values are
+    checked finite and ``check`` is true (its targets checked too). ``parameters`` live there
     too (the caller's are copied)."""
 
     def __init__(self, X: Any, Y: Any, parameters: Mapping[str, Array], L: int, settings: Any,
-                 state: OptimizerState | None, prepare: Callable[[ModuleType, Array, Array], Array],
+                 state: OptimizerState | None, prepare: Callable[[ModuleType, Array, Array, bool], Array],
                  copy_X: bool = True) -> None:
         from .training import Trainer  # training builds on this module
 
@@ -129,18 +141,22 @@ class StreamTrainer:
         self.state = OptimizerState() if state is None else state
         self._trainer_class = Trainer
         self._trainer: Any = None
+        self._checked: set[int] = set()
         self.parameters = dict(parameters)
 
-    def _load(self, block: tuple[Any, Any]) -> Any:
-        """The trainer, loaded with ``block`` on the training placement."""
+    def _load(self, i: int, block: tuple[Any, Any]) -> Any:
+        """The trainer, loaded with block ``i`` on the training placement."""
         from .io import move_to
         from .training import check_finite
 
         X, Y = (move_to(part, self.xp, self.device) for part in block)
         if self.xp.isdtype(X.dtype, "real floating") and X.dtype != self.parameters["W1"].dtype:
             X = self.xp.astype(X, self.parameters["W1"].dtype)
-        check_finite(self.xp, X=X)
-        Y = self.prepare(self.xp, X, Y)
+        first_time = i not in self._checked
+        if first_time:
+            check_finite(self.xp, X=X)
+            self._checked.add(i)
+        Y = self.prepare(self.xp, X, Y, first_time)
         if self._trainer is None:
             self._trainer = self._trainer_class(self.xp, X, Y, self.parameters, self.L, self.settings, self.state,
                                                 copy_X=self.copy_X)
@@ -151,9 +167,11 @@ class StreamTrainer:
     def run_epoch(self, record: bool) -> Array | None:
         """One epoch over the blocks; with ``record``, its cost (as :meth:`Trainer.run_epoch`)."""
         epoch_seed = self.settings.seed + self.state.epochs + 1
+        blocks = len(self.fetch)
         total = None
-        for position, block in enumerate(self.fetch(permutation(len(self.fetch), epoch_seed))):
-            trainer = self._load(block)
+        for position, (i, block) in enumerate(self.fetch(permutation(blocks, epoch_seed),
+                                                         permutation(blocks, epoch_seed + 1))):
+            trainer = self._load(i, block)
             cost = trainer.run_pass(record, (epoch_seed + position * BLOCK_SEED_STRIDE) % 2**32)
             self.parameters = trainer.parameters
             if cost is not None:

@@ -433,7 +433,8 @@ def train(
         if isinstance(validation_data, (tuple, list)):
             validation_data = tuple(move_to(part, xp, device) for part in validation_data)  # type: ignore[assignment]
         trainer: Trainer | StreamTrainer = StreamTrainer(
-            X, Y, parameters, L, settings, state, lambda xp, X, Y: check_targets(xp, Y, X, units), copy_X)
+            X, Y, parameters, L, settings, state,
+            lambda xp, X, Y, check: (check_targets(xp, Y, X, units) if check else targets(xp, Y, units, X)), copy_X)
         like = xp.empty((X.shape[0], 0), dtype=parameters["W1"].dtype, device=device)
     else:
         Y = check_targets(xp, Y, X, units)
