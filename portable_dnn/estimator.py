@@ -11,6 +11,7 @@ import copy
 import importlib
 import inspect
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -20,7 +21,7 @@ import array_api_compat
 import numpy as np
 
 from ._backend import Array, default_float_dtype, device_scope, dtype_name, resolve_dtype, resolve_placement
-from ._validation import check_features, encode_labels, not_fitted_error
+from ._validation import _sklearn_class, check_features, encode_labels, not_fitted_error
 from .initialization import check_layer_dims, initialize_parameters_deep
 from .io import load_metadata, load_parameters, load_state, move_to, save_parameters, to_numpy
 from .minibatch import hold_out
@@ -38,10 +39,13 @@ class DeepNeuralNetwork:
     ``beta1``, ``beta2``, ``epsilon``) on shuffled mini-batches of ``batch_size`` examples (200,
     or all when fewer; ``None``: full batches), L2 strength ``alpha`` (the course's ``lambd``),
     He initialisation, at most ``num_iterations`` epochs, stopping when the training cost has
-    not fallen by ``tol`` for more than ``n_iter_no_change`` epochs (``None``: never) or, with
+    not fallen by ``tol`` for more than ``n_iter_no_change`` epochs (``None`` or ``math.inf``:
+    never; ``fit`` warns with ``ConvergenceWarning`` when the epochs run out first) or, with
     ``early_stopping``, when the accuracy on a held-out ``validation_fraction`` (stratified) has not risen
     by ``tol``, keeping the best epoch's parameters (``"auto"``, the default: early stopping
     with more than 10,000 examples, as scikit-learn's ``HistGradientBoostingClassifier``).
+    ``warm_start``: ``fit`` goes on from the fitted parameters (a new optimiser state, the epoch
+    count going on), as ``MLPClassifier``'s.
     ``optimizer``: ``"adam"``, ``"momentum"`` (``beta``) or ``"gd"``; ``keep_prob``: dropout
     of the hidden layers; ``decay_rate``: the course's learning-rate decay per epoch. The course's notebook settings are
     ``optimizer="gd", batch_size=None, alpha=0, learning_rate=0.0075, num_iterations=3000,
@@ -59,8 +63,9 @@ class DeepNeuralNetwork:
 
     Fitted attributes: ``parameters_`` (on the training device), ``costs_`` (each epoch's),
     ``n_iter_`` (epochs run), ``layer_dims_``, ``n_features_in_``, ``classes_`` (sorted NumPy
-    array), ``optimizer_state_`` (to go on training: :meth:`partial_fit`), with
-    ``early_stopping`` also ``validation_scores_`` and ``best_validation_score_``.
+    array), ``optimizer_state_`` (to go on training: :meth:`partial_fit`), ``validation_scores_``
+    and ``best_validation_score_`` (each epoch's held-out accuracy and the best; ``None`` without
+    early stopping).
     """
 
     def __init__(
@@ -83,6 +88,7 @@ class DeepNeuralNetwork:
         tol: float = 0.0001,
         init: str = "he",
         seed: int = 1,
+        warm_start: bool = False,
         device: Any = None,
         dtype: Any = None,
         print_cost: bool = False,
@@ -106,6 +112,7 @@ class DeepNeuralNetwork:
         self.tol = tol
         self.init = init
         self.seed = seed
+        self.warm_start = warm_start
         self.device = device
         self.dtype = dtype
         self.print_cost = print_cost
@@ -155,24 +162,57 @@ class DeepNeuralNetwork:
         return xp.astype(X, dtype).T if X.dtype != dtype else X.T
 
     def fit(self, X: Any, y: Any) -> DeepNeuralNetwork:
-        """Train on ``X`` (m, n_features) and labels ``y`` (m,) from new parameters. Returns ``self``.
+        """Train on ``X`` (m, n_features) and labels ``y`` (m,) from new parameters (with
+        ``warm_start``, from the fitted ones, with a new optimiser state, as ``MLPClassifier``).
+        Returns ``self``. Warns (``ConvergenceWarning``) when ``num_iterations`` epochs ran out before
+        the stopping rule ended training.
 
         A fit that fails leaves the model unfitted, except when training diverges: the
         model then keeps the last finite parameters and the costs recorded until then.
         """
-        for name in FITTED_ATTRIBUTES:
-            self.__dict__.pop(name, None)
+        warm = bool(self.warm_start) and hasattr(self, "parameters_")
+        if not warm:
+            for name in FITTED_ATTRIBUTES:
+                self.__dict__.pop(name, None)
         columns, labels, classes = self._prepare(X, y, None)
-        with device_scope(array_api_compat.device(columns)):  # CuPy: on the training device, whichever is current
+        if warm:
+            columns, labels, parameters, layer_dims = self._warm(columns, labels, classes)
+            state, costs = OptimizerState(epochs=self.optimizer_state_.epochs), list(self.costs_)
+        else:
             layer_dims, parameters = self._new_network(columns, classes)
+            state, costs = OptimizerState(), []
+        with device_scope(array_api_compat.device(columns)):  # CuPy: on the training device, whichever is current
             validation = None
             if self._early_stopping(columns.shape[1]):
                 fraction = check_fraction(self.validation_fraction, "validation_fraction", low_open=True)
                 columns, labels, validation = hold_out(columns, labels, fraction, self.seed,
                                                        stratify=to_numpy(labels))
-            self._train(columns, labels, parameters, OptimizerState(), self.num_iterations, layer_dims, classes,
-                        validation, [])
+            stopped = self._train(columns, labels, parameters, state, self.num_iterations, layer_dims, classes,
+                                  validation, costs)
+        if not stopped and self.n_iter_no_change is not None:
+            warning = _sklearn_class("exceptions", "ConvergenceWarning", ConvergenceWarning)
+            warnings.warn(f"{type(self).__name__}: num_iterations={self.num_iterations} epochs ran out before the "
+                          f"stopping rule (n_iter_no_change={self.n_iter_no_change}, tol={self.tol}) ended training: "
+                          "it has not converged yet. Train longer, or scale the data (StandardScaler).", warning,
+                          stacklevel=2)
         return self
+
+    def _warm(self, columns: Array, labels: Array, classes: Any) -> tuple[Array, Array, dict[str, Array], list[int]]:
+        """For ``warm_start``: ``(columns, labels, parameters, layer_dims)``, the data on the fitted
+        parameters' placement, once it is checked to fit them."""
+        self._check_n_features(columns)
+        if not np.array_equal(np.asarray(classes), self.classes_):
+            raise ValueError(f"warm_start can only be used where `y` has the same classes as in the previous call "
+                             f"to fit. Previously got {self.classes_.tolist()}, `y` has {np.asarray(classes).tolist()}")
+        expected = [columns.shape[0], *self._hidden_sizes(), self.layer_dims_[-1]]
+        if expected != self.layer_dims_:
+            raise ValueError(f"warm_start: hidden_layers={self.hidden_layers!r} does not match the fitted layers "
+                             f"{self.layer_dims_}; set warm_start=False to start a new network")
+        W1 = self.parameters_["W1"]
+        xp, device = array_api_compat.array_namespace(W1), array_api_compat.device(W1)
+        with device_scope(device):
+            columns, labels = move_to(columns, xp, device, W1.dtype), move_to(labels, xp, device, W1.dtype)
+        return columns, labels, self.parameters_, list(self.layer_dims_)
 
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> DeepNeuralNetwork:
         """One epoch on ``X`` (m, n_features), ``y`` (m,), going on from the current parameters and
@@ -261,10 +301,11 @@ class DeepNeuralNetwork:
 
     def _train(self, columns: Array, labels: Array, parameters: dict[str, Array], state: OptimizerState,
                epochs: int, layer_dims: list[int], classes: Any, validation: tuple[Array, Array] | None,
-               costs: list[float]) -> None:
+               costs: list[float]) -> bool:
         """Train ``epochs`` epochs with this model's settings and set the fitted attributes
-        (appending to ``costs``)."""
+        (appending to ``costs``). Returns whether the stopping rule ended training."""
         scores: list[float] = []
+        stopped: list[int] = []
         batch = None if self.batch_size is None else min(
             check_count(self.batch_size, "batch_size", minimum=1), columns.shape[1])
 
@@ -280,16 +321,19 @@ class DeepNeuralNetwork:
                 beta=self.beta, beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon, lambd=self.alpha,
                 keep_prob=self.keep_prob, decay_rate=self.decay_rate, seed=self.seed, state=state,
                 n_iter_no_change=self.n_iter_no_change, tol=self.tol, validation_data=validation,
-                on_cost=record,
-                on_score=lambda i, score: scores.append(score),
+                on_cost=record, on_score=lambda i, score: scores.append(score), on_stop=stopped.append,
             )
         except TrainingDivergedError as error:
             self._set_fitted(error.parameters, costs, layer_dims, classes, state)
+            scale = 0.0 if is_dask_array(columns) or not columns.shape[1] else float(np.max(np.abs(to_numpy(columns))))
+            if scale > UNSCALED:
+                error.args = (f"{error.args[0]}. The inputs reach {scale:.3g} in magnitude: scale your data first "
+                              "(for example with StandardScaler), which is the likelier cause",)
             raise
         self._set_fitted(trained, costs, layer_dims, classes, state)
-        if validation is not None:
-            self.validation_scores_ = scores
-            self.best_validation_score_ = max(scores)
+        self.validation_scores_ = scores if validation is not None else None
+        self.best_validation_score_ = max(scores) if validation is not None else None
+        return bool(stopped)
 
     def _set_fitted(self, parameters: dict[str, Array], costs: list[float], layer_dims: list[int],
                     classes: Any, state: OptimizerState | None = None) -> None:
@@ -355,6 +399,11 @@ class DeepNeuralNetwork:
         host.parameters_ = {key: to_numpy(value) for key, value in self.parameters_.items()}
         host.device = None
         return host
+
+    def predict_log_proba(self, X: Any) -> Array:
+        """The natural logarithm of :meth:`predict_proba` (``-inf`` where a probability is 0)."""
+        probabilities = self.predict_proba(X)
+        return array_api_compat.array_namespace(probabilities).log(probabilities)
 
     def predict_proba(self, X: Any) -> Array:
         """Class probabilities (m, n_classes) in ``classes_`` order, in ``X``'s namespace (a Dask
@@ -449,6 +498,14 @@ class DeepNeuralNetwork:
 
 #: ``early_stopping="auto"`` holds out a validation set above this many examples.
 AUTO_EARLY_STOPPING = 10_000
+
+#: Inputs larger than this in magnitude are likely unscaled: a divergence says so.
+UNSCALED = 1e4
+
+
+class ConvergenceWarning(UserWarning):
+    """Training stopped at its epoch limit before it converged (scikit-learn's ``ConvergenceWarning``
+    is used instead where scikit-learn is installed)."""
 
 #: What fit sets; a model without them is not fitted.
 FITTED_ATTRIBUTES = ("parameters_", "costs_", "layer_dims_", "n_features_in_", "classes_", "optimizer_state_",

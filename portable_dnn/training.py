@@ -375,6 +375,7 @@ def train(
     on_iteration: IterationCallback | None = None,
     on_cost: CostCallback | None = None,
     on_score: CostCallback | None = None,
+    on_stop: IterationCallback | None = None,
     copy_X: bool = True,
 ) -> tuple[dict[str, Array], list[float]]:
     """Train on the cross-entropy cost from ``parameters``.
@@ -405,8 +406,10 @@ def train(
     when the training cost has not fallen by ``tol`` below its best for more than
     ``n_iter_no_change`` epochs in a row; with ``validation_data = (X_val, Y_val)``, when the
     validation accuracy has not risen by ``tol`` above its best for as long, and the
-    parameters of the best accuracy are returned. Either costs one host sync per epoch;
-    ``on_score(epoch, accuracy)`` receives each validation accuracy.
+    parameters of the best accuracy are returned (``n_iter_no_change=math.inf``: never stops, but
+    returns those parameters all the same). Either costs one host sync per epoch;
+    ``on_score(epoch, accuracy)`` receives each validation accuracy, ``on_stop(epoch)`` the epoch
+    after which the rule stopped training.
 
     Returns ``(parameters, costs)``: the trained parameters (the inputs are not modified) and
     the costs of epochs 0, ``record_every``, ... (the course's ``costs``; with ``lambd``, the
@@ -443,7 +446,7 @@ def train(
     stopping = EarlyStopping(xp, L, n_iter_no_change, tol, validation_data, units, settings.hidden_activation, like)
     try:
         trained, costs = _train_epochs(xp, trainer, settings, epochs, record_every, stopping, parameters, on_cost,
-                                       on_iteration, on_score)
+                                       on_iteration, on_score, on_stop)
     except TrainingDivergedError as error:
         if lazy_xp is not None:
             error.parameters = {key: move_to(value, lazy_xp, None) for key, value in error.parameters.items()}
@@ -459,7 +462,8 @@ def train(
 def _train_epochs(xp: ModuleType, trainer: Trainer | StreamTrainer, settings: Settings, epochs: int,
                   record_every: int, stopping: EarlyStopping, parameters: Mapping[str, Array],
                   on_cost: CostCallback | None, on_iteration: IterationCallback | None,
-                  on_score: CostCallback | None) -> tuple[dict[str, Array], list[float]]:
+                  on_score: CostCallback | None,
+                  on_stop: IterationCallback | None) -> tuple[dict[str, Array], list[float]]:
     """:func:`train`'s epochs, from ``parameters`` (never modified): ``(parameters, costs)``."""
     last_finite = dict(parameters)  # the caller's, never modified: no copy needed until epoch 1
     costs: list[float] = []
@@ -483,6 +487,8 @@ def _train_epochs(xp: ModuleType, trainer: Trainer | StreamTrainer, settings: Se
         if on_iteration is not None:
             on_iteration(i)
         if stopping.active and stopping.should_stop(cost, trainer.parameters, on_score, i):
+            if on_stop is not None:
+                on_stop(i)
             break
     if epochs and not all_finite(xp, trainer.parameters):
         raise TrainingDivergedError(epochs, math.nan, settings.learning_rate, last_finite, costs)
@@ -502,7 +508,7 @@ class EarlyStopping:
                  X: Array) -> None:
         self.xp, self.L, self.hidden_activation = xp, L, hidden_activation
         self.active = n_iter_no_change is not None
-        self.patience = 0 if n_iter_no_change is None else check_count(n_iter_no_change, "n_iter_no_change", 1)
+        self.patience: float = 0 if n_iter_no_change is None else check_patience(n_iter_no_change)
         self.tol = check_non_negative(tol, "tol")
         self.best, self.count = -math.inf, 0
         self.best_parameters: dict[str, Array] | None = None
@@ -550,6 +556,14 @@ class EarlyStopping:
         else:
             right = xp.argmax(AL, axis=0) == xp.argmax(T, axis=0)
         return float(xp.mean(xp.astype(right, AL.dtype)))
+
+
+def check_patience(n_iter_no_change: object) -> float:
+    """``n_iter_no_change``: an integer >= 1, or ``math.inf`` (scikit-learn's spelling of "never": the
+    scores are still kept, and the best validation epoch's parameters returned)."""
+    if isinstance(n_iter_no_change, float) and n_iter_no_change == math.inf:
+        return math.inf
+    return check_count(n_iter_no_change, "n_iter_no_change", 1)
 
 
 def check_epochs(num_iterations: object, num_epochs: object) -> int:

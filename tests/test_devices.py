@@ -249,6 +249,7 @@ def scoped_strict(monkeypatch):
     return strict, device1
 
 
+@pytest.mark.filterwarnings("ignore:.*epochs ran out before the stopping rule")  # short fits on purpose
 @pytest.mark.parametrize("classes", [2, 3])
 def test_the_estimator_works_in_its_training_devices_scope(classes, scoped_strict):
     """fit (with its held-out validation split), partial_fit, predict, predict_proba and score

@@ -287,6 +287,7 @@ def test_files_without_classes_still_load(digits, tmp_path):
 # -- mini-batch training, early stopping, partial_fit ----------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore:.*epochs ran out before the stopping rule")  # short fits on purpose
 def test_defaults_train_like_scikit_learns_mlp(digits):
     X, y, X_test, y_test = digits
     model = DeepNeuralNetwork()
@@ -298,7 +299,7 @@ def test_defaults_train_like_scikit_learns_mlp(digits):
     assert len(model.costs_) == model.n_iter_ <= 200 and model.optimizer_state_.t == model.n_iter_ * 7  # 1348 / 200
     assert model.costs_[-1] < model.costs_[0] / 5
     assert model.score(X_test, y_test) > 0.95
-    assert not hasattr(model, "validation_scores_")  # 1,348 examples: "auto" holds nothing out
+    assert model.validation_scores_ is None and model.best_validation_score_ is None  # 1,348: "auto" holds none out
 
 
 def test_the_training_cost_stops_training(digits):
@@ -325,6 +326,7 @@ def test_early_stopping_keeps_the_best_validation_parameters(digits):
     assert model.score(X[held_out], y[held_out]) == pytest.approx(model.best_validation_score_, abs=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore:.*epochs ran out before the stopping rule")  # short fits on purpose
 def test_early_stopping_auto_holds_out_above_ten_thousand_examples():
     rng = np.random.RandomState(0)
     X = rng.randn(10_001, 3)
@@ -332,7 +334,7 @@ def test_early_stopping_auto_holds_out_above_ten_thousand_examples():
     model = DeepNeuralNetwork(hidden_layers=(4,), num_iterations=2).fit(X, y)
     assert len(model.validation_scores_) == 2
     model = DeepNeuralNetwork(hidden_layers=(4,), num_iterations=2).fit(X[:10_000], y[:10_000])
-    assert not hasattr(model, "validation_scores_")
+    assert model.validation_scores_ is None and model.best_validation_score_ is None  # as MLPClassifier
 
 
 def test_partial_fit_goes_on_where_fit_stopped(digits):
@@ -383,3 +385,70 @@ def test_training_settings_are_checked(digits, settings, error, message):
     X, y, _, _ = digits
     with pytest.raises(error, match=message):
         DeepNeuralNetwork(hidden_layers=(4,), num_iterations=1, **settings).fit(X, y)
+
+
+# -- scikit-learn's MLPClassifier conventions ------------------------------------------------------
+
+
+def test_log_probabilities_on_the_backend_under_test(ten_classes, make, xp):
+    X, y, X_test, _ = ten_classes
+    model = DeepNeuralNetwork(hidden_layers=(8,), num_iterations=5, n_iter_no_change=None).fit(make(X), make(y, None))
+    logs, probabilities = model.predict_log_proba(make(X_test)), model.predict_proba(make(X_test))
+    assert array_namespace(logs) is xp and logs.shape == (X_test.shape[0], 10)
+    np.testing.assert_allclose(dnn.to_numpy(logs), np.log(dnn.to_numpy(probabilities)), rtol=1e-12)
+
+
+def test_an_epoch_limit_reached_first_warns_that_training_has_not_converged(digits):
+    X, y, _, _ = digits
+    warning = pytest.importorskip("sklearn.exceptions").ConvergenceWarning
+    with pytest.warns(warning, match=r"num_iterations=3 epochs ran out before the stopping rule \(n_iter_no_change=10"):
+        DeepNeuralNetwork(hidden_layers=(4,), num_iterations=3).fit(X, y)
+    DeepNeuralNetwork(hidden_layers=(4,), num_iterations=5, n_iter_no_change=1, tol=100.0).fit(X, y)  # stopped
+    DeepNeuralNetwork(hidden_layers=(4,), num_iterations=3, n_iter_no_change=None).fit(X, y)  # no rule: quiet
+    DeepNeuralNetwork(hidden_layers=(4,)).partial_fit(X, y, classes=[0, 1])  # one epoch by design: quiet
+
+
+def test_an_infinite_patience_never_stops_but_keeps_the_best_epoch(digits):
+    """``n_iter_no_change=np.inf`` (scikit-learn's "never"): every epoch runs and is scored, and
+    the best validation epoch's parameters are the ones kept."""
+    X, y, _, _ = digits
+    settings = {"hidden_layers": (8,), "learning_rate": 0.05, "early_stopping": True, "num_iterations": 12}
+    with pytest.warns(UserWarning, match="epochs ran out"):
+        model = DeepNeuralNetwork(**settings, n_iter_no_change=np.inf).fit(X, y)
+    assert len(model.validation_scores_) == model.n_iter_ == 12
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    with pytest.raises(TypeError, match="n_iter_no_change: expected an integer >= 1, got -inf"):
+        DeepNeuralNetwork(n_iter_no_change=-np.inf).fit(X, y)
+
+
+def test_warm_start_goes_on_from_the_fitted_parameters(digits):
+    X, y, _, _ = digits
+    settings = {"hidden_layers": (8,), "n_iter_no_change": None, "batch_size": 100}
+    model = DeepNeuralNetwork(**settings, num_iterations=3, warm_start=True).fit(X, y)
+    first = {key: value.copy() for key, value in model.parameters_.items()}
+    model.fit(X, y)
+    assert model.n_iter_ == 6 and len(model.costs_) == 6
+    assert model.costs_[3] < model.costs_[0]  # started where the first fit ended, not anew
+    # A new optimiser state, the epoch count going on: train from the first fit's parameters.
+    from portable_dnn.optimizers import OptimizerState
+
+    expected, _ = dnn.train(X.T, y, first, learning_rate=0.001, num_epochs=3, optimizer="adam", mini_batch_size=100,
+                            lambd=0.0001, seed=1, state=OptimizerState(epochs=3))
+    for key, value in expected.items():
+        np.testing.assert_allclose(model.parameters_[key], value, rtol=1e-12)
+    cold = DeepNeuralNetwork(**settings, num_iterations=3).fit(X, y)
+    cold.fit(X, y)  # without warm_start: anew
+    assert cold.n_iter_ == 3
+    with pytest.raises(ValueError, match="warm_start can only be used where `y` has the same classes"):
+        model.fit(X, np.where(y == 1, 2, y))
+    with pytest.raises(ValueError, match="X has 63 features, but DeepNeuralNetwork is expecting 64"):
+        model.fit(X[:, 1:], y)
+    with pytest.raises(ValueError, match="warm_start: hidden_layers=\\(9,\\) does not match"):
+        model.set_params(hidden_layers=(9,)).fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's own overflow and invalid-value warnings
+def test_divergence_from_unscaled_inputs_says_to_scale_them(digits):
+    X, y, _, _ = digits
+    with pytest.raises(dnn.TrainingDivergedError, match="inputs reach 1.7e\\+308 in magnitude: scale your data"):
+        DeepNeuralNetwork(hidden_layers=(4,), num_iterations=3, n_iter_no_change=None).fit(X / X.max() * 1.7e308, y)

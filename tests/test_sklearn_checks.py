@@ -14,13 +14,22 @@ os.environ.setdefault("SCIPY_ARRAY_API", "1")  # so that check_array_api_input r
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 NOT_A_BASE_ESTIMATOR = "Estimator DeepNeuralNetwork does not inherit from"  # by design: no scikit-learn needed
+#: The checks fit small epoch limits on purpose; scikit-learn's own suite lets MLPClassifier warn too.
+NOT_CONVERGED = ".*epochs ran out before the stopping rule"
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", NOT_A_BASE_ESTIMATOR)
-    checks = parametrize_with_checks([DeepNeuralNetwork(hidden_layers=(8,), learning_rate=0.1, num_iterations=50)])
+    checks = parametrize_with_checks([
+        DeepNeuralNetwork(hidden_layers=(8,), learning_rate=0.1, num_iterations=50),
+        DeepNeuralNetwork(hidden_layers=(8,), optimizer="gd", batch_size=None, learning_rate=0.5, num_iterations=50),
+        DeepNeuralNetwork(hidden_layers=(6, 5, 4), optimizer="momentum", hidden_activation="tanh",
+                          learning_rate=0.1, num_iterations=30),
+        DeepNeuralNetwork(hidden_layers=(8,), early_stopping=True, learning_rate=0.05, num_iterations=30),
+    ])
 
 
 @pytest.mark.filterwarnings(f"ignore:{NOT_A_BASE_ESTIMATOR}")
+@pytest.mark.filterwarnings(f"ignore:{NOT_CONVERGED}")
 @checks
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)

@@ -108,6 +108,7 @@ def test_the_estimator_fits_dask_data_as_numpy_and_predicts_lazily():
         model.predict(da.from_array(rows, chunks=(300, 2)))
 
 
+@pytest.mark.filterwarnings("ignore:.*epochs ran out before the stopping rule")  # short fits on purpose
 def test_early_stopping_on_dask_data_holds_out_a_stratified_split():
     X, labels = blobs(400, seed=4)
     model = dnn.DeepNeuralNetwork(hidden_layers=(8,), num_iterations=5, batch_size=32, early_stopping=True,
@@ -126,6 +127,7 @@ def client():
         yield client
 
 
+@pytest.mark.filterwarnings("ignore:.*epochs ran out before the stopping rule")  # short fits on purpose
 def test_blocks_stream_from_a_cluster_and_predictions_run_there(client):
     """Through the active client the workers compute the blocks (fetched one ahead) and the
     predictions; the results are those of the local scheduler."""
@@ -140,6 +142,7 @@ def test_blocks_stream_from_a_cluster_and_predictions_run_there(client):
     np.testing.assert_array_equal(client.compute(model.predict(lazy)).result(), model.predict(X.T))
 
 
+@pytest.mark.filterwarnings("ignore:.*epochs ran out before the stopping rule")  # short fits on purpose
 def test_dask_mls_wrappers():
     wrappers = pytest.importorskip("dask_ml.wrappers", reason="dask-ml is not installed")
     X, labels = blobs(400, seed=6)
