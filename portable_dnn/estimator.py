@@ -385,6 +385,16 @@ class DeepNeuralNetwork:
                                 dtype=example.dtype, meta=example[:0])
         return X.map_blocks(_predict_block, model, drop_axis=1, dtype=example.dtype, meta=example[:0])
 
+    def _elsewhere(self, X: Any, method: str) -> Any:
+        """``method`` (``"predict"``, ``"predict_proba"``) where it does not run in this model's
+        device scope: of a Dask ``X`` (:meth:`_blockwise`), or with a host copy of Dask parameters;
+        None otherwise."""
+        if is_dask_array(X):
+            return self._blockwise(X, method)
+        if self._fitted_on_dask():
+            return getattr(self._on_the_host(), method)(X)
+        return None
+
     def _fitted_on_dask(self) -> bool:
         """Whether the parameters are Dask arrays (then predictions on in-memory data are made
         with a host copy of them, not through a task graph)."""
@@ -408,10 +418,8 @@ class DeepNeuralNetwork:
     def predict_proba(self, X: Any) -> Array:
         """Class probabilities (m, n_classes) in ``classes_`` order, in ``X``'s namespace (a Dask
         ``X``: lazily, block by block)."""
-        if is_dask_array(X):
-            return self._blockwise(X, "predict_proba")
-        if self._fitted_on_dask():
-            return self._on_the_host().predict_proba(X)
+        if (elsewhere := self._elsewhere(X, "predict_proba")) is not None:
+            return elsewhere
         with self._fitted_device_scope():
             AL, home_xp, home_device = self._output(X)
             xp = array_api_compat.array_namespace(AL)
@@ -430,10 +438,8 @@ class DeepNeuralNetwork:
         labels are numbers (integers in that namespace's default integer dtype, floats in its
         widest float), a NumPy array otherwise (strings, booleans, objects); a Dask ``X``: a Dask
         array of the labels, lazily, block by block."""
-        if is_dask_array(X):
-            return self._blockwise(X, "predict")
-        if self._fitted_on_dask():
-            return self._on_the_host().predict(X)
+        if (elsewhere := self._elsewhere(X, "predict")) is not None:
+            return elsewhere
         with self._fitted_device_scope():
             indices, home_xp, home_device = self._class_indices(X)
             classes = self.classes_
