@@ -102,12 +102,12 @@ def _activate(xp: ModuleType, ops: Kernels, name: str, Z: Array) -> Array:
 
 def forward_activations(
     xp: ModuleType, X: Array, parameters: Mapping[str, Array], L: int, workspace: Workspace | None = None,
-    hidden_activation: str = "relu", dropout: Dropout | None = None,
+    hidden_activation: str = "relu", dropout: Dropout | None = None, loss: str = "cross_entropy",
 ) -> list[Array]:
     """``[X, A1, ..., AL]``: every layer's output (hidden derivatives are read back from them),
-    the hidden ones dropped out by ``dropout`` when given."""
+    the hidden ones dropped out by ``dropout`` when given; the output layer's for ``loss``."""
     ops = workspace.kernels if workspace is not None else kernels(xp, array_device(X))
-    names = layer_activations(L, parameters[f"W{L}"].shape[0], hidden_activation)
+    names = layer_activations(L, parameters[f"W{L}"].shape[0], hidden_activation, loss)
     activations = [X]
     A = X
     for l, name in enumerate(names, start=1):
@@ -168,7 +168,8 @@ def descend(
             return lambda A_rows, rows: dropout.derivative(xp, derivative, l, A_rows, rows)
         return lambda A_rows, rows: derivative(xp, A_rows)
 
-    # dZ_L = AL - Y for sigmoid with binary and softmax with categorical cross-entropy alike.
+    # dZ_L = AL - Y for sigmoid with binary and softmax with categorical cross-entropy alike, and
+    # for the identity with the squared error.
     # The backward pass is linear in dZ, so scaling dZ_L once scales every dW and db: by the
     # step learning_rate / m for gradient descent (its update is then a single subtraction),
     # by gradient_scale / m (the optimiser's factor times the mean's) for the others.

@@ -46,6 +46,16 @@ def softmax_kernel(xp: ModuleType, Z: Array) -> Array:
     return E / xp.sum(E, axis=0, keepdims=True)
 
 
+def identity_kernel(xp: ModuleType, Z: Array) -> Array:
+    """``A = Z`` (the regression output layer's activation)."""
+    return Z
+
+
+def identity_backward_kernel(xp: ModuleType, dA: Array, Z: Array) -> Array:
+    """``dZ = dA``."""
+    return dA
+
+
 def sigmoid_backward_kernel(xp: ModuleType, dA: Array, Z: Array) -> Array:
     """dA * s * (1 - s) with s = sigmoid(Z)."""
     s = sigmoid_kernel(xp, Z)
@@ -194,6 +204,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "tanh": Activation(tanh_kernel, tanh_backward_kernel, tanh_derivative),
     "leaky_relu": Activation(leaky_relu_kernel, leaky_relu_backward_kernel, leaky_relu_derivative),
     "softmax": Activation(softmax_kernel, softmax_backward_kernel),
+    "identity": Activation(identity_kernel, identity_backward_kernel),  # output only
 }
 
 #: The activations a hidden layer may use (element-wise ones).
@@ -209,12 +220,27 @@ def check_activation(activation: object, name: str = "activation", choices: tupl
     return activation
 
 
-def output_activation(units: int) -> str:
-    """The output layer's activation for its number of units: sigmoid for 1, softmax for more."""
+#: The costs the output layer can be trained for (see :func:`portable_dnn.compute_cost`).
+LOSSES = ("cross_entropy", "squared_error")
+
+
+def check_loss(loss: object) -> str:
+    """``loss`` if it is one of :data:`LOSSES`, else ``ValueError``."""
+    if not isinstance(loss, str) or loss not in LOSSES:
+        raise ValueError(f"loss: expected one of {list(LOSSES)}, got {loss!r}")
+    return loss
+
+
+def output_activation(units: int, loss: str = "cross_entropy") -> str:
+    """The output layer's activation for its number of units and its cost: for the cross-entropy,
+    sigmoid for 1 unit and softmax for more; for the squared error, the identity."""
+    if loss == "squared_error":
+        return "identity"
     return "sigmoid" if units == 1 else "softmax"
 
 
-def layer_activations(L: int, output_units: int = 1, hidden_activation: str = "relu") -> list[str]:
+def layer_activations(L: int, output_units: int = 1, hidden_activation: str = "relu",
+                      loss: str = "cross_entropy") -> list[str]:
     """The activation of each of the L layers: ``hidden_activation`` for 1..L-1, then the
     output layer's (:func:`output_activation`)."""
-    return [hidden_activation] * (L - 1) + [output_activation(output_units)]
+    return [hidden_activation] * (L - 1) + [output_activation(output_units, loss)]

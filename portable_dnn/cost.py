@@ -1,4 +1,5 @@
-"""The cross-entropy cost: binary for one sigmoid unit, categorical for a softmax layer."""
+"""The costs: the cross-entropy (binary for one sigmoid unit, categorical for a softmax layer) and
+the squared error (identity output units, for regression)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ._backend import (
     get_namespace,
     on_the_arrays_device,
 )
+from .activations import check_loss
 
 
 def clipped(xp: ModuleType, AL: Array) -> Array:
@@ -36,6 +38,20 @@ def cross_entropy_kernel(xp: ModuleType, AL: Array, Y: Array) -> Array:
     if AL.shape[0] == 1:
         return -xp.sum(Y * xp.log(P) + (1.0 - Y) * xp.log1p(-P)) / AL.shape[1]
     return -xp.sum(Y * xp.log(P)) / AL.shape[1]
+
+
+def squared_error_kernel(xp: ModuleType, AL: Array, Y: Array) -> Array:
+    """Half the squared error, summed over the k output units and averaged over the m columns:
+    ``sum((AL - Y)**2) / (2 m)`` for AL and Y (k, m). With one output it is scikit-learn's
+    ``0.5 * mean((y - prediction)**2)``; with several, k times that (scikit-learn's
+    ``MLPRegressor`` descends this cost's gradient, ``(AL - Y) / m``, either way)."""
+    D = AL - Y
+    return xp.sum(D * D) / (2 * AL.shape[1])
+
+
+def cost_kernel(loss: str) -> Any:
+    """The kernel ``(xp, AL, Y) -> cost`` of ``loss``."""
+    return squared_error_kernel if loss == "squared_error" else cross_entropy_kernel
 
 
 def one_hot_kernel(xp: ModuleType, labels: Array, num_classes: int, dtype: Any) -> Array:
@@ -59,10 +75,25 @@ def class_targets(xp: ModuleType, Y: Array, shape: tuple[int, int], dtype: Any, 
     return one_hot_kernel(xp, Y, C, dtype)
 
 
-def targets(xp: ModuleType, Y: Array, units: int, like: Array, name: str = "Y") -> Array:
+def regression_targets(xp: ModuleType, Y: Array, units: int, like: Array, name: str = "Y") -> Array:
+    """Real targets (units, m) in ``like``'s dtype from ``Y`` (units, m), or (m,) for one unit."""
+    m = like.shape[1]
+    if tuple(Y.shape) != (units, m) and not (units == 1 and tuple(Y.shape) == (m,)):
+        shapes = f"({units}, {m})" + (f" or ({m},)" if units == 1 else "")
+        raise ValueError(f"{name}: expected targets of shape {shapes}, got {tuple(Y.shape)}")
+    if not xp.isdtype(Y.dtype, ("integral", "real floating", "bool")):
+        raise TypeError(f"{name}: expected real targets, got dtype {describe_dtype(Y.dtype)}")
+    Y = Y if Y.dtype == like.dtype else xp.astype(Y, like.dtype)
+    return xp.reshape(Y, (units, m))
+
+
+def targets(xp: ModuleType, Y: Array, units: int, like: Array, name: str = "Y", loss: str = "cross_entropy") -> Array:
     """``Y`` as targets for ``units`` output units over the m columns of ``like`` (an (n, m)
-    array whose dtype they take): 0/1 labels (1, m) for one unit, one-hot (units, m) otherwise
-    (values not inspected: no host sync)."""
+    array whose dtype they take): for the cross-entropy, 0/1 labels (1, m) for one unit, one-hot
+    (units, m) otherwise; for the squared error, real values (units, m) (values not inspected:
+    no host sync)."""
+    if loss == "squared_error":
+        return regression_targets(xp, Y, units, like, name)
     if units == 1:
         return as_float_labels(xp, Y, like, name)
     return class_targets(xp, Y, (units, like.shape[1]), like.dtype, name)
@@ -94,8 +125,9 @@ def one_hot(labels: Array, num_classes: int, *, dtype: Any = None) -> Array:
 
 
 @on_the_arrays_device
-def compute_cost(AL: Array, Y: Array) -> Array:
-    """Cross-entropy cost of predictions ``AL``.
+def compute_cost(AL: Array, Y: Array, *, loss: str = "cross_entropy") -> Array:
+    """Cross-entropy cost of predictions ``AL`` (or, with ``loss="squared_error"``, half their
+    squared error: see below).
 
     ``AL`` (1, m), one sigmoid unit: the notebook's binary cross-entropy, ``Y`` 0/1 labels
     (1, m) or (m,) (boolean, integer or floating). ``AL`` (C, m) with C >= 2, a softmax
@@ -103,10 +135,14 @@ def compute_cost(AL: Array, Y: Array) -> Array:
     (1, m). Returns a 0-d array in ``AL``'s namespace, device and dtype (no host sync; use
     ``float(cost)`` to read it). AL is clipped to [eps, 1 - eps] of its dtype, so
     predictions of exactly 0 or 1 give a finite cost.
+
+    ``loss="squared_error"`` (the identity output of a regression network, k units):
+    ``sum((AL - Y)**2) / (2 m)`` with real targets ``Y`` (k, m), or (m,) for one unit.
     """
     xp = get_namespace(AL=AL, Y=Y)
     check_float(xp, AL=AL)
     check_ndim("AL", AL)
     if AL.shape[1] == 0:
         raise ValueError(f"AL: expected shape (C, m) with m >= 1, got {tuple(AL.shape)}")
-    return cross_entropy_kernel(xp, AL, targets(xp, Y, AL.shape[0], AL))
+    loss = check_loss(loss)
+    return cost_kernel(loss)(xp, AL, targets(xp, Y, AL.shape[0], AL, loss=loss))

@@ -15,7 +15,8 @@ from array_api_compat import device as array_device
 from ._backend import Array, check_float, get_namespace, on_the_arrays_device
 from ._parameters import check_parameters, num_layers
 from ._step import forward_activations
-from .cost import cross_entropy_kernel, targets
+from .activations import check_loss
+from .cost import cost_kernel, targets
 from .initialization import check_layer_dims
 from .optimizers import check_learning_rate
 from .propagation import L_model_forward, check_hidden_activation
@@ -73,12 +74,13 @@ def vector_to_dictionary(theta: Array, layer_dims: Sequence[int]) -> dict[str, A
 
 
 def _cost_kernel(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array], L: int,
-                 hidden_activation: str, lambd: float, keep_prob: float, seed: int | None) -> Array:
+                 hidden_activation: str, lambd: float, keep_prob: float, seed: int | None, loss: str) -> Array:
     if keep_prob < 1.0:  # the same seed, the same masks: the cost is a fixed function of theta
-        AL = L_model_forward(X, parameters, hidden_activation=hidden_activation, keep_prob=keep_prob, seed=seed)[0]
+        AL = L_model_forward(X, parameters, hidden_activation=hidden_activation, keep_prob=keep_prob, seed=seed,
+                             loss=loss)[0]
     else:
-        AL = forward_activations(xp, X, parameters, L, hidden_activation=hidden_activation)[L]
-    cost = cross_entropy_kernel(xp, AL, Y)
+        AL = forward_activations(xp, X, parameters, L, hidden_activation=hidden_activation, loss=loss)[L]
+    cost = cost_kernel(loss)(xp, AL, Y)
     return cost + l2_cost_kernel(xp, parameters, L, lambd, X.shape[1]) if lambd else cost
 
 
@@ -86,19 +88,20 @@ def _cost_kernel(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Ar
 def gradient_check_n(
     parameters: Mapping[str, Array], gradients: Mapping[str, Array], X: Array, Y: Array,
     epsilon: float = 1e-7, print_msg: bool = False, *, lambd: float = 0.0, hidden_activation: str = "relu",
-    keep_prob: float = 1.0, seed: int | None = None,
+    keep_prob: float = 1.0, seed: int | None = None, loss: str = "cross_entropy",
 ) -> float:
     """The relative difference ``||grad - gradapprox|| / (||grad|| + ||gradapprox||)`` between
     ``gradients`` (from :func:`L_model_backward`) and centred differences of the cost
     (cross-entropy, plus the L2 term with ``lambd``) with step ``epsilon`` in each parameter.
 
-    ``X`` (n0, m), ``Y`` as for :func:`compute_cost`. Dropout (``keep_prob < 1``) needs a
+    ``X`` (n0, m), ``Y`` as for :func:`compute_cost` (with its ``loss``). Dropout (``keep_prob < 1``) needs a
     ``seed``, so that every evaluation draws the gradients' masks. Costs 2n forward passes
     for n parameters, on the arrays' device, one host sync at the end; needs float64 (in
     float32 a step of 1e-7 is below the rounding of the cost). With ``print_msg``, prints
     the course's verdict: a mistake above 2e-7.
     """
     check_hidden_activation(hidden_activation)
+    loss = check_loss(loss)
     lambd, step = check_lambd(lambd), check_learning_rate(epsilon, "epsilon")
     xp, L = check_parameters(parameters, X=X)
     keep_prob = check_keep_prob(keep_prob)
@@ -114,13 +117,13 @@ def gradient_check_n(
     get_namespace(theta=theta, gradients=grad)
     check_float(xp, theta=theta, gradients=grad)
     dims = [parameters["W1"].shape[1]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
-    T = targets(xp, Y, parameters[f"W{L}"].shape[0], X)
+    T = targets(xp, Y, parameters[f"W{L}"].shape[0], X, loss=loss)
     n = theta.shape[0]
     positions = xp.reshape(xp.arange(n, device=array_device(theta)), (n, 1))
 
     def cost_at(shifted: Array) -> Array:
         return _cost_kernel(xp, X, T, vector_to_dictionary(shifted, dims), L, hidden_activation, lambd,
-                            keep_prob, seed)
+                            keep_prob, seed, loss)
 
     approx = []
     for i in range(n):

@@ -22,7 +22,7 @@ from array_api_compat import device as array_device
 from ._backend import Array, check_float, check_ndim, get_namespace, on_the_arrays_device
 from ._parameters import check_layer_shapes, check_parameters
 from ._random import DeviceRandom, check_seed
-from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, check_activation, layer_activations
+from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, check_activation, check_loss, layer_activations
 from .cost import targets
 from .regularization import check_keep_prob, check_lambd, drop
 
@@ -131,7 +131,7 @@ def linear_activation_forward(
 @on_the_arrays_device
 def L_model_forward(
     X: Array, parameters: Mapping[str, Array], *, hidden_activation: str = "relu",
-    keep_prob: float = 1.0, seed: int | None = None,
+    keep_prob: float = 1.0, seed: int | None = None, loss: str = "cross_entropy",
 ) -> tuple[Array, list[Any]]:
     """Forward pass of [LINEAR->RELU]x(L-1) -> LINEAR -> SIGMOID (or SOFTMAX for nL >= 2 units).
 
@@ -139,7 +139,8 @@ def L_model_forward(
     ``AL`` of shape (nL, m) and one cache per layer. With ``keep_prob < 1``, inverted dropout
     on every hidden layer's output (not X, not AL): masks ``D_l = uniform < keep_prob`` drawn
     on X's device from a generator seeded with ``seed`` (layer 1 first; ``None``: unseeded),
-    each kept in its layer's cache as ``(linear_cache, Z, D)``.
+    each kept in its layer's cache as ``(linear_cache, Z, D)``. ``loss="squared_error"``: the
+    output layer is the identity (a regression network; :func:`compute_cost`).
     """
     check_hidden_activation(hidden_activation)
     keep_prob = check_keep_prob(keep_prob)
@@ -149,7 +150,7 @@ def L_model_forward(
     rng = DeviceRandom(xp, array_device(X), seed) if keep_prob < 1.0 else None
     caches: list[Any] = []
     A = X
-    activations = layer_activations(L, parameters[f"W{L}"].shape[0], hidden_activation)
+    activations = layer_activations(L, parameters[f"W{L}"].shape[0], hidden_activation, check_loss(loss))
     for l, activation in enumerate(activations, start=1):
         A, cache = linear_activation_forward_kernel(
             xp, A, parameters[f"W{l}"], parameters[f"b{l}"], activation
@@ -197,14 +198,17 @@ def linear_activation_backward(
     return linear_backward_kernel(xp, dZ, A_prev, W)
 
 
-def output_gradient(xp: ModuleType, AL: Array, Y: Array) -> Array:
-    """dAL, the cross-entropy's gradient with respect to AL: -(Y / AL - (1 - Y) / (1 - AL))
+def output_gradient(xp: ModuleType, AL: Array, Y: Array, loss: str = "cross_entropy") -> Array:
+    """dAL, the gradient of the loss summed over the examples with respect to AL: for the
+    squared error ``AL - Y``; for the cross-entropy -(Y / AL - (1 - Y) / (1 - AL))
     for one sigmoid unit (AL (1, m)), -Y / AL for a softmax layer (AL (C, m), Y one-hot).
 
     AL within machine epsilon of 0 or 1 (0 and 1 included) is clipped to [eps, 1 - eps],
     as :func:`compute_cost` clips it, so the result stays finite; values outside [0, 1]
     (the notebook's test case has some) are used as given.
     """
+    if loss == "squared_error":
+        return AL - Y
     eps = float(xp.finfo(AL.dtype).eps)
     AL = xp.where((AL >= 0.0) & (AL < eps), eps, xp.where((AL > 1.0 - eps) & (AL <= 1.0), 1.0 - eps, AL))
     if AL.shape[0] > 1:
@@ -215,7 +219,7 @@ def output_gradient(xp: ModuleType, AL: Array, Y: Array) -> Array:
 @on_the_arrays_device
 def L_model_backward(
     AL: Array, Y: Array, caches: Sequence[Any], *, hidden_activation: str = "relu",
-    lambd: float = 0.0, keep_prob: float = 1.0,
+    lambd: float = 0.0, keep_prob: float = 1.0, loss: str = "cross_entropy",
 ) -> dict[str, Array]:
     """Gradients of the cross-entropy cost for the network that produced ``caches``.
 
@@ -231,8 +235,12 @@ def L_model_backward(
     ``lambd > 0`` adds the L2 term's gradient ``(lambd / m) W_l`` to each ``dW_l``; with
     ``keep_prob < 1`` (the caches then hold the forward pass's dropout masks) each hidden
     ``dA_l`` is masked and scaled by ``1 / keep_prob`` as its activation was.
+    ``loss="squared_error"``: the gradients of that cost (:func:`compute_cost`) for a network
+    whose output is the identity (``L_model_forward(..., loss="squared_error")``), ``Y`` real
+    targets (k, m) or (m,).
     """
     check_hidden_activation(hidden_activation)
+    loss = check_loss(loss)
     lambd, keep_prob = check_lambd(lambd), check_keep_prob(keep_prob)
     if not isinstance(caches, (list, tuple)) or len(caches) == 0:
         raise ValueError(f"caches: expected a non-empty list of layer caches, got {caches!r:.80}")
@@ -249,11 +257,11 @@ def L_model_backward(
     checked = [tuple(layer.values()) for layer in layers]
     L = len(checked)
     _check_gradient_shape("AL", AL, tuple(checked[-1][3].shape))
-    Y = targets(xp, Y, AL.shape[0], AL)
+    Y = targets(xp, Y, AL.shape[0], AL, loss=loss)
 
     grads: dict[str, Array] = {}
-    dA = output_gradient(xp, AL, Y)
-    activations = layer_activations(L, AL.shape[0], hidden_activation)
+    dA = output_gradient(xp, AL, Y, loss)
+    activations = layer_activations(L, AL.shape[0], hidden_activation, loss)
     m = AL.shape[1]
     for l, activation in reversed(list(enumerate(activations, start=1))):
         A_prev, W, _, Z = checked[l - 1][:4]

@@ -23,7 +23,8 @@ from ._kernels import Kernels, kernels
 from ._parameters import check_parameters
 from ._random import DeviceRandom, check_seed, permutation
 from ._step import Dropout, Workspace, descend, forward_activations
-from .cost import all_one_hot, cross_entropy_kernel, targets
+from .activations import check_loss
+from .cost import all_one_hot, cost_kernel, targets
 from .io import move_to
 from .minibatch import batch_bounds
 from .optimizers import (
@@ -64,11 +65,16 @@ class TrainingDivergedError(FloatingPointError):
         self.costs = costs
 
 
-def check_targets(xp: ModuleType, Y: Array, X: Array, classes: int, name: str = "Y") -> Array:
+def check_targets(xp: ModuleType, Y: Array, X: Array, classes: int, name: str = "Y",
+                  loss: str = "cross_entropy") -> Array:
     """Training targets in X's dtype (:func:`targets`), their values checked (one host sync):
     0/1 labels (1, m) for one output unit; for ``classes`` >= 2 softmax units, one-hot
-    (classes, m) from one-hot ``Y`` or from class indices (m,) or (1, m) in [0, classes)."""
-    T = targets(xp, Y, classes, X, name)
+    (classes, m) from one-hot ``Y`` or from class indices (m,) or (1, m) in [0, classes); for
+    the squared error, finite real targets (``classes`` outputs, m)."""
+    T = targets(xp, Y, classes, X, name, loss)
+    if loss == "squared_error":
+        check_finite(xp, **{name: T})
+        return T
     if classes == 1:
         if not bool(xp.all((T == 0.0) | (T == 1.0))):
             raise ValueError(f"{name}: expected labels 0 and 1 only (or False/True)")
@@ -112,6 +118,7 @@ class Settings:
     decay_rate: float = 0.0
     time_interval: int | None = None
     seed: int = 0
+    loss: str = "cross_entropy"
 
     def __post_init__(self) -> None:
         checked = {
@@ -130,6 +137,7 @@ class Settings:
             "time_interval": None if self.time_interval is None
             else check_count(self.time_interval, "time_interval", minimum=1),
             "seed": check_seed(self.seed),
+            "loss": check_loss(self.loss),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
@@ -183,7 +191,8 @@ def training_step(
     updated in place where the backend allows (``workspace``'s buffers and the optimiser's
     ``scratch`` reused)."""
     parameters, v, s = dict(parameters), dict(v), dict(s)
-    activations = forward_activations(xp, X, parameters, L, workspace, settings.hidden_activation, dropout)
+    activations = forward_activations(xp, X, parameters, L, workspace, settings.hidden_activation, dropout,
+                                      settings.loss)
     update = _optimizer_update(workspace.kernels, settings, scratch, v, s, learning_rate, step_size, eps_hat)
     descend(xp, activations, Y, parameters, L, learning_rate, workspace, settings.hidden_activation,
             lambd=settings.lambd, dropout=dropout, update=update,
@@ -330,7 +339,7 @@ class Trainer:
                 else None
             self.parameters, state.v, state.s, AL, Y = self._step(indices, learning_rate, step_size, eps_hat)
             if record:
-                cost = cross_entropy_kernel(self.xp, AL, Y)
+                cost = cost_kernel(settings.loss)(self.xp, AL, Y)
                 cost = (cost if l2 is None else cost + l2) * m
                 total = cost if total is None else total + cost
             self.settle()
@@ -377,12 +386,15 @@ def train(
     on_score: CostCallback | None = None,
     on_stop: IterationCallback | None = None,
     copy_X: bool = True,
+    loss: str = "cross_entropy",
 ) -> tuple[dict[str, Array], list[float]]:
-    """Train on the cross-entropy cost from ``parameters``.
+    """Train on the cross-entropy cost from ``parameters`` (``loss="squared_error"``: on the squared
+    error of an identity output layer, a regression network; :func:`compute_cost`).
 
     ``X`` (n0, m) and, on the parameters' namespace and device, ``Y``: for one output unit
     (sigmoid), labels 0/1 of shape (1, m) or (m,); for C >= 2 output units (softmax), one-hot
-    (C, m) or class indices (m,) or (1, m).
+    (C, m) or class indices (m,) or (1, m); for the squared error, real targets (k, m), or (m,)
+    for one output, and the validation score of early stopping is R² instead of the accuracy.
 
     ``num_epochs`` passes over the data (``num_iterations``, the same count: with full batches
     an epoch is an iteration; give one of the two). ``optimizer``: ``"gd"``, ``"momentum"``
@@ -421,7 +433,7 @@ def train(
     settings = Settings(
         learning_rate=learning_rate, hidden_activation=hidden_activation, optimizer=optimizer,
         mini_batch_size=mini_batch_size, beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon, lambd=lambd,
-        keep_prob=keep_prob, decay_rate=decay_rate, time_interval=time_interval, seed=seed,
+        keep_prob=keep_prob, decay_rate=decay_rate, time_interval=time_interval, seed=seed, loss=loss,
     )
     epochs = check_epochs(num_iterations, num_epochs)
     record_every = check_count(record_every, "record_every", minimum=1)
@@ -437,13 +449,15 @@ def train(
             validation_data = tuple(move_to(part, xp, device) for part in validation_data)  # type: ignore[assignment]
         trainer: Trainer | StreamTrainer = StreamTrainer(
             X, Y, parameters, L, settings, state,
-            lambda xp, X, Y, check: (check_targets(xp, Y, X, units) if check else targets(xp, Y, units, X)), copy_X)
+            lambda xp, X, Y, check: (check_targets(xp, Y, X, units, loss=settings.loss) if check
+                                     else targets(xp, Y, units, X, loss=settings.loss)), copy_X)
         like = xp.empty((X.shape[0], 0), dtype=parameters["W1"].dtype, device=device)
     else:
-        Y = check_targets(xp, Y, X, units)
+        Y = check_targets(xp, Y, X, units, loss=settings.loss)
         check_finite(xp, X=X)
         trainer, like = Trainer(xp, X, Y, parameters, L, settings, state, copy_X=copy_X), X
-    stopping = EarlyStopping(xp, L, n_iter_no_change, tol, validation_data, units, settings.hidden_activation, like)
+    stopping = EarlyStopping(xp, L, n_iter_no_change, tol, validation_data, units, settings.hidden_activation, like,
+                             settings.loss)
     try:
         trained, costs = _train_epochs(xp, trainer, settings, epochs, record_every, stopping, parameters, on_cost,
                                        on_iteration, on_score, on_stop)
@@ -505,8 +519,8 @@ class EarlyStopping:
 
     def __init__(self, xp: ModuleType, L: int, n_iter_no_change: int | None, tol: float,
                  validation_data: tuple[Array, Array] | None, units: int, hidden_activation: str,
-                 X: Array) -> None:
-        self.xp, self.L, self.hidden_activation = xp, L, hidden_activation
+                 X: Array, loss: str = "cross_entropy") -> None:
+        self.xp, self.L, self.hidden_activation, self.loss = xp, L, hidden_activation, loss
         self.active = n_iter_no_change is not None
         self.patience: float = 0 if n_iter_no_change is None else check_patience(n_iter_no_change)
         self.tol = check_non_negative(tol, "tol")
@@ -521,7 +535,7 @@ class EarlyStopping:
             if X_val.ndim != 2 or X_val.shape[0] != X.shape[0] or X_val.shape[1] == 0:
                 raise ValueError(f"validation_data: expected X_val of shape ({X.shape[0]}, m_val), "
                                  f"got {tuple(X_val.shape)}")
-            T = check_targets(xp, Y_val, X_val, units, "validation_data Y_val")
+            T = check_targets(xp, Y_val, X_val, units, "validation_data Y_val", loss)
             self.validation = (X_val, T)
         self.needs_costs = self.active and self.validation is None
 
@@ -547,15 +561,30 @@ class EarlyStopping:
         return self.count > self.patience
 
     def accuracy(self, parameters: Mapping[str, Array]) -> float:
-        """The fraction of the validation examples classified right (one host sync)."""
+        """The fraction of the validation examples classified right, or for the squared error
+        the coefficient of determination R² (one host sync)."""
         xp = self.xp
         X_val, T = self.validation  # type: ignore[misc]
-        AL = forward_activations(xp, X_val, parameters, self.L, hidden_activation=self.hidden_activation)[self.L]
+        AL = forward_activations(xp, X_val, parameters, self.L, hidden_activation=self.hidden_activation,
+                                 loss=self.loss)[self.L]
+        if self.loss == "squared_error":
+            return float(r2_kernel(xp, AL, T))
         if AL.shape[0] == 1:
             right = (AL > 0.5) == (T > 0.5)
         else:
             right = xp.argmax(AL, axis=0) == xp.argmax(T, axis=0)
         return float(xp.mean(xp.astype(right, AL.dtype)))
+
+
+def r2_kernel(xp: ModuleType, AL: Array, T: Array) -> Array:
+    """The coefficient of determination of predictions ``AL`` for targets ``T`` (k, m), averaged
+    over the k outputs as scikit-learn's ``r2_score``: ``1 - SS_res / SS_tot`` for each; an output
+    whose targets are all equal scores 1 where predicted exactly, else 0."""
+    residual = xp.sum((T - AL) ** 2, axis=1)
+    total = xp.sum((T - xp.mean(T, axis=1, keepdims=True)) ** 2, axis=1)
+    constant = total == 0.0
+    perfect = xp.astype(residual == 0.0, AL.dtype)
+    return xp.mean(xp.where(constant, perfect, 1.0 - residual / xp.where(constant, 1.0, total)))
 
 
 def check_patience(n_iter_no_change: object) -> float:

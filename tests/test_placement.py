@@ -127,7 +127,7 @@ def test_integer_features_are_refused():
     ("call", "error", "message"),
     [
         (lambda: dnn.linear_activation_forward(np.ones((3, 2)), np.ones((1, 3)), np.ones((1, 1)), "swish"),
-         ValueError, r"activation: expected one of \['leaky_relu', 'relu', 'sigmoid', 'softmax', 'tanh'\], "
+         ValueError, r"activation: expected one of \['identity', 'leaky_relu', 'relu', 'sigmoid', 'softmax', 'tanh'\], "
                      r"got 'swish'"),
         (lambda: dnn.linear_forward(np.ones((4, 2)), np.ones((1, 3)), np.ones((1, 1))),
          ValueError, r"A: expected 3 rows \(W has shape \(1, 3\)\), got shape \(4, 2\)"),
