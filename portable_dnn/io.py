@@ -122,7 +122,8 @@ def save_parameters(
         "format": FORMAT,
         "version": __version__,
         "layer_dims": [int(host["W1"].shape[1])] + [int(host[f"W{l}"].shape[0]) for l in range(1, L + 1)],
-        "activations": layer_activations(L, int(host[f"W{L}"].shape[0]), hidden_activation),
+        "activations": layer_activations(L, int(host[f"W{L}"].shape[0]), hidden_activation,
+                                         metadata.get("loss", "cross_entropy")),
         "dtype": str(host["W1"].dtype),
         **metadata,
     }

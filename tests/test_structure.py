@@ -9,9 +9,9 @@ import portable_dnn
 
 PACKAGE = Path(portable_dnn.__file__).parent
 #: Modules where the host is genuinely involved: seeded draws, host copies and files, the CLI,
-#: and the estimator's labels (strings, sorted classes) and scikit-learn-style input checks.
+#: and the estimators' labels (strings, sorted classes) and scikit-learn-style input checks.
 HOST_MODULES = {"_random.py", "io.py", "datasets.py", "cli.py", "plots.py", "__main__.py", "estimator.py",
-                "_validation.py"}
+                "_network.py", "regressor.py", "_validation.py"}
 
 
 #: Calls that import a module named by their first argument.
