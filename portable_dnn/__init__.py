@@ -49,6 +49,7 @@ from .propagation import (
     linear_backward,
     linear_forward,
 )
+from .regressor import DeepNeuralNetworkRegressor
 from .regularization import compute_cost_with_regularization
 from .training import TrainingDivergedError, train
 
@@ -61,6 +62,7 @@ __all__ = [
     "BackendUnavailableError",
     "Dataset",
     "DeepNeuralNetwork",
+    "DeepNeuralNetworkRegressor",
     "L_layer_model",
     "L_model_backward",
     "L_model_forward",

@@ -97,6 +97,27 @@ def check_features(X: Any, estimator: str, name: str = "X") -> Array:
     return host
 
 
+def check_targets_host(y: Any, m: int, estimator: str) -> np.ndarray:
+    """Regression targets ``y`` (m,) or (m, k) as a float64 NumPy array (m, k), with
+    scikit-learn's errors for a missing y, a wrong length or shape, non-numbers, NaN and infinity."""
+    if y is None:
+        raise ValueError(f"{estimator} requires y to be passed, but the target y is None")
+    values = to_numpy(y) if array_api_compat.is_array_api_obj(y) else np.asarray(y)
+    if np.iscomplexobj(values):
+        raise ValueError("Complex data not supported")
+    try:
+        values = values.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"y: expected real numbers, got values of dtype {values.dtype}") from None
+    if values.ndim not in (1, 2):
+        raise ValueError(f"y: expected shape ({m},) or ({m}, n_outputs), got {values.shape}")
+    if values.shape[0] != m:
+        raise ValueError(f"Found input variables with inconsistent numbers of samples: [{m}, {values.shape[0]}]")
+    if not np.isfinite(values).all():
+        raise ValueError("Input y contains NaN or infinity.")
+    return values.reshape(m, -1)
+
+
 def encode_labels(y: Any, m: int, estimator: str, classes: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """``(classes, indices)``: the sorted distinct labels of ``y`` (m,) (or the sorted ``classes``
     given) and each label's index in them, on the host. Labels may be integers, strings,

@@ -65,7 +65,7 @@ def hold_out(X: Array, Y: Array, fraction: float, seed: int,
     m = X.shape[1]
     held = round(fraction * m)
     if not 1 <= held < m:
-        raise ValueError(f"validation_fraction: {fraction} of {m} examples leaves no validation or no "
+        raise ValueError(f"validation_fraction: {fraction} of n_samples = {m} leaves no validation or no "
                          "training examples")
     # Dask: each side in the examples' order, indexed by host indices: X's chunks, thinned.
     kept, out = held_out_indices(m, held, seed, stratify, in_order=is_lazy(xp))

@@ -1,4 +1,6 @@
-"""scikit-learn's own estimator checks, every one of them, on DeepNeuralNetwork."""
+"""scikit-learn's own estimator checks, every one of them, on DeepNeuralNetwork and
+DeepNeuralNetworkRegressor, each with its defaults or close to them and with gd on full batches,
+momentum with tanh and three hidden layers, and early stopping."""
 
 from __future__ import annotations
 
@@ -7,13 +9,13 @@ import warnings
 
 import pytest
 
-from portable_dnn import DeepNeuralNetwork
+from portable_dnn import DeepNeuralNetwork, DeepNeuralNetworkRegressor
 
 pytest.importorskip("sklearn", reason="scikit-learn is not installed")
 os.environ.setdefault("SCIPY_ARRAY_API", "1")  # so that check_array_api_input runs too
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-NOT_A_BASE_ESTIMATOR = "Estimator DeepNeuralNetwork does not inherit from"  # by design: no scikit-learn needed
+NOT_A_BASE_ESTIMATOR = "Estimator DeepNeuralNetwork.* does not inherit from"  # by design: no scikit-learn needed
 #: The checks fit small epoch limits on purpose; scikit-learn's own suite lets MLPClassifier warn too.
 NOT_CONVERGED = ".*epochs ran out before the stopping rule"
 
@@ -25,6 +27,12 @@ with warnings.catch_warnings():
         DeepNeuralNetwork(hidden_layers=(6, 5, 4), optimizer="momentum", hidden_activation="tanh",
                           learning_rate=0.1, num_iterations=30),
         DeepNeuralNetwork(hidden_layers=(8,), early_stopping=True, learning_rate=0.05, num_iterations=30),
+        DeepNeuralNetworkRegressor(),
+        DeepNeuralNetworkRegressor(hidden_layers=(20,), optimizer="gd", batch_size=None, learning_rate=0.003,
+                                   num_iterations=1000),
+        DeepNeuralNetworkRegressor(hidden_layers=(6, 5, 4), optimizer="momentum", hidden_activation="tanh",
+                                   learning_rate=0.05, num_iterations=300),
+        DeepNeuralNetworkRegressor(hidden_layers=(20,), early_stopping=True, learning_rate=0.01, num_iterations=500),
     ])
 
 

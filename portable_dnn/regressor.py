@@ -1,0 +1,118 @@
+"""``DeepNeuralNetworkRegressor``: the same network with an identity output layer, trained on the
+squared error, as scikit-learn's ``MLPRegressor``."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+from ._backend import Array
+from ._network import NetworkEstimator
+from ._validation import check_targets_host
+from .io import move_to, to_numpy
+from .streaming import is_dask_array
+from .training import r2_kernel
+
+__all__ = ["DeepNeuralNetworkRegressor"]
+
+
+class DeepNeuralNetworkRegressor(NetworkEstimator):
+    """A regressor: [LINEAR->ACTIVATION] x len(hidden_layers) -> LINEAR, one identity unit per
+    output, trained on half the squared error (:func:`portable_dnn.compute_cost` with
+    ``loss="squared_error"``) plus the L2 term, like scikit-learn's ``MLPRegressor`` by default.
+
+    Every setting is :class:`DeepNeuralNetwork`'s (optimisers, mini-batches, L2 ``alpha``, dropout,
+    decay, early stopping, ``warm_start``, devices and backends), except that early stopping scores
+    the held-out examples by R² (not stratified), and ``y`` is real: (m,) for one output, (m, k)
+    for k. ``predict`` returns (m,) for one output (as ``MLPRegressor``), else (m, k), in ``X``'s
+    namespace and on its device; ``score`` is R² (averaged over the outputs).
+
+    Fitted attributes: as :class:`DeepNeuralNetwork`'s, with ``n_outputs_`` instead of
+    ``classes_``; ``validation_scores_`` hold R².
+    """
+
+    _loss = "squared_error"
+    _fitted_attributes = (*NetworkEstimator._fitted_attributes, "n_outputs_")
+
+    def __sklearn_tags__(self) -> Any:
+        from sklearn.utils import InputTags, RegressorTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="regressor",
+            target_tags=TargetTags(required=True, multi_output=True, single_output=True),
+            regressor_tags=RegressorTags(),
+            input_tags=InputTags(),
+        )
+
+    # -- the targets: real values ----------------------------------------------------------------
+
+    def _encode(self, X: Any, y: Any, outputs: Any) -> tuple[Any, int]:
+        """``(y as a float64 NumPy array (m, k), or None for a Dask y, k)``."""
+        if is_dask_array(y):
+            if y.ndim not in (1, 2) or (y.ndim == 2 and len(y.chunks[1]) != 1):
+                raise ValueError(f"y: expected a Dask array (m,) or (m, k) chunked along the samples only, got "
+                                 f"shape {y.shape} with chunks {y.chunks}")
+            k = 1 if y.ndim == 1 else int(y.shape[1])
+            return None, self._checked_outputs(k, outputs)
+        values = check_targets_host(y, X.shape[0], type(self).__name__)
+        return values, self._checked_outputs(values.shape[1], outputs)
+
+    def _checked_outputs(self, k: int, outputs: Any) -> int:
+        if outputs is not None and k != outputs:
+            raise ValueError(f"y has {k} outputs, but {type(self).__name__} was fitted with {outputs}")
+        return k
+
+    def _place(self, values: Any, y: Any, outputs: int, xp: ModuleType, device: Any, dtype: Any) -> Array:
+        """The targets (k, m) on the training placement (a Dask y: transposed lazily)."""
+        if values is None:
+            lazy = y if y.ndim == 2 else y[:, None]
+            return lazy.astype(dtype).T
+        return move_to(values.T, xp, device, dtype)
+
+    def _units(self, outputs: int) -> int:
+        return outputs
+
+    def _same_targets(self, outputs: Any, message: str) -> None:
+        if outputs != self.n_outputs_:
+            raise ValueError(message.format(what="number of outputs", fitted=self.n_outputs_, given=outputs))
+
+    def _set_targets(self, outputs: Any) -> None:
+        self.n_outputs_ = int(outputs)
+
+    def _target_metadata(self) -> dict[str, Any]:
+        return {"n_outputs": self.n_outputs_}
+
+    def _restored_targets(self, metadata: dict[str, Any]) -> Any:
+        return int(metadata["n_outputs"])
+
+    # -- training and prediction ----------------------------------------------------------------
+
+    def partial_fit(self, X: Any, y: Any) -> DeepNeuralNetworkRegressor:
+        """One epoch on ``X`` (m, n_features), ``y`` (m,) or (m, k), going on from the current
+        parameters and optimiser state (the first call starts new ones). Returns ``self``."""
+        return self._partial_fit(X, y, self.n_outputs_ if hasattr(self, "parameters_") else None)
+
+    def predict(self, X: Any) -> Any:
+        """Predictions (m,) for one output, else (m, k), in ``X``'s namespace and on its device (a
+        Dask ``X``: lazily, block by block)."""
+        if (elsewhere := self._elsewhere(X, "predict")) is not None:
+            return elsewhere
+        with self._fitted_device_scope():
+            AL, home_xp, home_device = self._output(X)
+            xp = array_api_compat.array_namespace(AL)
+            predictions = AL[0, :] if AL.shape[0] == 1 else AL.T
+            return move_to(xp.asarray(predictions, copy=True), home_xp, home_device)
+
+    def score(self, X: Any, y: Any) -> float:
+        """R² of ``predict(X)`` against ``y`` (m,) or (m, k), averaged over the outputs (1 is
+        perfect; predicting the mean scores 0), as scikit-learn's ``r2_score``."""
+        predicted = to_numpy(self.predict(X))
+        values = to_numpy(y) if array_api_compat.is_array_api_obj(y) else np.asarray(y, dtype=np.float64)
+        if values.shape != predicted.shape and values.reshape(-1).shape != predicted.reshape(-1).shape:
+            raise ValueError(f"y: expected shape {predicted.shape} (the predictions'), got {values.shape}")
+        k = self.n_outputs_
+        return float(r2_kernel(np, predicted.reshape(-1, k).T.astype(np.float64),
+                               values.reshape(-1, k).T.astype(np.float64)))
