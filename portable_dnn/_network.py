@@ -201,7 +201,7 @@ class NetworkEstimator:
                           stacklevel=2)
         return self
 
-    def _warm(self, columns: Array, labels: Array, spec: Any) -> tuple[Array, Array, dict[str, Array], list[int]]:
+    def _warm(self, columns: Array, targets: Array, spec: Any) -> tuple[Array, Array, dict[str, Array], list[int]]:
         """For ``warm_start``: ``(columns, targets, parameters, layer_dims)``, the data on the fitted
         parameters' placement, once it is checked to fit them."""
         self._check_n_features(columns)
@@ -211,11 +211,14 @@ class NetworkEstimator:
         if expected != self.layer_dims_:
             raise ValueError(f"warm_start: hidden_layers={self.hidden_layers!r} does not match the fitted layers "
                              f"{self.layer_dims_}; set warm_start=False to start a new network")
+        return (*self._on_the_fitted_placement(columns, targets), self.parameters_, list(self.layer_dims_))
+
+    def _on_the_fitted_placement(self, columns: Array, targets: Array) -> tuple[Array, Array]:
+        """``columns`` and ``targets`` moved to the fitted parameters' namespace, device and dtype."""
         W1 = self.parameters_["W1"]
         xp, device = array_api_compat.array_namespace(W1), array_api_compat.device(W1)
         with device_scope(device):
-            columns, labels = move_to(columns, xp, device, W1.dtype), move_to(labels, xp, device, W1.dtype)
-        return columns, labels, self.parameters_, list(self.layer_dims_)
+            return move_to(columns, xp, device, W1.dtype), move_to(targets, xp, device, W1.dtype)
 
     def _partial_fit(self: Self, X: Any, y: Any, spec: Any) -> Self:
         """One epoch from the current parameters and optimiser state (new ones the first time, for
@@ -228,10 +231,8 @@ class NetworkEstimator:
                 self._train(columns, targets, parameters, OptimizerState(), 1, layer_dims, spec, None, [])
             return self
         self._check_n_features(columns)
-        W1 = self.parameters_["W1"]
-        xp, device = array_api_compat.array_namespace(W1), array_api_compat.device(W1)
-        with device_scope(device):
-            columns, targets = move_to(columns, xp, device, W1.dtype), move_to(targets, xp, device, W1.dtype)
+        columns, targets = self._on_the_fitted_placement(columns, targets)
+        with self._fitted_device_scope():
             self._train(columns, targets, self.parameters_, self.optimizer_state_, 1, self.layer_dims_, spec, None,
                         list(self.costs_))
         return self
