@@ -395,7 +395,7 @@ def test_log_probabilities_on_the_backend_under_test(ten_classes, make, xp):
     model = DeepNeuralNetwork(hidden_layers=(8,), num_iterations=5, n_iter_no_change=None).fit(make(X), make(y, None))
     logs, probabilities = model.predict_log_proba(make(X_test)), model.predict_proba(make(X_test))
     assert array_namespace(logs) is xp and logs.shape == (X_test.shape[0], 10)
-    np.testing.assert_allclose(dnn.to_numpy(logs), np.log(dnn.to_numpy(probabilities)), rtol=1e-12)
+    np.testing.assert_allclose(dnn.to_numpy(logs), np.log(dnn.to_numpy(probabilities)), rtol=1e-6)  # float32 too
 
 
 def test_an_epoch_limit_reached_first_warns_that_training_has_not_converged(digits):
