@@ -61,6 +61,14 @@ class NetworkEstimator:
         """The output layer's number of units."""
         raise NotImplementedError
 
+    def _loss_for(self, spec: Any) -> str:
+        """The cost the output layer is trained for, for the targets ``spec`` describes."""
+        return self._loss
+
+    def _fitted_spec(self) -> Any:
+        """The ``spec`` of the fitted targets."""
+        raise NotImplementedError
+
     def _stratify(self, targets: Array) -> Any:
         """The labels to stratify a held-out split by (None: not stratified)."""
         return None
@@ -231,6 +239,7 @@ class NetworkEstimator:
                 self._train(columns, targets, parameters, OptimizerState(), 1, layer_dims, spec, None, [])
             return self
         self._check_n_features(columns)
+        self._same_targets(spec, "partial_fit: y must have the same {what} as before: {fitted}, got {given}")
         columns, targets = self._on_the_fitted_placement(columns, targets)
         with self._fitted_device_scope():
             self._train(columns, targets, self.parameters_, self.optimizer_state_, 1, self.layer_dims_, spec, None,
@@ -313,7 +322,7 @@ class NetworkEstimator:
                 keep_prob=self.keep_prob, decay_rate=self.decay_rate, seed=self.seed, state=state,
                 n_iter_no_change=self.n_iter_no_change, tol=self.tol, validation_data=validation,
                 on_cost=record, on_score=lambda i, score: scores.append(score), on_stop=stopped.append,
-                loss=self._loss,
+                loss=self._loss_for(spec),
             )
         except TrainingDivergedError as error:
             self._set_fitted(error.parameters, costs, layer_dims, spec, state)
@@ -358,7 +367,7 @@ class NetworkEstimator:
         columns = self._columns(check_features(X, type(self).__name__), xp, device, W1.dtype)
         self._check_n_features(columns)
         AL = forward_activations(xp, columns, self.parameters_, num_layers(self.parameters_),
-                                 hidden_activation=self.hidden_activation, loss=self._loss)[-1]
+                                 hidden_activation=self.hidden_activation, loss=self._loss_for(self._fitted_spec()))[-1]
         return AL, home_xp, home_device
 
     def _blockwise(self, X: Any, method: str) -> Any:
@@ -415,7 +424,7 @@ class NetworkEstimator:
         arrays = {**{f"v.{key}": value for key, value in state.v.items()},
                   **{f"s.{key}": value for key, value in state.s.items()}}
         return save_parameters(path, self.parameters_, hidden_activation=self.hidden_activation, init=self.init,
-                               estimator=settings, costs=list(self.costs_), loss=self._loss,
+                               estimator=settings, costs=list(self.costs_), loss=self._loss_for(self._fitted_spec()),
                                kind=type(self).__name__, state=arrays,
                                optimizer_state={"t": state.t, "epochs": state.epochs}, **self._target_metadata())
 
@@ -427,9 +436,10 @@ class NetworkEstimator:
 
         Files written before multi-class support (no ``classes``) load as classes ``[0, 1]``."""
         metadata = load_metadata(path)
-        if metadata.get("loss", "cross_entropy") != cls._loss:
-            raise ValueError(f"{path}: holds a {metadata.get('kind', 'network')} trained for "
-                             f"{metadata.get('loss')}, not a {cls.__name__}; load it with its own class")
+        kind = metadata.get("kind", "DeepNeuralNetwork")  # files from before the regressor: classifiers
+        if kind != cls.__name__:
+            raise ValueError(f"{path}: holds a {kind} trained for {metadata.get('loss')}, not a {cls.__name__}; "
+                             "load it with its own class")
         xp, where = resolve_placement(device)
         settings = dict(metadata.get("estimator", {}))
         if "hidden_layers" in settings:

@@ -221,7 +221,7 @@ def check_activation(activation: object, name: str = "activation", choices: tupl
 
 
 #: The costs the output layer can be trained for (see :func:`portable_dnn.compute_cost`).
-LOSSES = ("cross_entropy", "squared_error")
+LOSSES = ("cross_entropy", "binary_cross_entropy", "squared_error")
 
 
 def check_loss(loss: object) -> str:
@@ -233,10 +233,11 @@ def check_loss(loss: object) -> str:
 
 def output_activation(units: int, loss: str = "cross_entropy") -> str:
     """The output layer's activation for its number of units and its cost: for the cross-entropy,
-    sigmoid for 1 unit and softmax for more; for the squared error, the identity."""
+    sigmoid for 1 unit and softmax for more; for the binary cross-entropy of each unit (multilabel),
+    sigmoid; for the squared error, the identity."""
     if loss == "squared_error":
         return "identity"
-    return "sigmoid" if units == 1 else "softmax"
+    return "sigmoid" if units == 1 or loss == "binary_cross_entropy" else "softmax"
 
 
 def layer_activations(L: int, output_units: int = 1, hidden_activation: str = "relu",

@@ -34,10 +34,17 @@ def cross_entropy_kernel(xp: ModuleType, AL: Array, Y: Array) -> Array:
     """The mean cross-entropy over the m columns, AL clipped to [eps, 1 - eps]: binary,
     -mean(Y log AL + (1 - Y) log(1 - AL)), for AL (1, m); categorical, -mean(sum(Y log AL)),
     for AL (C, m) with Y one-hot (C, m)."""
-    P = clipped(xp, AL)
     if AL.shape[0] == 1:
-        return -xp.sum(Y * xp.log(P) + (1.0 - Y) * xp.log1p(-P)) / AL.shape[1]
-    return -xp.sum(Y * xp.log(P)) / AL.shape[1]
+        return binary_cross_entropy_kernel(xp, AL, Y)
+    return -xp.sum(Y * xp.log(clipped(xp, AL))) / AL.shape[1]
+
+
+def binary_cross_entropy_kernel(xp: ModuleType, AL: Array, Y: Array) -> Array:
+    """The binary cross-entropy of each of the k sigmoid units, summed, averaged over the m
+    columns: -sum(Y log AL + (1 - Y) log(1 - AL)) / m for AL and Y (k, m) (one unit: the notebook's
+    cost; several: multilabel), AL clipped to [eps, 1 - eps]."""
+    P = clipped(xp, AL)
+    return -xp.sum(Y * xp.log(P) + (1.0 - Y) * xp.log1p(-P)) / AL.shape[1]
 
 
 def squared_error_kernel(xp: ModuleType, AL: Array, Y: Array) -> Array:
@@ -51,7 +58,8 @@ def squared_error_kernel(xp: ModuleType, AL: Array, Y: Array) -> Array:
 
 def cost_kernel(loss: str) -> Any:
     """The kernel ``(xp, AL, Y) -> cost`` of ``loss``."""
-    return squared_error_kernel if loss == "squared_error" else cross_entropy_kernel
+    return {"squared_error": squared_error_kernel, "binary_cross_entropy": binary_cross_entropy_kernel}.get(
+        loss, cross_entropy_kernel)
 
 
 def one_hot_kernel(xp: ModuleType, labels: Array, num_classes: int, dtype: Any) -> Array:
@@ -92,7 +100,7 @@ def targets(xp: ModuleType, Y: Array, units: int, like: Array, name: str = "Y", 
     array whose dtype they take): for the cross-entropy, 0/1 labels (1, m) for one unit, one-hot
     (units, m) otherwise; for the squared error, real values (units, m) (values not inspected:
     no host sync)."""
-    if loss == "squared_error":
+    if loss in ("squared_error", "binary_cross_entropy"):  # values (units, m): real, or 0/1 labels of each unit
         return regression_targets(xp, Y, units, like, name)
     if units == 1:
         return as_float_labels(xp, Y, like, name)
@@ -138,6 +146,8 @@ def compute_cost(AL: Array, Y: Array, *, loss: str = "cross_entropy") -> Array:
 
     ``loss="squared_error"`` (the identity output of a regression network, k units):
     ``sum((AL - Y)**2) / (2 m)`` with real targets ``Y`` (k, m), or (m,) for one unit.
+    ``loss="binary_cross_entropy"`` (k sigmoid units, multilabel): each unit's binary
+    cross-entropy, summed, with 0/1 targets ``Y`` (k, m).
     """
     xp = get_namespace(AL=AL, Y=Y)
     check_float(xp, AL=AL)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import array_api_compat
 import numpy as np
@@ -59,7 +59,7 @@ class DeepNeuralNetwork(NetworkEstimator):
     early stopping).
     """
 
-    _fitted_attributes = (*NetworkEstimator._fitted_attributes, "classes_")
+    _fitted_attributes = (*NetworkEstimator._fitted_attributes, "classes_", "multilabel_")
 
     def __sklearn_tags__(self) -> Any:
         from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
@@ -67,48 +67,67 @@ class DeepNeuralNetwork(NetworkEstimator):
         return Tags(
             estimator_type="classifier",
             target_tags=TargetTags(required=True),
-            classifier_tags=ClassifierTags(multi_class=True),
+            classifier_tags=ClassifierTags(multi_class=True, multi_label=True),
             input_tags=InputTags(),
         )
 
     # -- the targets: class labels --------------------------------------------------------------
 
-    def _encode(self, X: Any, y: Any, classes: Any) -> tuple[Any, np.ndarray]:
-        """``(class indices on the host, or None for a Dask y encoded on its blocks, classes)``."""
+    def _encode(self, X: Any, y: Any, known: Any) -> tuple[Any, Labels]:
+        """``(class indices (m,) on the host, or a 0/1 indicator (m, k) for multilabel y, or None
+        for a Dask y encoded on its blocks; the labels)``; ``known`` the fitted labels, or the
+        classes given to the first ``partial_fit``."""
+        classes = known.classes if isinstance(known, Labels) else known
         if is_dask_array(X) and is_dask_array(y) and y.ndim == 1:  # checked by their distinct values
             distinct = importlib.import_module("dask.array").unique(y).compute()
             classes, _ = encode_labels(distinct, distinct.shape[0], type(self).__name__, classes)
-            return None, classes
+            return None, Labels(classes)
+        indicator = multilabel_indicator(y, X.shape[0])
+        if indicator is not None:
+            if classes is not None and not np.array_equal(np.asarray(classes), np.arange(indicator.shape[1])):
+                raise ValueError(f"classes={np.asarray(classes).tolist()} do not name the {indicator.shape[1]} "
+                                 f"columns of a multilabel y (expected {list(range(indicator.shape[1]))})")
+            return indicator, Labels(np.arange(indicator.shape[1]), multilabel=True)
         classes, indices = encode_labels(y, X.shape[0], type(self).__name__, classes)
-        return indices, classes
+        return indices, Labels(classes)
 
-    def _place(self, indices: Any, y: Any, classes: np.ndarray, xp: Any, device: Any, dtype: Any) -> Array:
-        """The class indices (m,) on the training placement (a Dask y: encoded on its blocks)."""
-        if indices is None:
-            return y.map_blocks(_class_indices, classes, dtype=dtype)
-        return move_to(indices, xp, device, dtype)
+    def _place(self, encoded: Any, y: Any, labels: Labels, xp: Any, device: Any, dtype: Any) -> Array:
+        """Class indices (m,), or the indicator's columns (k, m), on the training placement (a Dask
+        y: encoded on its blocks)."""
+        if encoded is None:
+            return y.map_blocks(_class_indices, labels.classes, dtype=dtype)
+        return move_to(encoded.T if labels.multilabel else encoded, xp, device, dtype)
 
-    def _units(self, classes: np.ndarray) -> int:
-        """One sigmoid unit for two classes, a softmax over more."""
-        return 1 if len(classes) == 2 else len(classes)
+    def _units(self, labels: Labels) -> int:
+        """One sigmoid unit for two classes, a softmax over more; multilabel: a sigmoid unit each."""
+        if labels.multilabel:
+            return len(labels.classes)
+        return 1 if len(labels.classes) == 2 else len(labels.classes)
 
-    def _stratify(self, labels: Array) -> np.ndarray:
-        """Held-out splits keep each class in proportion, as scikit-learn's."""
-        return to_numpy(labels)
+    def _loss_for(self, labels: Labels) -> str:
+        return "binary_cross_entropy" if labels.multilabel else "cross_entropy"
 
-    def _same_targets(self, classes: Any, message: str) -> None:
-        if not np.array_equal(np.asarray(classes), self.classes_):
-            raise ValueError(message.format(what="classes", fitted=self.classes_.tolist(),
-                                            given=np.asarray(classes).tolist()))
+    def _stratify(self, targets: Array) -> np.ndarray | None:
+        """Held-out splits keep each class in proportion, as scikit-learn's (not for multilabel y)."""
+        return None if targets.ndim == 2 else to_numpy(targets)
 
-    def _set_targets(self, classes: Any) -> None:
-        self.classes_ = np.asarray(classes)
+    def _same_targets(self, labels: Labels, message: str) -> None:
+        if labels.multilabel != self.multilabel_ or not np.array_equal(labels.classes, self.classes_):
+            what = "multilabel columns" if self.multilabel_ or labels.multilabel else "classes"
+            raise ValueError(message.format(what=what, fitted=self.classes_.tolist(),
+                                            given=np.asarray(labels.classes).tolist()))
+
+    def _set_targets(self, labels: Labels) -> None:
+        self.classes_, self.multilabel_ = np.asarray(labels.classes), bool(labels.multilabel)
+
+    def _fitted_spec(self) -> Labels:
+        return Labels(self.classes_, self.multilabel_)
 
     def _target_metadata(self) -> dict[str, Any]:
-        return {"classes": self.classes_.tolist()}
+        return {"classes": self.classes_.tolist(), "multilabel": self.multilabel_}
 
-    def _restored_targets(self, metadata: dict[str, Any]) -> Any:
-        return metadata.get("classes", [0, 1])
+    def _restored_targets(self, metadata: dict[str, Any]) -> Labels:
+        return Labels(np.asarray(metadata.get("classes", [0, 1])), bool(metadata.get("multilabel", False)))
 
     # -- training and prediction ----------------------------------------------------------------
 
@@ -122,7 +141,7 @@ class DeepNeuralNetwork(NetworkEstimator):
         if fitted and classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
             raise ValueError(f"classes={np.unique(np.asarray(classes)).tolist()} is not the same as on the first "
                              f"call to partial_fit ({self.classes_.tolist()})")
-        return self._partial_fit(X, y, self.classes_ if fitted else classes)
+        return self._partial_fit(X, y, self._fitted_spec() if fitted else classes)
 
     def predict_log_proba(self, X: Any) -> Array:
         """The natural logarithm of :meth:`predict_proba` (``-inf`` where a probability is 0)."""
@@ -137,7 +156,8 @@ class DeepNeuralNetwork(NetworkEstimator):
         with self._fitted_device_scope():
             AL, home_xp, home_device = self._output(X)
             xp = array_api_compat.array_namespace(AL)
-            probabilities = xp.stack([1.0 - AL[0, :], AL[0, :]], axis=1) if AL.shape[0] == 1 else AL.T
+            binary = AL.shape[0] == 1 and not self.multilabel_
+            probabilities = xp.stack([1.0 - AL[0, :], AL[0, :]], axis=1) if binary else AL.T
             return move_to(probabilities, home_xp, home_device)
 
     def _class_indices(self, X: Any) -> tuple[Array, ModuleType, Any]:
@@ -154,6 +174,12 @@ class DeepNeuralNetwork(NetworkEstimator):
         array of the labels, lazily, block by block."""
         if (elsewhere := self._elsewhere(X, "predict")) is not None:
             return elsewhere
+        if self.multilabel_:  # the indicator matrix (m, k)
+            with self._fitted_device_scope():
+                AL, home_xp, home_device = self._output(X)
+                xp = array_api_compat.array_namespace(AL)
+                integers = xp.__array_namespace_info__().default_dtypes(device=array_api_compat.device(AL))["integral"]
+                return move_to(xp.astype(AL.T > 0.5, integers), home_xp, home_device)
         with self._fitted_device_scope():
             indices, home_xp, home_device = self._class_indices(X)
             classes = self.classes_
@@ -173,8 +199,30 @@ class DeepNeuralNetwork(NetworkEstimator):
         labels = to_numpy(y) if array_api_compat.is_array_api_obj(y) else np.asarray(y)
         if labels.shape != predicted.shape:
             raise ValueError(f"y: expected shape {predicted.shape} (one label per row of X), got {labels.shape}")
-        return float(np.mean(predicted == labels))
+        right = predicted == labels
+        return float(np.mean(np.all(right, axis=1) if right.ndim == 2 else right))  # multilabel: every label
 
+
+
+class Labels(NamedTuple):
+    """What a classifier's targets are: the sorted ``classes`` and whether ``y`` is a multilabel
+    indicator matrix (then ``classes`` are its column numbers)."""
+
+    classes: np.ndarray
+    multilabel: bool = False
+
+
+def multilabel_indicator(y: Any, m: int) -> np.ndarray | None:
+    """``y`` as a float64 (m, k) indicator matrix where it is one (2-D, k >= 2 columns of 0 and 1,
+    as scikit-learn's ``type_of_target`` says "multilabel-indicator"), else None."""
+    if y is None or (not hasattr(y, "shape") and not isinstance(y, (list, tuple))):
+        return None
+    values = to_numpy(y) if array_api_compat.is_array_api_obj(y) else np.asarray(y)
+    if values.ndim != 2 or values.shape[1] < 2 or values.shape[0] != m or values.dtype.kind not in "biuf":
+        return None
+    if not np.isin(values, (0, 1)).all():
+        return None
+    return values.astype(np.float64)
 
 
 def _class_indices(labels: Any, classes: np.ndarray, dtype: Any = None) -> Any:

@@ -209,9 +209,10 @@ def output_gradient(xp: ModuleType, AL: Array, Y: Array, loss: str = "cross_entr
     """
     if loss == "squared_error":
         return AL - Y
+    binary = AL.shape[0] == 1 or loss == "binary_cross_entropy"
     eps = float(xp.finfo(AL.dtype).eps)
     AL = xp.where((AL >= 0.0) & (AL < eps), eps, xp.where((AL > 1.0 - eps) & (AL <= 1.0), 1.0 - eps, AL))
-    if AL.shape[0] > 1:
+    if not binary:
         return -(Y / AL)
     return -(Y / AL - (1.0 - Y) / (1.0 - AL))
 

@@ -82,6 +82,9 @@ class DeepNeuralNetworkRegressor(NetworkEstimator):
     def _set_targets(self, outputs: Any) -> None:
         self.n_outputs_ = int(outputs)
 
+    def _fitted_spec(self) -> int:
+        return self.n_outputs_
+
     def _target_metadata(self) -> dict[str, Any]:
         return {"n_outputs": self.n_outputs_}
 

@@ -75,7 +75,7 @@ def check_targets(xp: ModuleType, Y: Array, X: Array, classes: int, name: str = 
     if loss == "squared_error":
         check_finite(xp, **{name: T})
         return T
-    if classes == 1:
+    if classes == 1 or loss == "binary_cross_entropy":
         if not bool(xp.all((T == 0.0) | (T == 1.0))):
             raise ValueError(f"{name}: expected labels 0 and 1 only (or False/True)")
         return T
@@ -569,8 +569,8 @@ class EarlyStopping:
                                  loss=self.loss)[self.L]
         if self.loss == "squared_error":
             return float(r2_kernel(xp, AL, T))
-        if AL.shape[0] == 1:
-            right = (AL > 0.5) == (T > 0.5)
+        if AL.shape[0] == 1 or self.loss == "binary_cross_entropy":  # multilabel: every label of an example right
+            right = xp.all((AL > 0.5) == (T > 0.5), axis=0)
         else:
             right = xp.argmax(AL, axis=0) == xp.argmax(T, axis=0)
         return float(xp.mean(xp.astype(right, AL.dtype)))
