@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import array_api_compat
 import numpy as np
+from array_api_compat import is_dask_array
 
 from ._backend import Array, device_scope, dtype_name, resolve_dtype, resolve_placement
 from ._parameters import num_layers
@@ -27,7 +28,6 @@ from .io import load_metadata, load_parameters, load_state, move_to, save_parame
 from .minibatch import hold_out
 from .optimizers import OptimizerState, check_count, check_fraction
 from .propagation import check_hidden_activation
-from .streaming import is_dask_array
 from .training import TrainingDivergedError, train
 
 Self = TypeVar("Self", bound="NetworkEstimator")
@@ -35,12 +35,10 @@ Self = TypeVar("Self", bound="NetworkEstimator")
 
 class NetworkEstimator:
     """The settings and training shared by the classifier and the regressor (see
-    :class:`DeepNeuralNetwork` for each setting). Subclasses give ``_loss`` and the target hooks:
+    :class:`DeepNeuralNetwork` for each setting). Subclasses give the target hooks:
     ``_encode``, ``_place``, ``_units``, ``_stratify``, ``_same_targets``, ``_set_targets`` and
     ``_target_metadata``/``_restored_targets``."""
 
-    #: The cost the output layer is trained for.
-    _loss = "cross_entropy"
     #: What fit sets; a model without them is not fitted.
     _fitted_attributes: tuple[str, ...] = ("parameters_", "costs_", "layer_dims_", "n_features_in_",
                                            "optimizer_state_", "n_iter_", "validation_scores_",
@@ -63,7 +61,7 @@ class NetworkEstimator:
 
     def _loss_for(self, spec: Any) -> str:
         """The cost the output layer is trained for, for the targets ``spec`` describes."""
-        return self._loss
+        raise NotImplementedError
 
     def _fitted_spec(self) -> Any:
         """The ``spec`` of the fitted targets."""

@@ -11,10 +11,10 @@ from typing import Any
 
 import array_api_compat
 import numpy as np
+from array_api_compat import is_dask_array
 
 from ._backend import Array, device_scope
 from .io import to_numpy
-from .streaming import is_dask_array
 
 
 def _sklearn_class(module: str, name: str, fallback: type) -> type:

@@ -13,12 +13,12 @@ from typing import Any, NamedTuple
 
 import array_api_compat
 import numpy as np
+from array_api_compat import is_dask_array
 
 from ._backend import Array, default_float_dtype
 from ._network import AUTO_EARLY_STOPPING, UNSCALED, ConvergenceWarning, NetworkEstimator
 from ._validation import encode_labels
 from .io import move_to, to_numpy
-from .streaming import is_dask_array
 
 __all__ = ["AUTO_EARLY_STOPPING", "UNSCALED", "ConvergenceWarning", "DeepNeuralNetwork"]
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import array_api_compat
 import numpy as np
+from array_api_compat import is_dask_array
 
 from ._backend import Array
 from ._network import NetworkEstimator
 from ._validation import check_targets_host
 from .io import move_to, to_numpy
-from .streaming import is_dask_array
 from .training import r2_kernel
 
 __all__ = ["DeepNeuralNetworkRegressor"]
@@ -34,7 +34,6 @@ class DeepNeuralNetworkRegressor(NetworkEstimator):
     ``classes_``; ``validation_scores_`` hold R².
     """
 
-    _loss = "squared_error"
     _fitted_attributes = (*NetworkEstimator._fitted_attributes, "n_outputs_")
 
     def __sklearn_tags__(self) -> Any:
@@ -75,6 +74,9 @@ class DeepNeuralNetworkRegressor(NetworkEstimator):
     def _units(self, outputs: int) -> int:
         return outputs
 
+    def _loss_for(self, outputs: int) -> str:
+        return "squared_error"
+
     def _same_targets(self, outputs: Any, message: str) -> None:
         if outputs != self.n_outputs_:
             raise ValueError(message.format(what="number of outputs", fitted=self.n_outputs_, given=outputs))
@@ -105,9 +107,7 @@ class DeepNeuralNetworkRegressor(NetworkEstimator):
             return elsewhere
         with self._fitted_device_scope():
             AL, home_xp, home_device = self._output(X)
-            xp = array_api_compat.array_namespace(AL)
-            predictions = AL[0, :] if AL.shape[0] == 1 else AL.T
-            return move_to(xp.asarray(predictions, copy=True), home_xp, home_device)
+            return move_to(AL[0, :] if AL.shape[0] == 1 else AL.T, home_xp, home_device)
 
     def score(self, X: Any, y: Any) -> float:
         """R² of ``predict(X)`` against ``y`` (m,) or (m, k), averaged over the outputs (1 is

@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 import array_api_compat
+from array_api_compat import is_dask_array
 
 from ._backend import Array, resolve_device
 from ._random import permutation
@@ -29,25 +30,19 @@ from .optimizers import OptimizerState
 BLOCK_SEED_STRIDE = 7919
 
 
-def is_dask_array(x: Any) -> bool:
-    """Whether ``x`` is a Dask array."""
-    return type(x).__module__.startswith("dask.") and hasattr(x, "chunks") and hasattr(x, "blocks")
-
-
 def check_stream(X: Any, Y: Any) -> None:
     """``ValueError`` unless ``X`` (n0, m) is chunked along the examples only, with known chunk
     sizes, and ``Y`` ((m,), (1, m) or (C, m)) has the same chunks along the examples and one
     along its other axis."""
-    if any(math.isnan(size) for sizes in X.chunks for size in sizes):
-        raise ValueError("X: a Dask array with unknown chunk sizes; call X.compute_chunk_sizes() first")
+    if not is_dask_array(Y):
+        raise TypeError(f"Y: expected a Dask array like X, got {type(Y).__name__}")
+    for name, array in (("X", X), ("Y", Y)):
+        if any(math.isnan(size) for sizes in array.chunks for size in sizes):
+            raise ValueError(f"{name}: a Dask array with unknown chunk sizes; call {name}.compute_chunk_sizes() first")
     if len(X.chunks[0]) != 1:
         raise ValueError(f"X: expected a Dask array chunked along the examples only (axis 1 of (n0, m)), got "
                          f"{len(X.chunks[0])} chunks along the features {X.chunks[0]}; rechunk with "
                          "X.rechunk({0: -1})")
-    if not is_dask_array(Y):
-        raise TypeError(f"Y: expected a Dask array like X, got {type(Y).__name__}")
-    if any(math.isnan(size) for sizes in Y.chunks for size in sizes):
-        raise ValueError("Y: a Dask array with unknown chunk sizes; call Y.compute_chunk_sizes() first")
     if tuple(Y.chunks[-1]) != tuple(X.chunks[1]) or (Y.ndim == 2 and len(Y.chunks[0]) != 1):
         raise ValueError(f"Y: its chunks {Y.chunks} do not line up with X's chunks along the examples "
                          f"{X.chunks[1]}; rechunk with Y.rechunk({{{Y.ndim - 1}: X.chunks[1]}})")
@@ -124,42 +119,37 @@ class BlockFetcher:
 class StreamTrainer:
     """A :class:`~portable_dnn.training.Trainer` for Dask ``X`` (n0, m) and targets ``Y``, checked
     by :func:`check_stream`: :meth:`run_epoch` trains one epoch block by block (see the module),
-    each block moved to the training placement (that of ``X``'s chunks) and its targets made by
-    ``prepare(xp, X_block, Y_block, check)``; the first time a block is seen, its values are
-    checked finite and ``check`` is true (its targets checked too). ``parameters`` live there
-    too (the caller's are copied)."""
+    each block moved to the training placement (that of ``X``'s chunks) with its targets for
+    ``units`` output units; the first time a block is seen, its values and targets are checked.
+    ``parameters`` live there too (the caller's are copied)."""
 
     def __init__(self, X: Any, Y: Any, parameters: Mapping[str, Array], L: int, settings: Any,
-                 state: OptimizerState | None, prepare: Callable[[ModuleType, Array, Array, bool], Array],
-                 copy_X: bool = True) -> None:
-        from .training import Trainer  # training builds on this module
-
+                 state: OptimizerState | None, units: int, copy_X: bool = True) -> None:
         check_stream(X, Y)
         self.xp, self.device = chunk_placement(X)
-        self.fetch, self.m, self.L = BlockFetcher(X, Y), X.shape[1], L
-        self.settings, self.prepare, self.copy_X = settings, prepare, copy_X
+        self.fetch, self.m, self.L, self.units = BlockFetcher(X, Y), X.shape[1], L, units
+        self.settings, self.copy_X = settings, copy_X
         self.state = OptimizerState() if state is None else state
-        self._trainer_class = Trainer
         self._trainer: Any = None
         self._checked: set[int] = set()
         self.parameters = dict(parameters)
 
     def _load(self, i: int, block: tuple[Any, Any]) -> Any:
         """The trainer, loaded with block ``i`` on the training placement."""
+        from .cost import targets
         from .io import move_to
-        from .training import check_finite
+        from .training import Trainer, check_finite, check_targets  # training builds on this module
 
-        X, Y = (move_to(part, self.xp, self.device) for part in block)
-        if self.xp.isdtype(X.dtype, "real floating") and X.dtype != self.parameters["W1"].dtype:
-            X = self.xp.astype(X, self.parameters["W1"].dtype)
-        first_time = i not in self._checked
-        if first_time:
-            check_finite(self.xp, X=X)
+        xp, loss = self.xp, self.settings.loss
+        X, Y = (move_to(part, xp, self.device) for part in block)
+        if i in self._checked:
+            Y = targets(xp, Y, self.units, X, loss=loss)
+        else:
+            check_finite(xp, X=X)
+            Y = check_targets(xp, Y, X, self.units, loss=loss)
             self._checked.add(i)
-        Y = self.prepare(self.xp, X, Y, first_time)
         if self._trainer is None:
-            self._trainer = self._trainer_class(self.xp, X, Y, self.parameters, self.L, self.settings, self.state,
-                                                copy_X=self.copy_X)
+            self._trainer = Trainer(xp, X, Y, self.parameters, self.L, self.settings, self.state, copy_X=self.copy_X)
         else:
             self._trainer.load(X, Y)
         return self._trainer

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 
 from array_api_compat import device as array_device
+from array_api_compat import is_dask_array
 
 from ._backend import Array, check_float, get_namespace, is_lazy, on_the_arrays_device
 from ._kernels import Kernels, kernels
@@ -39,7 +40,7 @@ from .optimizers import (
 )
 from .propagation import check_hidden_activation
 from .regularization import check_keep_prob, check_lambd, l2_cost_kernel
-from .streaming import StreamTrainer, chunk_placement, is_dask_array
+from .streaming import StreamTrainer, chunk_placement
 
 #: Called after each iteration with the iteration index (no host sync).
 IterationCallback = Callable[[int], None]
@@ -447,10 +448,7 @@ def train(
         parameters = {key: move_to(value, xp, device) for key, value in parameters.items()}
         if isinstance(validation_data, (tuple, list)):
             validation_data = tuple(move_to(part, xp, device) for part in validation_data)  # type: ignore[assignment]
-        trainer: Trainer | StreamTrainer = StreamTrainer(
-            X, Y, parameters, L, settings, state,
-            lambda xp, X, Y, check: (check_targets(xp, Y, X, units, loss=settings.loss) if check
-                                     else targets(xp, Y, units, X, loss=settings.loss)), copy_X)
+        trainer: Trainer | StreamTrainer = StreamTrainer(X, Y, parameters, L, settings, state, units, copy_X)
         like = xp.empty((X.shape[0], 0), dtype=parameters["W1"].dtype, device=device)
     else:
         Y = check_targets(xp, Y, X, units, loss=settings.loss)
