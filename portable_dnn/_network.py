@@ -22,10 +22,10 @@ from array_api_compat import is_dask_array
 from ._backend import Array, device_scope, dtype_name, resolve_dtype, resolve_placement
 from ._parameters import num_layers
 from ._step import forward_activations
-from ._validation import _sklearn_class, check_features, not_fitted_error
+from ._validation import _sklearn_class, check_features, host_sample_weight, not_fitted_error
 from .initialization import check_layer_dims, initialize_parameters_deep
 from .io import load_metadata, load_parameters, load_state, move_to, save_parameters, to_numpy
-from .minibatch import hold_out
+from .minibatch import split_examples
 from .optimizers import OptimizerState, check_count, check_fraction
 from .propagation import check_hidden_activation
 from .training import TrainingDivergedError, train
@@ -171,11 +171,16 @@ class NetworkEstimator:
         X = move_to(X, xp, device)
         return xp.astype(X, dtype).T if X.dtype != dtype else X.T
 
-    def fit(self: Self, X: Any, y: Any) -> Self:
+    def fit(self: Self, X: Any, y: Any, sample_weight: Any = None) -> Self:
         """Train on ``X`` (m, n_features) and targets ``y`` from new parameters (with
         ``warm_start``, from the fitted ones, with a new optimiser state, as ``MLPClassifier``).
         Returns ``self``. Warns (``ConvergenceWarning``) when ``num_iterations`` epochs ran out before
         the stopping rule ended training.
+
+        ``sample_weight`` (m,): non-negative weights of the samples (None: all 1). Each step then
+        descends the weighted mean cost of its batch (L2 over the batch's total weight, as
+        scikit-learn's), and early stopping's validation score is weighted too. With full batches,
+        integer weights train exactly as repeated samples would.
 
         A fit that fails leaves the model unfitted, except when training diverges: the
         model then keeps the last finite parameters and the costs recorded until then.
@@ -184,9 +189,9 @@ class NetworkEstimator:
         if not warm:
             for name in self._fitted_attributes:
                 self.__dict__.pop(name, None)
-        columns, targets, spec = self._prepare(X, y, None)
+        columns, targets, weights, spec = self._prepare(X, y, None, sample_weight)
         if warm:
-            columns, targets, parameters, layer_dims = self._warm(columns, targets, spec)
+            columns, targets, weights, parameters, layer_dims = self._warm(columns, targets, weights, spec)
             state, costs = OptimizerState(epochs=self.optimizer_state_.epochs), list(self.costs_)
         else:
             layer_dims, parameters = self._new_network(columns, spec)
@@ -195,10 +200,13 @@ class NetworkEstimator:
             validation = None
             if self._early_stopping(columns.shape[1]):
                 fraction = check_fraction(self.validation_fraction, "validation_fraction", low_open=True)
-                columns, targets, validation = hold_out(columns, targets, fraction, self.seed,
-                                                        stratify=self._stratify(targets))
+                named = {"X": columns, "y": targets} if weights is None else \
+                    _weighted_samples({"X": columns, "y": targets, "sample_weight": weights})
+                kept, held = split_examples(named, fraction, self.seed, stratify=self._stratify(named["y"]))
+                columns, targets, weights = (*kept, None)[:3]
+                validation = tuple(held)
             stopped = self._train(columns, targets, parameters, state, self.num_iterations, layer_dims, spec,
-                                  validation, costs)
+                                  validation, costs, weights)
         if not stopped and self.n_iter_no_change is not None:
             warning = _sklearn_class("exceptions", "ConvergenceWarning", ConvergenceWarning)
             warnings.warn(f"{type(self).__name__}: num_iterations={self.num_iterations} epochs ran out before the "
@@ -207,9 +215,10 @@ class NetworkEstimator:
                           stacklevel=2)
         return self
 
-    def _warm(self, columns: Array, targets: Array, spec: Any) -> tuple[Array, Array, dict[str, Array], list[int]]:
-        """For ``warm_start``: ``(columns, targets, parameters, layer_dims)``, the data on the fitted
-        parameters' placement, once it is checked to fit them."""
+    def _warm(self, columns: Array, targets: Array, weights: Array | None,
+              spec: Any) -> tuple[Array, Array, Array | None, dict[str, Array], list[int]]:
+        """For ``warm_start``: ``(columns, targets, weights, parameters, layer_dims)``, the data on the
+        fitted parameters' placement, once it is checked to fit them."""
         self._check_n_features(columns)
         self._same_targets(spec, "warm_start can only be used where `y` has the same {what} as in the previous call "
                                  "to fit. Previously got {fitted}, `y` has {given}")
@@ -217,31 +226,31 @@ class NetworkEstimator:
         if expected != self.layer_dims_:
             raise ValueError(f"warm_start: hidden_layers={self.hidden_layers!r} does not match the fitted layers "
                              f"{self.layer_dims_}; set warm_start=False to start a new network")
-        return (*self._on_the_fitted_placement(columns, targets), self.parameters_, list(self.layer_dims_))
+        return (*self._on_the_fitted_placement(columns, targets, weights), self.parameters_, list(self.layer_dims_))
 
-    def _on_the_fitted_placement(self, columns: Array, targets: Array) -> tuple[Array, Array]:
-        """``columns`` and ``targets`` moved to the fitted parameters' namespace, device and dtype."""
+    def _on_the_fitted_placement(self, *arrays: Array | None) -> tuple[Any, ...]:
+        """``arrays`` (None stays None) moved to the fitted parameters' namespace, device and dtype."""
         W1 = self.parameters_["W1"]
         xp, device = array_api_compat.array_namespace(W1), array_api_compat.device(W1)
         with device_scope(device):
-            return move_to(columns, xp, device, W1.dtype), move_to(targets, xp, device, W1.dtype)
+            return tuple(None if a is None else move_to(a, xp, device, W1.dtype) for a in arrays)
 
-    def _partial_fit(self: Self, X: Any, y: Any, spec: Any) -> Self:
+    def _partial_fit(self: Self, X: Any, y: Any, spec: Any, sample_weight: Any = None) -> Self:
         """One epoch from the current parameters and optimiser state (new ones the first time, for
-        the targets ``spec`` describes)."""
+        the targets ``spec`` describes), the samples weighted by ``sample_weight`` (as in :meth:`fit`)."""
         fitted = hasattr(self, "parameters_")
-        columns, targets, spec = self._prepare(X, y, spec)
+        columns, targets, weights, spec = self._prepare(X, y, spec, sample_weight)
         if not fitted:
             with device_scope(array_api_compat.device(columns)):
                 layer_dims, parameters = self._new_network(columns, spec)
-                self._train(columns, targets, parameters, OptimizerState(), 1, layer_dims, spec, None, [])
+                self._train(columns, targets, parameters, OptimizerState(), 1, layer_dims, spec, None, [], weights)
             return self
         self._check_n_features(columns)
         self._same_targets(spec, "partial_fit: y must have the same {what} as before: {fitted}, got {given}")
-        columns, targets = self._on_the_fitted_placement(columns, targets)
+        columns, targets, weights = self._on_the_fitted_placement(columns, targets, weights)
         with self._fitted_device_scope():
             self._train(columns, targets, self.parameters_, self.optimizer_state_, 1, self.layer_dims_, spec, None,
-                        list(self.costs_))
+                        list(self.costs_), weights)
         return self
 
     def _new_network(self, columns: Array, spec: Any) -> tuple[list[int], dict[str, Array]]:
@@ -272,9 +281,10 @@ class NetworkEstimator:
                             f"got {self.hidden_layers!r}")
         return check_layer_dims([1, *self.hidden_layers, 1], "hidden_layers")[1:-1]
 
-    def _prepare(self, X: Any, y: Any, spec: Any) -> tuple[Array, Array, Any]:
+    def _prepare(self, X: Any, y: Any, spec: Any, sample_weight: Any = None) -> tuple[Array, Array, Array | None, Any]:
         """Checked ``X`` as columns (n, m) on the training placement, the targets there (class
-        indices (m,) or values (k, m)), and their ``spec`` (the classes, or the outputs)."""
+        indices (m,) or values (k, m)), the sample weights there (m,) (None where not given), and
+        the targets' ``spec`` (the classes, or the outputs)."""
         self._hidden_sizes()
         check_hidden_activation(self.hidden_activation)
         X = check_features(X, type(self).__name__)
@@ -293,15 +303,34 @@ class NetworkEstimator:
         with device_scope(device):
             columns = self._columns(X, xp, device, dtype)
             targets = self._place(encoded, y, spec, xp, device, dtype)
+            weights = None if sample_weight is None else self._weights(sample_weight, columns)
             if is_dask_array(columns):  # streamed with X's blocks
                 targets = targets.rechunk({targets.ndim - 1: columns.chunks[1]})
-            return columns, targets, spec
+            return columns, targets, weights, spec
+
+    @staticmethod
+    def _weights(sample_weight: Any, columns: Array) -> Array:
+        """``sample_weight`` checked (m non-negative, finite numbers) and placed as ``columns`` (n, m)
+        are: on their device in their dtype, or for Dask columns, chunked as their examples."""
+        m = columns.shape[1]
+        if is_dask_array(columns):
+            dask_array = importlib.import_module("dask.array")
+            weights = sample_weight if is_dask_array(sample_weight) else dask_array.asarray(sample_weight)
+            if weights.shape != (m,):
+                raise ValueError(f"sample_weight: expected shape ({m},) (one weight per sample), got {weights.shape}")
+            return weights.astype(columns.dtype).rechunk(columns.chunks[1])  # values checked block by block
+        host = host_sample_weight(sample_weight, m)
+        if not host.sum() > 0:
+            raise ValueError("sample_weight: expected a positive total weight, got all zeros")
+        xp = array_api_compat.array_namespace(columns)
+        return move_to(host, xp, array_api_compat.device(columns), columns.dtype)
 
     def _train(self, columns: Array, labels: Array, parameters: dict[str, Array], state: OptimizerState,
-               epochs: int, layer_dims: list[int], spec: Any, validation: tuple[Array, Array] | None,
-               costs: list[float]) -> bool:
-        """Train ``epochs`` epochs with this model's settings and set the fitted attributes
-        (appending to ``costs``). Returns whether the stopping rule ended training."""
+               epochs: int, layer_dims: list[int], spec: Any, validation: tuple[Array, ...] | None,
+               costs: list[float], weights: Array | None = None) -> bool:
+        """Train ``epochs`` epochs with this model's settings (the samples weighted by ``weights``)
+        and set the fitted attributes (appending to ``costs``). Returns whether the stopping rule
+        ended training."""
         scores: list[float] = []
         stopped: list[int] = []
         batch = None if self.batch_size is None else min(
@@ -320,7 +349,7 @@ class NetworkEstimator:
                 keep_prob=self.keep_prob, decay_rate=self.decay_rate, seed=self.seed, state=state,
                 n_iter_no_change=self.n_iter_no_change, tol=self.tol, validation_data=validation,
                 on_cost=record, on_score=lambda i, score: scores.append(score), on_stop=stopped.append,
-                loss=self._loss_for(spec),
+                loss=self._loss_for(spec), sample_weight=weights,
             )
         except TrainingDivergedError as error:
             self._set_fitted(error.parameters, costs, layer_dims, spec, state)
@@ -466,6 +495,18 @@ UNSCALED = 1e4
 class ConvergenceWarning(UserWarning):
     """Training stopped at its epoch limit before it converged (scikit-learn's ``ConvergenceWarning``
     is used instead where scikit-learn is installed)."""
+
+
+def _weighted_samples(named: dict[str, Array]) -> dict[str, Array]:
+    """The samples of positive ``sample_weight`` among the ``named`` arrays (each with the samples
+    along its last axis): those of weight 0 would change nothing in training, and a held-out
+    validation set needs a positive total weight. Dask arrays are left whole."""
+    weights = named["sample_weight"]
+    if is_dask_array(weights):
+        return named
+    xp = array_api_compat.array_namespace(weights)
+    (indices,) = xp.nonzero(weights > 0)
+    return {name: xp.take(array, indices, axis=array.ndim - 1) for name, array in named.items()}
 
 
 def _method_of_block(block: Any, model: Any, method: str) -> Any:

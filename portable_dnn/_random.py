@@ -28,25 +28,26 @@ def check_seed(seed: object) -> int:
     return int(seed)
 
 
-def scaled_normal_draws(
+def host_draws(
     shapes: Sequence[tuple[int, int]],
-    scale: Callable[[np.ndarray, int], np.ndarray],
+    draw: Callable[[np.random.RandomState, tuple[int, int]], tuple[np.ndarray, np.ndarray | None]],
     *,
     seed: int,
     xp: ModuleType,
     device: Any,
     dtype: Any,
-) -> list[Array]:
-    """Draw ``randn(*shape)`` for each shape in order from ``RandomState(seed)``.
+) -> list[tuple[Array, Array | None]]:
+    """``(W, b)`` for each shape in order, ``draw(rng, shape)`` from one ``RandomState(seed)``
+    (None for b stays None).
 
-    ``scale(draws, fan_in)`` is applied on the host in float64 (``fan_in`` is
-    ``shape[1]``); the result is cast on the host to ``dtype`` and then moved to
+    The draws are made on the host in float64, cast there to ``dtype`` and then moved to
     ``device`` with one explicit ``xp.asarray`` per array.
     """
     from .io import move_to  # io builds on the math modules, which build on this one
 
     rng = np.random.RandomState(seed)
-    return [move_to(scale(rng.randn(*shape), shape[1]), xp, device, dtype) for shape in shapes]
+    drawn = [draw(rng, shape) for shape in shapes]
+    return [(move_to(W, xp, device, dtype), None if b is None else move_to(b, xp, device, dtype)) for W, b in drawn]
 
 
 def fresh_seed() -> int:

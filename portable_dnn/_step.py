@@ -147,7 +147,7 @@ def descend(
     xp: ModuleType, activations: list[Array], Y: Array, parameters: dict[str, Array],
     L: int, learning_rate: float, workspace: Workspace, hidden_activation: str = "relu", *,
     lambd: float = 0.0, dropout: Dropout | None = None, update: Update | None = None, gradient_scale: float = 1.0,
-    scratch: Mapping[str, Array] | None = None,
+    scratch: Mapping[str, Array] | None = None, weights: Array | None = None, total: float | None = None,
 ) -> None:
     """One backward pass from the forward pass's ``activations``; updates ``parameters``.
 
@@ -157,9 +157,13 @@ def descend(
     new parameter (momentum, Adam) from its gradient times ``gradient_scale`` (the optimiser's
     constant factor, folded in here for free). ``lambd``: the L2 term's gradient ``(lambd / m) W``
     (with ``scratch[key]``, a buffer of W's shape, for its product where the backend writes in place).
+
+    ``weights`` (1, m), the examples' sample weights, with ``total`` their sum (a host number): the
+    gradients of the weighted mean cost, ``sum_i w_i dL_i / total``, and the L2 term's
+    ``(lambd / total) W`` (scikit-learn's), in place of the mean's over m.
     """
     ops = workspace.kernels
-    m = Y.shape[1]
+    m = Y.shape[1] if total is None else total
     derivative = ACTIVATIONS[hidden_activation].derivative
     assert derivative is not None  # hidden activations are element-wise
 
@@ -174,6 +178,8 @@ def descend(
     # step learning_rate / m for gradient descent (its update is then a single subtraction),
     # by gradient_scale / m (the optimiser's factor times the mean's) for the others.
     dZ = activations[L] - Y
+    if weights is not None:
+        dZ *= weights
     dZ *= (learning_rate if update is None else gradient_scale) / m
     # L2 for gradient descent: W - lr (dW + (lambd / m) W) = decay * W - lr dW.
     decay = 1.0 - learning_rate * lambd / m

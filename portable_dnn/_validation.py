@@ -97,6 +97,23 @@ def check_features(X: Any, estimator: str, name: str = "X") -> Array:
     return host
 
 
+def host_sample_weight(sample_weight: Any, m: int, check: bool = True) -> np.ndarray:
+    """``sample_weight`` (an array of any backend, or array-like) as a new host float64 array (m,).
+    ``check``: ``ValueError``/``TypeError`` unless it is m finite, non-negative real numbers."""
+    if array_api_compat.is_array_api_obj(sample_weight) and not isinstance(sample_weight, np.ndarray):
+        host = to_numpy(sample_weight)
+    else:
+        host = np.asarray(sample_weight)
+    if check:
+        if host.dtype.kind not in "biuf":
+            raise TypeError(f"sample_weight: expected real numbers, got dtype {host.dtype}")
+        if host.shape != (m,):
+            raise ValueError(f"sample_weight: expected shape ({m},) (one weight per sample), got {host.shape}")
+        if not np.all(np.isfinite(host)) or np.any(host < 0):
+            raise ValueError("sample_weight: expected finite, non-negative weights")
+    return np.array(host, dtype=np.float64)
+
+
 def check_targets_host(y: Any, m: int, estimator: str) -> np.ndarray:
     """Regression targets ``y`` (m,) or (m, k) as a float64 NumPy array (m, k), with
     scikit-learn's errors for a missing y, a wrong length or shape, non-numbers, NaN and infinity."""

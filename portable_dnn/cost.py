@@ -56,6 +56,25 @@ def squared_error_kernel(xp: ModuleType, AL: Array, Y: Array) -> Array:
     return xp.sum(D * D) / (2 * AL.shape[1])
 
 
+def example_costs_kernel(xp: ModuleType, loss: str, AL: Array, Y: Array) -> Array:
+    """Each example's cost under ``loss`` (1, m): the column sums whose mean the cost kernels take."""
+    if loss == "squared_error":
+        D = AL - Y
+        return xp.sum(D * D, axis=0, keepdims=True) / 2
+    P = clipped(xp, AL)
+    if loss == "binary_cross_entropy" or AL.shape[0] == 1:
+        return -xp.sum(Y * xp.log(P) + (1.0 - Y) * xp.log1p(-P), axis=0, keepdims=True)
+    return -xp.sum(Y * xp.log(P), axis=0, keepdims=True)
+
+
+def weighted_cost_kernel(loss: str) -> Any:
+    """The kernel ``(xp, AL, Y, weights) -> cost`` of ``loss`` weighted by the sample weights (1, m):
+    ``sum_i w_i cost_i / sum_i w_i`` (with equal weights, :func:`cost_kernel`'s mean)."""
+    def kernel(xp: ModuleType, AL: Array, Y: Array, weights: Array) -> Array:
+        return xp.sum(weights * example_costs_kernel(xp, loss, AL, Y)) / xp.sum(weights)
+    return kernel
+
+
 def cost_kernel(loss: str) -> Any:
     """The kernel ``(xp, AL, Y) -> cost`` of ``loss``."""
     return {"squared_error": squared_error_kernel, "binary_cross_entropy": binary_cross_entropy_kernel}.get(

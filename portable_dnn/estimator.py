@@ -17,7 +17,7 @@ from array_api_compat import is_dask_array
 
 from ._backend import Array, default_float_dtype
 from ._network import AUTO_EARLY_STOPPING, UNSCALED, ConvergenceWarning, NetworkEstimator
-from ._validation import encode_labels
+from ._validation import encode_labels, host_sample_weight
 from .io import move_to, to_numpy
 
 __all__ = ["AUTO_EARLY_STOPPING", "UNSCALED", "ConvergenceWarning", "DeepNeuralNetwork"]
@@ -131,17 +131,17 @@ class DeepNeuralNetwork(NetworkEstimator):
 
     # -- training and prediction ----------------------------------------------------------------
 
-    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> DeepNeuralNetwork:
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None) -> DeepNeuralNetwork:
         """One epoch on ``X`` (m, n_features), ``y`` (m,), going on from the current parameters and
-        optimiser state (the first call starts new ones and needs every label in ``classes``).
-        Returns ``self``."""
+        optimiser state (the first call starts new ones and needs every label in ``classes``), the
+        samples weighted by ``sample_weight`` (m,) as in :meth:`fit`. Returns ``self``."""
         fitted = hasattr(self, "parameters_")
         if not fitted and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
         if fitted and classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
             raise ValueError(f"classes={np.unique(np.asarray(classes)).tolist()} is not the same as on the first "
                              f"call to partial_fit ({self.classes_.tolist()})")
-        return self._partial_fit(X, y, self._fitted_spec() if fitted else classes)
+        return self._partial_fit(X, y, self._fitted_spec() if fitted else classes, sample_weight)
 
     def predict_log_proba(self, X: Any) -> Array:
         """The natural logarithm of :meth:`predict_proba` (``-inf`` where a probability is 0)."""
@@ -192,15 +192,18 @@ class DeepNeuralNetwork(NetworkEstimator):
             table = xp.astype(move_to(classes, xp, device), kind)
             return move_to(xp.take(table, indices), home_xp, home_device)
 
-    def score(self, X: Any, y: Any) -> float:
-        """Mean accuracy of ``predict(X)`` against labels ``y`` (m,)."""
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Mean accuracy of ``predict(X)`` against labels ``y`` (m,) (multilabel: the fraction of
+        samples with every label right), each sample weighted by ``sample_weight`` (m,) where given."""
         predicted = self.predict(X)
         predicted = to_numpy(predicted) if array_api_compat.is_array_api_obj(predicted) else predicted
         labels = to_numpy(y) if array_api_compat.is_array_api_obj(y) else np.asarray(y)
         if labels.shape != predicted.shape:
             raise ValueError(f"y: expected shape {predicted.shape} (one label per row of X), got {labels.shape}")
         right = predicted == labels
-        return float(np.mean(np.all(right, axis=1) if right.ndim == 2 else right))  # multilabel: every label
+        right = np.all(right, axis=1) if right.ndim == 2 else right  # multilabel: every label
+        weights = None if sample_weight is None else host_sample_weight(sample_weight, right.shape[0])
+        return float(np.average(right, weights=weights))
 
 
 

@@ -9,43 +9,41 @@ from types import ModuleType
 from typing import Any
 
 from ._backend import Array, device_scope, resolve_device, resolve_dtype, resolve_namespace
-from ._random import check_seed, scaled_normal_draws
+from ._random import check_seed, host_draws
 
 Parameters = dict[str, Array]
 
 
-def _zeros(draws: Any, fan_in: int) -> Any:
-    return draws * 0.0
+def _normal(scale: Callable[[int], float]) -> Callable[[Any, tuple[int, int]], tuple[Any, Any]]:
+    """Weights ``randn(*shape) * scale(fan_in)``, biases zero."""
+    def draw(rng: Any, shape: tuple[int, int]) -> tuple[Any, Any]:
+        return rng.randn(*shape) * scale(shape[1]), None
+    return draw
 
 
-def _large(draws: Any, fan_in: int) -> Any:
-    return draws * 10.0
+def _glorot_uniform(rng: Any, shape: tuple[int, int]) -> tuple[Any, Any]:
+    """Weights, then biases, uniform in +-sqrt(6 / (fan_in + fan_out)) (scikit-learn's MLPs, for ReLU
+    and tanh layers; they use sqrt(2 / (...)) for a sigmoid output layer, which this does not)."""
+    bound = math.sqrt(6.0 / (shape[0] + shape[1]))
+    return rng.uniform(-bound, bound, shape), rng.uniform(-bound, bound, (shape[0], 1))
 
 
-def _small(draws: Any, fan_in: int) -> Any:
-    return draws * 0.01
-
-
-def _lecun(draws: Any, fan_in: int) -> Any:
-    return draws / math.sqrt(fan_in)
-
-
-def _he(draws: Any, fan_in: int) -> Any:
-    return draws * math.sqrt(2.0 / fan_in)
-
-
-#: Initialisation scheme name -> how standard-normal draws are scaled, given the layer's fan-in.
+#: Initialisation scheme name -> ``draw(rng, (fan_out, fan_in)) -> (W, b or None for zeros)`` from a
+#: ``numpy.random.RandomState``:
 #: ``"zeros"``: all zeros (the course's example of a network that cannot break symmetry);
 #: ``"large"``: ``randn * 10`` (the course's example of too large a scale);
 #: ``"small"``: ``randn * 0.01`` (the notebook and the course's two-layer model);
 #: ``"lecun"``: ``randn / sqrt(fan_in)`` (the course's L-layer model);
-#: ``"he"``: ``randn * sqrt(2 / fan_in)`` (He et al., 2015, for ReLU networks).
-INIT_SCHEMES: dict[str, Callable[[Any, int], Any]] = {
-    "zeros": _zeros,
-    "large": _large,
-    "small": _small,
-    "lecun": _lecun,
-    "he": _he,
+#: ``"he"``: ``randn * sqrt(2 / fan_in)`` (He et al., 2015, for ReLU networks);
+#: ``"glorot"``: W and b uniform in ``+-sqrt(6 / (fan_in + fan_out))`` (Glorot and Bengio, 2010, as
+#: scikit-learn's MLPs; the estimators' default).
+INIT_SCHEMES: dict[str, Callable[[Any, tuple[int, int]], tuple[Any, Any]]] = {
+    "zeros": _normal(lambda fan_in: 0.0),
+    "large": _normal(lambda fan_in: 10.0),
+    "small": _normal(lambda fan_in: 0.01),
+    "lecun": _normal(lambda fan_in: 1.0 / math.sqrt(fan_in)),
+    "he": _normal(lambda fan_in: math.sqrt(2.0 / fan_in)),
+    "glorot": _glorot_uniform,
 }
 
 
@@ -75,9 +73,10 @@ def initialize_parameters_deep(
 ) -> Parameters:
     """Parameters ``W1, b1, ..., WL, bL`` of an L-layer network.
 
-    ``Wl`` has shape ``(layer_dims[l], layer_dims[l-1])`` and holds standard-normal draws
-    from ``numpy.random.RandomState(seed)`` scaled by ``init`` (see :data:`INIT_SCHEMES`);
-    ``bl`` is zeros of shape ``(layer_dims[l], 1)``. Arrays are created on ``backend``
+    ``Wl`` has shape ``(layer_dims[l], layer_dims[l-1])`` and holds draws from
+    ``numpy.random.RandomState(seed)`` as ``init`` says (:data:`INIT_SCHEMES`: standard-normal
+    draws scaled, or for ``"glorot"`` uniform ones); ``bl`` (``(layer_dims[l], 1)``) is zeros, or for
+    ``"glorot"`` uniform draws too. Arrays are created on ``backend``
     (a name such as ``"numpy"``/``"cupy"`` or a namespace; default NumPy) and ``device``,
     in ``dtype`` (default float64 where the device supports it).
     """
@@ -91,12 +90,10 @@ def initialize_parameters_deep(
     shapes = [(dims[l], dims[l - 1]) for l in range(1, len(dims))]
     parameters: Parameters = {}
     with device_scope(device):  # CuPy's zeros ignore device=: make it current
-        weights = scaled_normal_draws(
-            shapes, INIT_SCHEMES[init], seed=int(seed), xp=xp, device=device, dtype=dtype
-        )
-        for l, W in enumerate(weights, start=1):
+        drawn = host_draws(shapes, INIT_SCHEMES[init], seed=int(seed), xp=xp, device=device, dtype=dtype)
+        for l, (W, b) in enumerate(drawn, start=1):
             parameters[f"W{l}"] = W
-            parameters[f"b{l}"] = xp.zeros((dims[l], 1), dtype=dtype, device=device)
+            parameters[f"b{l}"] = xp.zeros((dims[l], 1), dtype=dtype, device=device) if b is None else b
     return parameters
 
 

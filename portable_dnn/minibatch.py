@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
@@ -55,22 +56,32 @@ def random_mini_batches(
 @on_the_arrays_device
 def hold_out(X: Array, Y: Array, fraction: float, seed: int,
              stratify: Any = None) -> tuple[Array, Array, tuple[Array, Array]]:
-    """``(X_kept, Y_kept, (X_held, Y_held))``: the first ``round(fraction * m)`` examples of
+    """``(X_kept, Y_kept, (X_held, Y_held))``: the first ``round(fraction * m)`` examples (at least one) of
     ``RandomState(seed).permutation(m)`` held out (for validation), the others kept, taken on the
     data's device; with ``stratify`` (class labels (m,) on the host), those of
     :func:`stratified_order` (each class held out in proportion). ``X`` (n, m); ``Y``'s last axis
     holds the m examples ((m,), (1, m) or (C, m)). ``ValueError`` unless both sides get at least
     one example."""
-    xp = get_namespace(X=X, Y=Y)
-    m = X.shape[1]
-    held = round(fraction * m)
-    if not 1 <= held < m:
+    (X_kept, Y_kept), (X_held, Y_held) = split_examples({"X": X, "Y": Y}, fraction, seed, stratify)
+    return X_kept, Y_kept, (X_held, Y_held)
+
+
+def split_examples(named: Mapping[str, Array], fraction: float, seed: int,
+                   stratify: Any = None) -> tuple[list[Array], list[Array]]:
+    """``(kept, held)``: each of the ``named`` arrays (one namespace, the m examples along the last
+    axis, as X (n, m), targets, sample weights (m,)), in order, split as :func:`hold_out` splits X
+    and Y."""
+    xp = get_namespace(**named)
+    arrays = list(named.values())
+    m = arrays[0].shape[-1]
+    held = max(1, round(fraction * m))  # at least one, as scikit-learn's split (which rounds up)
+    if not held < m:
         raise ValueError(f"validation_fraction: {fraction} of n_samples = {m} leaves no validation or no "
                          "training examples")
     # Dask: each side in the examples' order, indexed by host indices: X's chunks, thinned.
     kept, out = held_out_indices(m, held, seed, stratify, in_order=is_lazy(xp))
     if is_lazy(xp):
-        return X[:, kept], Y[..., kept], (X[:, out], Y[..., out])
-    kept, out = (move_to(indices, xp, array_device(X)) for indices in (kept, out))
-    return (xp.take(X, kept, axis=1), xp.take(Y, kept, axis=-1),
-            (xp.take(X, out, axis=1), xp.take(Y, out, axis=-1)))
+        return [array[..., kept] for array in arrays], [array[..., out] for array in arrays]
+    kept, out = (move_to(indices, xp, array_device(arrays[0])) for indices in (kept, out))
+    return ([xp.take(array, kept, axis=array.ndim - 1) for array in arrays],
+            [xp.take(array, out, axis=array.ndim - 1) for array in arrays])

@@ -12,7 +12,7 @@ from array_api_compat import is_dask_array
 
 from ._backend import Array
 from ._network import NetworkEstimator
-from ._validation import check_targets_host
+from ._validation import check_targets_host, host_sample_weight
 from .io import move_to, to_numpy
 from .training import r2_kernel
 
@@ -95,10 +95,11 @@ class DeepNeuralNetworkRegressor(NetworkEstimator):
 
     # -- training and prediction ----------------------------------------------------------------
 
-    def partial_fit(self, X: Any, y: Any) -> DeepNeuralNetworkRegressor:
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> DeepNeuralNetworkRegressor:
         """One epoch on ``X`` (m, n_features), ``y`` (m,) or (m, k), going on from the current
-        parameters and optimiser state (the first call starts new ones). Returns ``self``."""
-        return self._partial_fit(X, y, self.n_outputs_ if hasattr(self, "parameters_") else None)
+        parameters and optimiser state (the first call starts new ones), the samples weighted by
+        ``sample_weight`` (m,) as in :meth:`fit`. Returns ``self``."""
+        return self._partial_fit(X, y, self.n_outputs_ if hasattr(self, "parameters_") else None, sample_weight)
 
     def predict(self, X: Any) -> Any:
         """Predictions (m,) for one output, else (m, k), in ``X``'s namespace and on its device (a
@@ -109,13 +110,16 @@ class DeepNeuralNetworkRegressor(NetworkEstimator):
             AL, home_xp, home_device = self._output(X)
             return move_to(AL[0, :] if AL.shape[0] == 1 else AL.T, home_xp, home_device)
 
-    def score(self, X: Any, y: Any) -> float:
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """R² of ``predict(X)`` against ``y`` (m,) or (m, k), averaged over the outputs (1 is
-        perfect; predicting the mean scores 0), as scikit-learn's ``r2_score``."""
+        perfect; predicting the mean scores 0), as scikit-learn's ``r2_score``; each sample
+        weighted by ``sample_weight`` (m,) where given."""
         predicted = to_numpy(self.predict(X))
         values = to_numpy(y) if array_api_compat.is_array_api_obj(y) else np.asarray(y, dtype=np.float64)
         if values.shape != predicted.shape and values.reshape(-1).shape != predicted.reshape(-1).shape:
             raise ValueError(f"y: expected shape {predicted.shape} (the predictions'), got {values.shape}")
         k = self.n_outputs_
+        m = predicted.reshape(-1, k).shape[0]
+        weights = None if sample_weight is None else host_sample_weight(sample_weight, m).reshape(1, m)
         return float(r2_kernel(np, predicted.reshape(-1, k).T.astype(np.float64),
-                               values.reshape(-1, k).T.astype(np.float64)))
+                               values.reshape(-1, k).T.astype(np.float64), weights))

@@ -35,7 +35,7 @@ def squared_weights_kernel(xp: ModuleType, parameters: Mapping[str, Array], L: i
     return total
 
 
-def l2_cost_kernel(xp: ModuleType, parameters: Mapping[str, Array], L: int, lambd: float, m: int) -> Array:
+def l2_cost_kernel(xp: ModuleType, parameters: Mapping[str, Array], L: int, lambd: float, m: float) -> Array:
     """The L2 term of the cost, ``lambd / (2 m) * sum_l ||W_l||^2`` (0-d array)."""
     return (lambd / (2.0 * m)) * squared_weights_kernel(xp, parameters, L)
 

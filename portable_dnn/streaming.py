@@ -30,13 +30,15 @@ from .optimizers import OptimizerState
 BLOCK_SEED_STRIDE = 7919
 
 
-def check_stream(X: Any, Y: Any) -> None:
+def check_stream(X: Any, Y: Any, weights: Any = None) -> None:
     """``ValueError`` unless ``X`` (n0, m) is chunked along the examples only, with known chunk
-    sizes, and ``Y`` ((m,), (1, m) or (C, m)) has the same chunks along the examples and one
-    along its other axis."""
-    if not is_dask_array(Y):
-        raise TypeError(f"Y: expected a Dask array like X, got {type(Y).__name__}")
-    for name, array in (("X", X), ("Y", Y)):
+    sizes, and ``Y`` ((m,), (1, m) or (C, m)) and the sample ``weights`` (m,) (where given) have
+    the same chunks along the examples and one along Y's other axis."""
+    arrays = {"X": X, "Y": Y} if weights is None else {"X": X, "Y": Y, "sample_weight": weights}
+    for name, array in arrays.items():
+        if not is_dask_array(array):
+            raise TypeError(f"{name}: expected a Dask array like X, got {type(array).__name__}")
+    for name, array in arrays.items():
         if any(math.isnan(size) for sizes in array.chunks for size in sizes):
             raise ValueError(f"{name}: a Dask array with unknown chunk sizes; call {name}.compute_chunk_sizes() first")
     if len(X.chunks[0]) != 1:
@@ -46,6 +48,9 @@ def check_stream(X: Any, Y: Any) -> None:
     if tuple(Y.chunks[-1]) != tuple(X.chunks[1]) or (Y.ndim == 2 and len(Y.chunks[0]) != 1):
         raise ValueError(f"Y: its chunks {Y.chunks} do not line up with X's chunks along the examples "
                          f"{X.chunks[1]}; rechunk with Y.rechunk({{{Y.ndim - 1}: X.chunks[1]}})")
+    if weights is not None and tuple(weights.chunks[0]) != tuple(X.chunks[1]):
+        raise ValueError(f"sample_weight: its chunks {weights.chunks} do not line up with X's chunks along the "
+                         f"examples {X.chunks[1]}; rechunk with sample_weight.rechunk(X.chunks[1])")
 
 
 def chunk_placement(X: Any) -> tuple[ModuleType, Any]:
@@ -64,25 +69,26 @@ def _active_client() -> Any:
 
 
 class BlockFetcher:
-    """The column blocks of ``X`` and ``Y`` as host (chunk-type) arrays, in a given order, each
+    """The column blocks of ``X``, ``Y`` (and the sample weights, where given) as host
+    (chunk-type) arrays, in a given order, each
     computed while the one before it trains: through the active ``dask.distributed`` client where
     there is one (the workers read and prepare the blocks, and send them straight to this
     process), else on Dask's local scheduler in a background thread. ``next_order`` (the next
     epoch's order) has the last block of an epoch overlap the next epoch's first fetch."""
 
-    def __init__(self, X: Any, Y: Any) -> None:
-        self.X_blocks = [X.blocks[0, i] for i in range(X.numblocks[1])]
-        self.Y_blocks = [Y.blocks[i] if Y.ndim == 1 else Y.blocks[0, i] for i in range(X.numblocks[1])]
+    def __init__(self, X: Any, Y: Any, weights: Any = None) -> None:
+        arrays = [X, Y] if weights is None else [X, Y, weights]
+        self.blocks = [[a.blocks[i] if a.ndim == 1 else a.blocks[0, i] for a in arrays] for i in range(X.numblocks[1])]
         self.client = _active_client()
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
-        self._ahead: tuple[int, Callable[[], tuple[Any, Any]]] | None = None  # (block, wait for it)
+        self._ahead: tuple[int, Callable[[], tuple[Any, ...]]] | None = None  # (block, wait for it)
 
     def __len__(self) -> int:
-        return len(self.X_blocks)
+        return len(self.blocks)
 
-    def _start(self, i: int) -> Callable[[], tuple[Any, Any]]:
+    def _start(self, i: int) -> Callable[[], tuple[Any, ...]]:
         """Start computing block ``i``; returns the function that waits for it."""
-        pair = [self.X_blocks[i], self.Y_blocks[i]]
+        pair = self.blocks[i]
         if self.client is not None:
             futures = self.client.compute(pair)
             return lambda: tuple(self.client.gather(futures, direct=True))  # from the workers, not via the scheduler
@@ -92,7 +98,7 @@ class BlockFetcher:
         future = self._executor.submit(dask.compute, *pair)
         return lambda: tuple(future.result())
 
-    def __call__(self, order: Any, next_order: Any = None) -> Iterator[tuple[int, tuple[Any, Any]]]:
+    def __call__(self, order: Any, next_order: Any = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
         """``(i, block i)`` for i in ``order``, one fetched ahead (the last one with
         ``next_order``'s first)."""
         order = [int(i) for i in order]
@@ -124,34 +130,40 @@ class StreamTrainer:
     ``parameters`` live there too (the caller's are copied)."""
 
     def __init__(self, X: Any, Y: Any, parameters: Mapping[str, Array], L: int, settings: Any,
-                 state: OptimizerState | None, units: int, copy_X: bool = True) -> None:
-        check_stream(X, Y)
+                 state: OptimizerState | None, units: int, copy_X: bool = True, weights: Any = None) -> None:
+        check_stream(X, Y, weights)
         self.xp, self.device = chunk_placement(X)
-        self.fetch, self.m, self.L, self.units = BlockFetcher(X, Y), X.shape[1], L, units
+        self.fetch, self.L, self.units = BlockFetcher(X, Y, weights), L, units
+        #: What an epoch's summed cost is divided by: the examples, or their total weight.
+        self.total_weight = X.shape[1] if weights is None else float(weights.sum().compute())
         self.settings, self.copy_X = settings, copy_X
         self.state = OptimizerState() if state is None else state
         self._trainer: Any = None
         self._checked: set[int] = set()
         self.parameters = dict(parameters)
 
-    def _load(self, i: int, block: tuple[Any, Any]) -> Any:
+    def _load(self, i: int, block: tuple[Any, ...]) -> Any:
         """The trainer, loaded with block ``i`` on the training placement."""
         from .cost import targets
         from .io import move_to
-        from .training import Trainer, check_finite, check_targets  # training builds on this module
+        from .training import Trainer, check_finite, check_targets, weighted  # training builds on this module
 
         xp, loss = self.xp, self.settings.loss
-        X, Y = (move_to(part, xp, self.device) for part in block)
+        X, Y = (move_to(part, xp, self.device) for part in block[:2])
         if i in self._checked:
             Y = targets(xp, Y, self.units, X, loss=loss)
         else:
             check_finite(xp, X=X)
             Y = check_targets(xp, Y, X, self.units, loss=loss)
-            self._checked.add(i)
+        host_weights = None
+        if len(block) == 3:  # the block's weights: a row below its targets, and their host copy
+            Y, host_weights = weighted(xp, Y, block[2], check=i not in self._checked)
+        self._checked.add(i)
         if self._trainer is None:
-            self._trainer = Trainer(xp, X, Y, self.parameters, self.L, self.settings, self.state, copy_X=self.copy_X)
+            self._trainer = Trainer(xp, X, Y, self.parameters, self.L, self.settings, self.state, copy_X=self.copy_X,
+                                    host_weights=host_weights)
         else:
-            self._trainer.load(X, Y)
+            self._trainer.load(X, Y, host_weights)
         return self._trainer
 
     def run_epoch(self, record: bool) -> Array | None:
@@ -167,7 +179,7 @@ class StreamTrainer:
             if cost is not None:
                 total = cost if total is None else total + cost
         self.state.epochs += 1
-        return None if total is None else total / self.m
+        return None if total is None else total / self.total_weight
 
     def close(self) -> None:
         self.fetch.close()

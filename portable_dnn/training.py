@@ -15,6 +15,7 @@ import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from types import ModuleType
+from typing import Any
 
 from array_api_compat import device as array_device
 from array_api_compat import is_dask_array
@@ -24,8 +25,9 @@ from ._kernels import Kernels, kernels
 from ._parameters import check_parameters
 from ._random import DeviceRandom, check_seed, permutation
 from ._step import Dropout, Workspace, descend, forward_activations
+from ._validation import host_sample_weight
 from .activations import check_loss
-from .cost import all_one_hot, cost_kernel, targets
+from .cost import all_one_hot, cost_kernel, targets, weighted_cost_kernel
 from .io import move_to
 from .minibatch import batch_bounds
 from .optimizers import (
@@ -102,6 +104,17 @@ def check_finite(xp: ModuleType, **arrays: Array) -> None:
             raise ValueError(f"{name}: contains NaN or infinity")
 
 
+def weighted(xp: ModuleType, T: Array, sample_weight: Any, check: bool = True) -> tuple[Array, Any]:
+    """``(Y, host)``: the targets ``T`` (k, m) with the sample weights (m,) as one more row below them
+    (in T's dtype, on its device: gathered into batches with them), and the weights on the host
+    (NumPy float64, for the batches' total weights: :func:`host_sample_weight`, which checks
+    them with ``check``; one host sync)."""
+    m = T.shape[1]
+    host = host_sample_weight(sample_weight, m, check)
+    row = move_to(host, xp, array_device(T), T.dtype)
+    return xp.concat([T, xp.reshape(row, (1, m))], axis=0), host
+
+
 @dataclass(frozen=True)
 class Settings:
     """How to train, checked once: see :func:`train` for each setting."""
@@ -120,6 +133,8 @@ class Settings:
     time_interval: int | None = None
     seed: int = 0
     loss: str = "cross_entropy"
+    #: Whether the targets carry the sample weights as their last row (:func:`weighted`).
+    weighted: bool = False
 
     def __post_init__(self) -> None:
         checked = {
@@ -186,24 +201,34 @@ def training_step(
     xp: ModuleType, settings: Settings, L: int, workspace: Workspace, scratch: Mapping[str, Array],
     parameters: dict[str, Array], v: dict[str, Array], s: dict[str, Array], X: Array, Y: Array,
     learning_rate: float, step_size: float, eps_hat: float, dropout: Dropout | None = None,
+    total: float | None = None,
 ) -> tuple[dict[str, Array], dict[str, Array], dict[str, Array], Array]:
     """One step on the batch ``X``, ``Y``: ``(parameters, v, s, AL)``, AL the output the step
     started from (the backward pass never overwrites it). The dicts are new; their arrays are
     updated in place where the backend allows (``workspace``'s buffers and the optimiser's
-    ``scratch`` reused)."""
+    ``scratch`` reused). With ``settings.weighted``, Y's last row holds the batch's sample
+    weights, ``total`` their sum."""
     parameters, v, s = dict(parameters), dict(v), dict(s)
+    Y, weights = split_weights(Y, settings.weighted)
     activations = forward_activations(xp, X, parameters, L, workspace, settings.hidden_activation, dropout,
                                       settings.loss)
     update = _optimizer_update(workspace.kernels, settings, scratch, v, s, learning_rate, step_size, eps_hat)
     descend(xp, activations, Y, parameters, L, learning_rate, workspace, settings.hidden_activation,
             lambd=settings.lambd, dropout=dropout, update=update,
-            gradient_scale=1.0 - (settings.beta1 if settings.optimizer == "adam" else settings.beta), scratch=scratch)
+            gradient_scale=1.0 - (settings.beta1 if settings.optimizer == "adam" else settings.beta), scratch=scratch,
+            weights=weights, total=total)
     return parameters, v, s, activations[L]
+
+
+def split_weights(Y: Array, weighted: bool) -> tuple[Array, Array | None]:
+    """``(targets, weights)``: Y's rows but the last and its last row (1, m) where Y carries the
+    sample weights (:func:`weighted`), else ``(Y, None)``."""
+    return (Y[:-1, ...], Y[-1:, ...]) if weighted else (Y, None)
 
 
 #: A step's ``(parameters, v, s, AL, Y)``: AL the output it started from, Y the batch's targets.
 StepResult = tuple[dict[str, Array], dict[str, Array], dict[str, Array], Array, Array]
-#: ``step(parameters, v, s, X, Y, indices, learning_rate, step_size, eps_hat, dropout=None)``.
+#: ``step(parameters, v, s, X, Y, indices, learning_rate, step_size, eps_hat, total, dropout=None)``.
 GatheringStep = Callable[..., StepResult]
 
 
@@ -218,15 +243,24 @@ def gathering_steps(xp: ModuleType, device: object, settings: Settings, L: int) 
     ops = kernels(xp, device)
 
     def step(parameters: dict[str, Array], v: dict[str, Array], s: dict[str, Array], X: Array, Y: Array,
-             indices: Array | None, learning_rate: float, step_size: float, eps_hat: float,
+             indices: Array | None, learning_rate: float, step_size: float, eps_hat: float, total: float | None,
              dropout: Dropout | None = None) -> StepResult:
         if indices is not None:
             X, Y = ops.take_columns(X, indices, None), ops.take_columns(Y, indices, None)
         workspace = Workspace(xp, parameters, L, X.shape[1])
         return (*training_step(xp, settings, L, workspace, {}, parameters, v, s, X, Y, learning_rate, step_size,
-                               eps_hat, dropout), Y)
+                               eps_hat, dropout, total), Y)
 
     return step, ops.compile(step)
+
+
+def batch_cost(xp: ModuleType, settings: Settings, AL: Array, Y: Array) -> Array:
+    """The cost of output AL for targets Y (0-d): the mean over the examples, or with
+    ``settings.weighted`` (Y's last row the sample weights) the weighted mean."""
+    T, weights = split_weights(Y, settings.weighted)
+    if weights is None:
+        return cost_kernel(settings.loss)(xp, AL, T)
+    return weighted_cost_kernel(settings.loss)(xp, AL, T, weights)
 
 
 class Trainer:
@@ -238,7 +272,7 @@ class Trainer:
 
     def __init__(self, xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array], L: int,
                  settings: Settings, state: OptimizerState | None = None, compile: bool = True,
-                 copy_X: bool = True) -> None:
+                 copy_X: bool = True, host_weights: Any = None) -> None:
         self.xp, self.L, self.settings, self.copy_X = xp, L, settings, copy_X
         self.device = array_device(X)
         self.ops = kernels(xp, self.device)
@@ -247,7 +281,7 @@ class Trainer:
         gradients = settings.optimizer != "gd"
         self.in_place = self.ops.reuses_buffers
         self.workspaces: dict[int, Workspace] = {}  # by batch size, made on first use
-        self.load(X, Y)
+        self.load(X, Y, host_weights)
         if not self.in_place:  # the step gathers its batch
             self._eager, self._compiled = gathering_steps(xp, self.device, settings.for_the_step(), L)
             if not compile:
@@ -262,12 +296,16 @@ class Trainer:
             if gradients and self.in_place else {}
         self.keys = list(self.parameters)
 
-    def load(self, X: Array, Y: Array) -> None:
+    def load(self, X: Array, Y: Array, host_weights: Any = None) -> None:
         """Train on ``X`` (n0, m) and ``Y`` from now on (a block of a stream; the batch buffers of
         each batch size are kept). With mini-batches they are gathered from the layout that is
         fastest to gather from (a copy where they are in another; always for the libraries
-        without strided views)."""
+        without strided views). ``host_weights``: with ``settings.weighted``, the sample weights
+        in Y's last row, on the host (the batches' totals are summed there: no host sync)."""
         self.m, size = X.shape[1], self.settings.mini_batch_size
+        self.host_weights = host_weights
+        #: What the summed cost of a pass is divided by: the examples, or their total weight.
+        self.total_weight = self.m if host_weights is None else float(host_weights.sum())
         self.bounds = [(0, self.m)] if size is None else batch_bounds(self.m, size)
         if size is not None and (self.copy_X or not self.in_place):
             X, Y = self.ops.batch_source(X), self.ops.batch_source(Y)
@@ -281,22 +319,27 @@ class Trainer:
                                               gradients=self.settings.optimizer != "gd", batch_of=batch_of)
         return self.workspaces[size]
 
-    def _batch_indices(self, seed: int) -> Iterator[Array | None]:
-        """The batches' columns: all (None), or the course's mini-batches shuffled by ``seed``."""
+    def _batches(self, seed: int) -> Iterator[tuple[Array | None, float | None]]:
+        """``(columns, total weight)`` of each batch: all the columns (None), or the course's
+        mini-batches shuffled by ``seed``; the total weight None without sample weights."""
+        weights = self.host_weights
         if self.settings.mini_batch_size is None:
-            yield None
+            yield None, None if weights is None else self.total_weight
             return
+        host_order = permutation(self.m, seed)
         # Uploaded without waiting for the queued steps where the library allows (no host sync).
-        order = self.ops.upload(permutation(self.m, seed))
+        order = self.ops.upload(host_order)
         for start, stop in self.bounds:
-            yield order[start:stop]
+            yield order[start:stop], None if weights is None else float(weights[host_order[start:stop]].sum())
 
-    def _step(self, indices: Array | None, learning_rate: float, step_size: float, eps_hat: float) -> StepResult:
-        """One step on the batch ``indices`` (all the columns for None)."""
+    def _step(self, indices: Array | None, total: float | None, learning_rate: float, step_size: float,
+              eps_hat: float) -> StepResult:
+        """One step on the batch ``indices`` (all the columns for None) of total weight ``total``."""
         state = self.state
         dropout = None if self.rng is None else Dropout(self.rng, self.settings.keep_prob)
         if not self.in_place:
-            arguments = (self.parameters, state.v, state.s, self.X, self.Y, indices, learning_rate, step_size, eps_hat)
+            arguments = (self.parameters, state.v, state.s, self.X, self.Y, indices, learning_rate, step_size, eps_hat,
+                         total)
             if dropout is not None:
                 return self._eager(*arguments, dropout=dropout)
             parameters, v, s, AL, Y = self._compiled(*arguments)
@@ -308,7 +351,7 @@ class Trainer:
         else:
             workspace = self._workspace(self.m)
         return (*training_step(self.xp, self.settings, self.L, workspace, self.scratch, self.parameters, state.v,
-                               state.s, X, Y, learning_rate, step_size, eps_hat, dropout), Y)
+                               state.s, X, Y, learning_rate, step_size, eps_hat, dropout, total), Y)
 
     def run_epoch(self, record: bool) -> Array | None:
         """Train one epoch (its mini-batches shuffled with seed ``seed + epoch + 1``, as the course's
@@ -318,29 +361,30 @@ class Trainer:
         (for full batches, :func:`compute_cost_with_regularization`)."""
         total = self.run_pass(record, self.settings.seed + self.state.epochs + 1)
         self.state.epochs += 1
-        return None if total is None else total / self.m
+        return None if total is None else total / self.total_weight
 
     def run_pass(self, record: bool, seed: int) -> Array | None:
         """One pass over the loaded data at this epoch's learning rate, its mini-batches shuffled
         with ``seed``; the epoch count is left alone (a block of a stream is part of an epoch).
-        With ``record``, returns the sum over the examples of the costs :meth:`run_epoch` averages."""
+        With ``record``, returns the sum over the examples of the costs :meth:`run_epoch` averages
+        (each example's weighted by its sample weight, each step's L2 term by its batch's total weight)."""
         settings, state = self.settings, self.state
         learning_rate = settings.learning_rate_at(state.epochs)
         step_size = eps_hat = 0.0
         total = None
-        for (start, stop), indices in zip(self.bounds, self._batch_indices(seed), strict=True):
+        for (start, stop), (indices, weight) in zip(self.bounds, self._batches(seed), strict=True):
             if settings.optimizer == "adam":  # one Adam step per batch; the bias corrections in two scalars
                 state.t += 1
                 correction = math.sqrt(1.0 - settings.beta2**state.t)
                 step_size = learning_rate * correction / (1.0 - settings.beta1**state.t)
                 eps_hat = settings.epsilon * correction
-            m = stop - start
+            m = stop - start if weight is None else weight
             # The step's L2 term from its starting weights, before they are updated (in place).
             l2 = l2_cost_kernel(self.xp, self.parameters, self.L, settings.lambd, m) if record and settings.lambd \
                 else None
-            self.parameters, state.v, state.s, AL, Y = self._step(indices, learning_rate, step_size, eps_hat)
+            self.parameters, state.v, state.s, AL, Y = self._step(indices, weight, learning_rate, step_size, eps_hat)
             if record:
-                cost = cost_kernel(settings.loss)(self.xp, AL, Y)
+                cost = batch_cost(self.xp, settings, AL, Y)
                 cost = (cost if l2 is None else cost + l2) * m
                 total = cost if total is None else total + cost
             self.settle()
@@ -388,6 +432,7 @@ def train(
     on_stop: IterationCallback | None = None,
     copy_X: bool = True,
     loss: str = "cross_entropy",
+    sample_weight: Array | None = None,
 ) -> tuple[dict[str, Array], list[float]]:
     """Train on the cross-entropy cost from ``parameters`` (``loss="squared_error"``: on the squared
     error of an identity output layer, a regression network; :func:`compute_cost`).
@@ -424,6 +469,14 @@ def train(
     ``on_score(epoch, accuracy)`` receives each validation accuracy, ``on_stop(epoch)`` the epoch
     after which the rule stopped training.
 
+    ``sample_weight`` (m,): non-negative weights of the examples, on the host or the data's backend
+    (copied to the host once: one host sync). Each step then descends the weighted mean cost
+    ``sum_i w_i cost_i / sum_i w_i`` over its batch, with the L2 term over the batch's total weight
+    ``lambd / (2 sum_i w_i) * sum ||W||^2`` (scikit-learn's; integer weights train as repeated
+    examples would in full batches), and the recorded costs are weighted likewise.
+    ``validation_data`` may carry its own weights as ``(X_val, Y_val, sample_weight_val)``: the
+    accuracy or R² is then weighted.
+
     Returns ``(parameters, costs)``: the trained parameters (the inputs are not modified) and
     the costs of epochs 0, ``record_every``, ... (the course's ``costs``; with ``lambd``, the
     regularised cost). ``on_cost(epoch, cost)`` is called for those epochs and the last one,
@@ -435,6 +488,7 @@ def train(
         learning_rate=learning_rate, hidden_activation=hidden_activation, optimizer=optimizer,
         mini_batch_size=mini_batch_size, beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon, lambd=lambd,
         keep_prob=keep_prob, decay_rate=decay_rate, time_interval=time_interval, seed=seed, loss=loss,
+        weighted=sample_weight is not None,
     )
     epochs = check_epochs(num_iterations, num_epochs)
     record_every = check_count(record_every, "record_every", minimum=1)
@@ -448,12 +502,18 @@ def train(
         parameters = {key: move_to(value, xp, device) for key, value in parameters.items()}
         if isinstance(validation_data, (tuple, list)):
             validation_data = tuple(move_to(part, xp, device) for part in validation_data)  # type: ignore[assignment]
-        trainer: Trainer | StreamTrainer = StreamTrainer(X, Y, parameters, L, settings, state, units, copy_X)
+        trainer: Trainer | StreamTrainer = StreamTrainer(X, Y, parameters, L, settings, state, units, copy_X,
+                                                         sample_weight)
         like = xp.empty((X.shape[0], 0), dtype=parameters["W1"].dtype, device=device)
     else:
         Y = check_targets(xp, Y, X, units, loss=settings.loss)
         check_finite(xp, X=X)
-        trainer, like = Trainer(xp, X, Y, parameters, L, settings, state, copy_X=copy_X), X
+        host_weights = None
+        if sample_weight is not None:
+            Y, host_weights = weighted(xp, Y, sample_weight)
+        trainer, like = Trainer(xp, X, Y, parameters, L, settings, state, copy_X=copy_X, host_weights=host_weights), X
+    if not trainer.total_weight > 0:
+        raise ValueError("sample_weight: expected a positive total weight, got all zeros")
     stopping = EarlyStopping(xp, L, n_iter_no_change, tol, validation_data, units, settings.hidden_activation, like,
                              settings.loss)
     try:
@@ -525,15 +585,24 @@ class EarlyStopping:
         self.best, self.count = -math.inf, 0
         self.best_parameters: dict[str, Array] | None = None
         self.validation = None
+        self.weights: Array | None = None  # the validation examples' sample weights (1, m_val)
         if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise TypeError("validation_data: expected a pair (X_val, Y_val)")
-            X_val, Y_val = validation_data
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise TypeError("validation_data: expected (X_val, Y_val) or (X_val, Y_val, sample_weight_val)")
+            X_val, Y_val = validation_data[0], validation_data[1]
+            weights = validation_data[2] if len(validation_data) == 3 else None
             check_float(get_namespace(X=X, X_val=X_val), X=X, X_val=X_val)
             if X_val.ndim != 2 or X_val.shape[0] != X.shape[0] or X_val.shape[1] == 0:
                 raise ValueError(f"validation_data: expected X_val of shape ({X.shape[0]}, m_val), "
                                  f"got {tuple(X_val.shape)}")
             T = check_targets(xp, Y_val, X_val, units, "validation_data Y_val", loss)
+            if weights is not None:
+                host = host_sample_weight(weights, X_val.shape[1])
+                if not host.sum() > 0:
+                    raise ValueError("validation_data: the validation samples' weights sum to 0, so a weighted score "
+                                     "is undefined")
+                row = move_to(host, xp, array_device(X_val), X_val.dtype)
+                self.weights = xp.reshape(row, (1, X_val.shape[1]))
             self.validation = (X_val, T)
         self.needs_costs = self.active and self.validation is None
 
@@ -560,26 +629,33 @@ class EarlyStopping:
 
     def accuracy(self, parameters: Mapping[str, Array]) -> float:
         """The fraction of the validation examples classified right, or for the squared error
-        the coefficient of determination R² (one host sync)."""
+        the coefficient of determination R² (one host sync); each example weighted by its sample
+        weight where they are given."""
         xp = self.xp
         X_val, T = self.validation  # type: ignore[misc]
         AL = forward_activations(xp, X_val, parameters, self.L, hidden_activation=self.hidden_activation,
                                  loss=self.loss)[self.L]
         if self.loss == "squared_error":
-            return float(r2_kernel(xp, AL, T))
+            return float(r2_kernel(xp, AL, T, self.weights))
         if AL.shape[0] == 1 or self.loss == "binary_cross_entropy":  # multilabel: every label of an example right
             right = xp.all((AL > 0.5) == (T > 0.5), axis=0)
         else:
             right = xp.argmax(AL, axis=0) == xp.argmax(T, axis=0)
-        return float(xp.mean(xp.astype(right, AL.dtype)))
+        right = xp.astype(right, AL.dtype)
+        if self.weights is None:
+            return float(xp.mean(right))
+        return float(xp.sum(self.weights * right) / xp.sum(self.weights))
 
 
-def r2_kernel(xp: ModuleType, AL: Array, T: Array) -> Array:
+def r2_kernel(xp: ModuleType, AL: Array, T: Array, weights: Array | None = None) -> Array:
     """The coefficient of determination of predictions ``AL`` for targets ``T`` (k, m), averaged
     over the k outputs as scikit-learn's ``r2_score``: ``1 - SS_res / SS_tot`` for each; an output
-    whose targets are all equal scores 1 where predicted exactly, else 0."""
-    residual = xp.sum((T - AL) ** 2, axis=1)
-    total = xp.sum((T - xp.mean(T, axis=1, keepdims=True)) ** 2, axis=1)
+    whose targets are all equal scores 1 where predicted exactly, else 0. With sample ``weights``
+    (1, m), each example's squares are weighted and the mean is the weighted mean."""
+    w = xp.ones_like(T[:1, ...]) if weights is None else weights
+    mean = xp.sum(w * T, axis=1, keepdims=True) / xp.sum(w)
+    residual = xp.sum(w * (T - AL) ** 2, axis=1)
+    total = xp.sum(w * (T - mean) ** 2, axis=1)
     constant = total == 0.0
     perfect = xp.astype(residual == 0.0, AL.dtype)
     return xp.mean(xp.where(constant, perfect, 1.0 - residual / xp.where(constant, 1.0, total)))

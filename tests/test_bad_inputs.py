@@ -149,8 +149,8 @@ CASES = {
         lambda mk: dnn.linear_activation_backward(mk(np.ones((1, 2))), layer_cache(mk), ["relu"]),
         ValueError, "activation: expected one of"),
     "unknown init": (
-        lambda mk: dnn.initialize_parameters_deep([3, 1], init="glorot"),
-        ValueError, "init: expected one of ['he', 'large', 'lecun', 'small', 'zeros'], got 'glorot'"),
+        lambda mk: dnn.initialize_parameters_deep([3, 1], init="xavier"),
+        ValueError, "init: expected one of ['glorot', 'he', 'large', 'lecun', 'small', 'zeros'], got 'xavier'"),
     "layer_dims too short": (
         lambda mk: dnn.initialize_parameters_deep([3]), ValueError, "layer_dims: expected at least 2 sizes"),
     "layer_dims not integers": (

@@ -374,7 +374,7 @@ def test_a_loaded_model_goes_on_training_like_the_saved_one(digits, tmp_path):
 @pytest.mark.parametrize(("settings", "error", "message"), [
     ({"early_stopping": "yes"}, ValueError, "early_stopping: expected True, False or 'auto', got 'yes'"),
     ({"early_stopping": True, "validation_fraction": 1.5}, ValueError, r"validation_fraction: expected a number"),
-    ({"early_stopping": True, "validation_fraction": 0.0001}, ValueError, "leaves no validation"),
+    ({"early_stopping": True, "validation_fraction": 0.9999}, ValueError, "leaves no validation or no training"),
     ({"batch_size": 0}, ValueError, "batch_size: expected an integer >= 1, got 0"),
     ({"optimizer": "sgd"}, ValueError, "optimizer: expected one of"),
     ({"alpha": -1.0}, ValueError, "lambd: expected a non-negative"),

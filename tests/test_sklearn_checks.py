@@ -19,6 +19,17 @@ NOT_A_BASE_ESTIMATOR = "Estimator DeepNeuralNetwork.* does not inherit from"  # 
 #: The checks fit small epoch limits on purpose; scikit-learn's own suite lets MLPClassifier warn too.
 NOT_CONVERGED = ".*epochs ran out before the stopping rule"
 
+
+
+def expected_failures(estimator):
+    """The one check a setting fails by design, with the reason."""
+    if estimator.early_stopping is True:
+        return {"check_sample_weight_equivalence_on_dense_data": (
+            "early stopping holds out a fraction of the samples, not of their weight: 15 weighted samples and "
+            "their repetitions are split differently (scikit-learn's MLPs do the same)")}
+    return {}
+
+
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", NOT_A_BASE_ESTIMATOR)
     checks = parametrize_with_checks([
@@ -33,7 +44,7 @@ with warnings.catch_warnings():
         DeepNeuralNetworkRegressor(hidden_layers=(6, 5, 4), optimizer="momentum", hidden_activation="tanh",
                                    learning_rate=0.05, num_iterations=300),
         DeepNeuralNetworkRegressor(hidden_layers=(20,), early_stopping=True, learning_rate=0.01, num_iterations=500),
-    ])
+    ], expected_failed_checks=expected_failures)
 
 
 @pytest.mark.filterwarnings(f"ignore:{NOT_A_BASE_ESTIMATOR}")
