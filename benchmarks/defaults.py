@@ -2,7 +2,7 @@
 ``StandardScaler``, at most 1000 epochs; ``MLPClassifier`` over random states 1-5, ``DeepNeuralNetwork``
 over seeds 1-5, once per initialisation scheme.
 
-    python benchmarks/defaults.py [--inits he,lecun,small]
+    python benchmarks/defaults.py [--inits glorot,he,lecun,small]
 
 Prints a Markdown table of the mean accuracy on iris, wine, breast cancer and digits.
 """
@@ -35,7 +35,7 @@ def mean_accuracy(make_model, X, y) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inits", default="he,lecun,small", help="DeepNeuralNetwork's init schemes to compare")
+    parser.add_argument("--inits", default="glorot,he,lecun,small", help="DeepNeuralNetwork's init schemes to compare")
     inits = parser.parse_args().inits.split(",")
     columns = ["MLPClassifier()"] + [f'DeepNeuralNetwork(init="{init}")' for init in inits]
     print("| dataset | " + " | ".join(columns) + " |")

@@ -106,7 +106,7 @@ class NetworkEstimator:
         validation_fraction: float = 0.1,
         n_iter_no_change: int | None = 10,
         tol: float = 0.0001,
-        init: str = "he",
+        init: str = "glorot",
         seed: int = 1,
         warm_start: bool = False,
         device: Any = None,
@@ -205,8 +205,10 @@ class NetworkEstimator:
                 kept, held = split_examples(named, fraction, self.seed, stratify=self._stratify(named["y"]))
                 columns, targets, weights = (*kept, None)[:3]
                 validation = tuple(held)
+            first_epoch = state.epochs
             stopped = self._train(columns, targets, parameters, state, self.num_iterations, layer_dims, spec,
                                   validation, costs, weights)
+            self.n_iter_ = state.epochs - first_epoch  # this fit's epochs (a warm start's too, as scikit-learn)
         if not stopped and self.n_iter_no_change is not None:
             warning = _sklearn_class("exceptions", "ConvergenceWarning", ConvergenceWarning)
             warnings.warn(f"{type(self).__name__}: num_iterations={self.num_iterations} epochs ran out before the "

@@ -126,6 +126,10 @@ def stratified_order(labels: np.ndarray, held: int, seed: int) -> np.ndarray:
     in seeded random order)."""
     rng = np.random.RandomState(seed)
     classes, counts = np.unique(labels, return_counts=True)
+    if counts.min() < 2:
+        raise ValueError(f"validation split: the least populated class in y has only {counts.min()} member, too few "
+                         "for a stratified split (each class needs one sample on each side); classes with too few "
+                         f"members: {[_plain(label) for label in classes[counts < 2]]}")
     share = held * counts / counts.sum()
     quota = np.floor(share).astype(int)
     by_remainder = np.lexsort((rng.random_sample(len(classes)), quota - share))
@@ -134,6 +138,12 @@ def stratified_order(labels: np.ndarray, held: int, seed: int) -> np.ndarray:
     first = np.concatenate([indices[:k] for indices, k in zip(members, quota, strict=True)])
     rest = np.concatenate([indices[k:] for indices, k in zip(members, quota, strict=True)])
     return np.concatenate([rng.permutation(first), rng.permutation(rest)])
+
+
+def _plain(label: Any) -> Any:
+    """A label as it reads best: a whole float as an integer."""
+    value = label.item() if hasattr(label, "item") else label
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def held_out_indices(m: int, held: int, seed: int, stratify: Any = None,

@@ -29,9 +29,10 @@ class DeepNeuralNetwork(NetworkEstimator):
     Trained like scikit-learn's ``MLPClassifier`` by default: Adam (``learning_rate`` 1e-3,
     ``beta1``, ``beta2``, ``epsilon``) on shuffled mini-batches of ``batch_size`` examples (200,
     or all when fewer; ``None``: full batches), L2 strength ``alpha`` (the course's ``lambd``),
-    He initialisation, at most ``num_iterations`` epochs, stopping when the training cost has
-    not fallen by ``tol`` for more than ``n_iter_no_change`` epochs (``None`` or ``math.inf``:
-    never; ``fit`` warns with ``ConvergenceWarning`` when the epochs run out first) or, with
+    Glorot-uniform initialisation (``init="glorot"``: from the same ``seed``, the same initial
+    weights as ``MLPClassifier(random_state=seed)``), at most ``num_iterations`` epochs, stopping
+    when the training cost has not fallen by ``tol`` for more than ``n_iter_no_change`` epochs
+    (``None`` or ``math.inf``: never; ``fit`` warns with ``ConvergenceWarning`` when the epochs run out first) or, with
     ``early_stopping``, when the accuracy on a held-out ``validation_fraction`` (stratified) has not risen
     by ``tol``, keeping the best epoch's parameters (``"auto"``, the default: early stopping
     with more than 10,000 examples, as scikit-learn's ``HistGradientBoostingClassifier``).
@@ -53,7 +54,8 @@ class DeepNeuralNetwork(NetworkEstimator):
     asked for (labels as a NumPy array where they are not numbers).
 
     Fitted attributes: ``parameters_`` (on the training device), ``costs_`` (each epoch's),
-    ``n_iter_`` (epochs run), ``layer_dims_``, ``n_features_in_``, ``classes_`` (sorted NumPy
+    ``n_iter_`` (the epochs the last ``fit`` ran, a warm start's too; after :meth:`partial_fit`, all of
+    them), ``layer_dims_``, ``n_features_in_``, ``classes_`` (sorted NumPy
     array), ``optimizer_state_`` (to go on training: :meth:`partial_fit`), ``validation_scores_``
     and ``best_validation_score_`` (each epoch's held-out accuracy and the best; ``None`` without
     early stopping).
@@ -114,8 +116,7 @@ class DeepNeuralNetwork(NetworkEstimator):
     def _same_targets(self, labels: Labels, message: str) -> None:
         if labels.multilabel != self.multilabel_ or not np.array_equal(labels.classes, self.classes_):
             what = "multilabel columns" if self.multilabel_ or labels.multilabel else "classes"
-            raise ValueError(message.format(what=what, fitted=self.classes_.tolist(),
-                                            given=np.asarray(labels.classes).tolist()))
+            raise ValueError(message.format(what=what, fitted=self.classes_, given=np.asarray(labels.classes)))
 
     def _set_targets(self, labels: Labels) -> None:
         self.classes_, self.multilabel_ = np.asarray(labels.classes), bool(labels.multilabel)

@@ -14,18 +14,21 @@ from ._random import check_seed, host_draws
 Parameters = dict[str, Array]
 
 
-def _normal(scale: Callable[[int], float]) -> Callable[[Any, tuple[int, int]], tuple[Any, Any]]:
-    """Weights ``randn(*shape) * scale(fan_in)``, biases zero."""
+def _normal(scale: Callable[[Any, int], Any]) -> Callable[[Any, tuple[int, int]], tuple[Any, Any]]:
+    """Weights ``scale(randn(*shape), fan_in)``, biases zero."""
     def draw(rng: Any, shape: tuple[int, int]) -> tuple[Any, Any]:
-        return rng.randn(*shape) * scale(shape[1]), None
+        return scale(rng.randn(*shape), shape[1]), None
     return draw
 
 
 def _glorot_uniform(rng: Any, shape: tuple[int, int]) -> tuple[Any, Any]:
-    """Weights, then biases, uniform in +-sqrt(6 / (fan_in + fan_out)) (scikit-learn's MLPs, for ReLU
-    and tanh layers; they use sqrt(2 / (...)) for a sigmoid output layer, which this does not)."""
-    bound = math.sqrt(6.0 / (shape[0] + shape[1]))
-    return rng.uniform(-bound, bound, shape), rng.uniform(-bound, bound, (shape[0], 1))
+    """Weights, then biases, uniform in +-sqrt(6 / (fan_in + fan_out)), drawn as scikit-learn's MLPs
+    draw them (its (fan_in, fan_out) weights, transposed): from the same seed, the same numbers as
+    ``MLPClassifier(random_state=seed)`` starts from (which uses sqrt(2 / (...)) with logistic
+    hidden layers; this does not)."""
+    fan_out, fan_in = shape
+    bound = math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-bound, bound, (fan_in, fan_out)).T, rng.uniform(-bound, bound, fan_out).reshape(fan_out, 1)
 
 
 #: Initialisation scheme name -> ``draw(rng, (fan_out, fan_in)) -> (W, b or None for zeros)`` from a
@@ -38,11 +41,11 @@ def _glorot_uniform(rng: Any, shape: tuple[int, int]) -> tuple[Any, Any]:
 #: ``"glorot"``: W and b uniform in ``+-sqrt(6 / (fan_in + fan_out))`` (Glorot and Bengio, 2010, as
 #: scikit-learn's MLPs; the estimators' default).
 INIT_SCHEMES: dict[str, Callable[[Any, tuple[int, int]], tuple[Any, Any]]] = {
-    "zeros": _normal(lambda fan_in: 0.0),
-    "large": _normal(lambda fan_in: 10.0),
-    "small": _normal(lambda fan_in: 0.01),
-    "lecun": _normal(lambda fan_in: 1.0 / math.sqrt(fan_in)),
-    "he": _normal(lambda fan_in: math.sqrt(2.0 / fan_in)),
+    "zeros": _normal(lambda draws, fan_in: draws * 0.0),
+    "large": _normal(lambda draws, fan_in: draws * 10.0),
+    "small": _normal(lambda draws, fan_in: draws * 0.01),
+    "lecun": _normal(lambda draws, fan_in: draws / math.sqrt(fan_in)),
+    "he": _normal(lambda draws, fan_in: draws * math.sqrt(2.0 / fan_in)),
     "glorot": _glorot_uniform,
 }
 

@@ -293,7 +293,7 @@ def test_defaults_train_like_scikit_learns_mlp(digits):
     model = DeepNeuralNetwork()
     params = model.get_params()
     assert (params["optimizer"], params["learning_rate"], params["batch_size"], params["init"], params["alpha"]) == \
-        ("adam", 0.001, 200, "he", 0.0001)
+        ("adam", 0.001, 200, "glorot", 0.0001)
     model.fit(X, y)
     assert model.layer_dims_ == [64, 100, 1]
     assert len(model.costs_) == model.n_iter_ <= 200 and model.optimizer_state_.t == model.n_iter_ * 7  # 1348 / 200
@@ -427,7 +427,7 @@ def test_warm_start_goes_on_from_the_fitted_parameters(digits):
     model = DeepNeuralNetwork(**settings, num_iterations=3, warm_start=True).fit(X, y)
     first = {key: value.copy() for key, value in model.parameters_.items()}
     model.fit(X, y)
-    assert model.n_iter_ == 6 and len(model.costs_) == 6
+    assert model.n_iter_ == 3 and len(model.costs_) == 6  # this fit's epochs (as scikit-learn); every cost
     assert model.costs_[3] < model.costs_[0]  # started where the first fit ended, not anew
     # A new optimiser state, the epoch count going on: train from the first fit's parameters.
     from portable_dnn.optimizers import OptimizerState
