@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import importlib
 import inspect
+import numbers
 import os
 import warnings
 from collections.abc import Iterable, Sequence
@@ -23,7 +24,7 @@ from ._backend import Array, device_scope, dtype_name, resolve_dtype, resolve_pl
 from ._parameters import num_layers
 from ._step import forward_activations
 from ._validation import _sklearn_class, check_features, host_sample_weight, not_fitted_error
-from .initialization import check_layer_dims, initialize_parameters_deep
+from .initialization import initialize_parameters_deep
 from .io import load_metadata, load_parameters, load_state, move_to, save_parameters, to_numpy
 from .minibatch import split_examples
 from .optimizers import OptimizerState, check_count, check_fraction
@@ -281,7 +282,12 @@ class NetworkEstimator:
         if isinstance(self.hidden_layers, (str, bytes)) or not isinstance(self.hidden_layers, Iterable):
             raise TypeError(f"hidden_layers: expected a sequence of positive integers such as (100,), "
                             f"got {self.hidden_layers!r}")
-        return check_layer_dims([1, *self.hidden_layers, 1], "hidden_layers")[1:-1]
+        sizes = list(self.hidden_layers)
+        for size in sizes:  # named as given (not among the input and output sizes)
+            if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+                error = ValueError if isinstance(size, numbers.Integral) else TypeError
+                raise error(f"hidden_layers: expected positive integers, got {size!r} in {self.hidden_layers!r}")
+        return [int(size) for size in sizes]
 
     def _prepare(self, X: Any, y: Any, spec: Any, sample_weight: Any = None) -> tuple[Array, Array, Array | None, Any]:
         """Checked ``X`` as columns (n, m) on the training placement, the targets there (class

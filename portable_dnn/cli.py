@@ -1,10 +1,13 @@
-"""``portable-dnn``: train, predict and list backends from the command line.
+"""portable-dnn: train, predict and list backends from the command line.
 
     portable-dnn train                  # the default network on the embedded digits (10 classes)
     portable-dnn train --data parity    # the same images, even vs odd (one sigmoid unit)
     portable-dnn train --data moons --optimizer adam   # the course's two moons, mini-batch Adam
     portable-dnn train --train train_catvnoncat.h5 --test test_catvnoncat.h5
-    portable-dnn predict MODEL DATA     # DATA: a course .h5 file, an .npy of images, or "digits"
+    portable-dnn train --data my.csv --target label     # your own table (.csv, .npy, .npz, .h5)
+    portable-dnn train --data my.csv --task regression  # ... predicting a number
+    portable-dnn predict MODEL DATA     # DATA: a course .h5 file, an .npy of images, "digits",
+                                        # "moons", or (for a model of your table) a table file
     portable-dnn info                   # the backends and devices on this machine
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,7 +40,8 @@ from .io import load_metadata, load_parameters, move_to, save_parameters, to_num
 from .minibatch import hold_out
 from .models import predict_proba
 from .optimizers import OPTIMIZERS
-from .training import TrainingDivergedError, train
+from .tables import is_table
+from .training import Settings, TrainingDivergedError, train
 
 #: Defaults by dataset: the course's settings for its cat files and its two moons (the optimisation
 #: chapter: [2, 5, 2, 1], He initialisation with seed 3, batches of 64, learning rate 0.0007, 5000
@@ -93,12 +98,13 @@ def _non_negative_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="portable-dnn", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="portable-dnn", description=__doc__.splitlines()[0].split(": ", 1)[1])
     parser.add_argument("--version", action="version", version=f"portable_dnn {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     placement = _Parser(add_help=False)
-    placement.add_argument("--backend", default="numpy", choices=sorted(BACKENDS))
+    placement.add_argument("--backend", default="numpy", choices=sorted(BACKENDS),
+                           help="the array library to compute with (default: numpy)")
     placement.add_argument("--device", default=None, help="e.g. cpu, cuda, cuda:1, device1")
     placement.add_argument("--dtype", default=None, choices=["float32", "float64"],
                            help="default: float64 where the device has it")
@@ -113,12 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
                            help=f"default {COURSE_LEARNING_RATE} with --train/--test, "
                                 f"{LEARNING_RATES['digits']} on the digits, {LEARNING_RATES['parity']} for parity, "
                                 f"{LEARNING_RATES['moons']} on the moons")
-    train_cmd.add_argument("--optimizer", default="gd", choices=list(OPTIMIZERS))
+    train_cmd.add_argument("--optimizer", choices=list(OPTIMIZERS),
+                           help="default gd (the course's); adam for your own table")
     train_cmd.add_argument("--mini-batch-size", type=_non_negative_int,
                            help="examples per step (0: full batches); default full batches (moons: 64)")
     train_cmd.add_argument("--lambd", type=float, default=0.0, help="L2 strength (default 0)")
     train_cmd.add_argument("--keep-prob", type=float, default=1.0, help="dropout: keep probability (default 1)")
-    train_cmd.add_argument("--decay-rate", type=float, default=0.0, help="learning-rate decay per epoch")
+    train_cmd.add_argument("--decay-rate", type=float, default=0.0,
+                           help="learning-rate decay: lr / (1 + decay_rate * epoch), every epoch; with "
+                                "--time-interval, every that many epochs (the course: --decay-rate 1 "
+                                "--time-interval 1000)")
+    train_cmd.add_argument("--time-interval", type=_non_negative_int,
+                           help="epochs between learning-rate decays (default: every epoch)")
     train_cmd.add_argument("--early-stopping", action="store_true",
                            help="hold out 10%% of the training data; stop after 10 epochs without a better "
                                 "accuracy on it and keep the best")
@@ -131,13 +143,35 @@ def build_parser() -> argparse.ArgumentParser:
     predict_cmd = commands.add_parser("predict", parents=[placement], help="predict with a saved model")
     predict_cmd.add_argument("model", type=Path, help="a model file written by 'train'")
     predict_cmd.add_argument("data", help="a course .h5 file, an .npy of images (m, h, w[, c]), "
-                                          "'digits' (the embedded test images) or 'moons' (their test points)")
-    train_cmd.add_argument("--data", "--task", dest="task", choices=sorted(TASKS), default="digits",
-                           help="the embedded digits' labels: the digit (10 classes, softmax; default) or "
-                                "its parity (even/odd, one sigmoid unit); or the course's two moons")
+                                          "'digits' (the embedded test images) or 'moons' (their test points); "
+                                          "for a model trained on your table, a table file like it")
+    predict_cmd.add_argument("--target", help="your table's target column, to score the predictions against")
+    train_cmd.add_argument("--data", default="digits", type=_data,
+                           help="'digits' (10 classes, softmax; default), 'parity' (even/odd, one sigmoid "
+                                "unit), 'moons' (the course's two moons), or your own table: a .csv with a "
+                                "header, an .npy (target last), or an .npz/.h5 with arrays X and y")
+    train_cmd.add_argument("--target", help="your table's target column (a name or 0-based index; default: "
+                                            "the last column)")
+    train_cmd.add_argument("--task", choices=["classification", "regression"], default="classification",
+                           help="for your own table: predict a class or a number (default: classification)")
+    train_cmd.add_argument("--test-data", type=Path, help="your own test table (default: hold out "
+                                                          "--test-fraction of --data)")
+    train_cmd.add_argument("--test-fraction", type=float, default=0.2,
+                           help="the share of your table held out for testing (default 0.2)")
+    train_cmd.add_argument("--no-scale", action="store_true",
+                           help="your table's features as they are (default: standardised to mean 0 and "
+                                "standard deviation 1 on the training rows; the saved model takes raw "
+                                "features either way)")
 
     commands.add_parser("info", help="list the backends and devices available here")
     return parser
+
+
+def _data(text: str) -> str:
+    if text in TASKS or is_table(text):
+        return text
+    raise argparse.ArgumentTypeError(f"expected one of {', '.join(sorted(TASKS))} or a .csv, .npy, .npz or .h5 "
+                                     f"file, got {text!r}")
 
 
 def _placement(args: argparse.Namespace) -> tuple[ModuleType, Any]:
@@ -150,7 +184,7 @@ def _load_dataset(args: argparse.Namespace, xp: ModuleType, device: Any) -> tupl
         raise CommandError("--train and --test go together (the course's two .h5 files)")
     if args.train is not None:
         return load_h5_dataset(args.train, args.test, backend=xp, device=device, dtype=args.dtype), "h5"
-    return TASKS[args.task](backend=xp, device=device, dtype=args.dtype), args.task
+    return TASKS[args.data](backend=xp, device=device, dtype=args.dtype), args.data
 
 
 def class_indices(probabilities: np.ndarray) -> np.ndarray:
@@ -175,6 +209,11 @@ def _setting(args: argparse.Namespace, name: str, source: str) -> Any:
 
 def command_train(args: argparse.Namespace) -> None:
     xp, device = _placement(args)
+    if is_table(args.data):
+        from .own_data import train_on_table
+
+        train_on_table(args, xp, device)
+        return
     data, source = _load_dataset(args, xp, device)
     n_x = data.train_x.shape[0]
     outputs = 1 if len(data.classes) == 2 else len(data.classes)
@@ -185,9 +224,12 @@ def command_train(args: argparse.Namespace) -> None:
     learning_rate = args.learning_rate or LEARNING_RATES[source]
     init, seed = _setting(args, "init", source), _setting(args, "seed", source)
     batch = _setting(args, "mini_batch_size", source) or None
+    optimizer = args.optimizer or "gd"
     settings = {"learning_rate": learning_rate, "num_epochs": _setting(args, "iterations", source),
-                "optimizer": args.optimizer, "mini_batch_size": batch, "lambd": args.lambd,
-                "keep_prob": args.keep_prob, "decay_rate": args.decay_rate, "seed": seed}
+                "optimizer": optimizer, "mini_batch_size": batch, "lambd": args.lambd,
+                "keep_prob": args.keep_prob, "decay_rate": args.decay_rate, "time_interval": args.time_interval,
+                "seed": seed}
+    Settings(**{key: value for key, value in settings.items() if key != "num_epochs"})  # refused before training
     parameters = initialize_parameters_deep(
         layers, seed=seed, init=init, backend=xp, device=device, dtype=data.train_x.dtype
     )
@@ -198,12 +240,13 @@ def command_train(args: argparse.Namespace) -> None:
         settings["n_iter_no_change"] = 10
     if not args.quiet:
         print(f"Training {layers} on {train_x.shape[1]} {source} examples "
-              f"({backend_name(xp)}, {device}, {describe_dtype(data.train_x.dtype)}); {args.optimizer}, "
+              f"({backend_name(xp)}, {device}, {describe_dtype(data.train_x.dtype)}); {optimizer}, "
               f"learning rate {learning_rate}" + (f", mini-batches of {batch}" if batch else ""))
     scores: list[float] = []
     if args.early_stopping:
         settings["on_score"] = lambda epoch, score: scores.append(score)
-    parameters, costs = _train_with_progress(args, train_x, train_y, parameters, settings)
+    recorded: list[tuple[int, float]] = []
+    parameters, costs = _train_with_progress(args, train_x, train_y, parameters, settings, recorded)
     if scores:
         print(f"Early stopping: {len(scores)} epochs, best validation accuracy {max(scores):.4f} "
               f"(epoch {scores.index(max(scores))}, kept)")
@@ -212,20 +255,23 @@ def command_train(args: argparse.Namespace) -> None:
     test_predictions, test_accuracy = _accuracy(data.test_x, data.test_y, parameters)
     print(f"Train accuracy: {train_accuracy:.4f}")
     print(f"Test accuracy: {test_accuracy:.4f}")
+    warn_if_not_learning(recorded, train_accuracy, len(data.classes), learning_rate)
 
     from . import plots
 
     out: Path = args.out
     model_path = save_parameters(
         out / "model.npz", parameters, init=init, seed=seed, learning_rate=learning_rate,
-        num_iterations=settings["num_epochs"], optimizer=args.optimizer, mini_batch_size=batch, costs=costs,
+        num_iterations=settings["num_epochs"], optimizer=optimizer, mini_batch_size=batch, costs=costs,
         classes=data.classes, image_shape=list(data.image_shape), pixel_max=data.pixel_max, dataset=source,
     )
     unit = "epoch" if batch else "iteration"
-    written = [model_path, plots.save_cost_curve(out / "cost_curve.png", costs, learning_rate, unit)]
+    curve_title = f"{optimizer}, learning rate {learning_rate}"
+    epochs, recorded_costs = [epoch for epoch, _ in recorded], [cost for _, cost in recorded]
+    written = [model_path, plots.save_cost_curve(out / "cost_curve.png", epochs, recorded_costs, curve_title, unit)]
     test_labels = to_numpy(data.test_y)[0]
     if n_x == 2:
-        title = f"{args.optimizer}: train accuracy {train_accuracy:.3f}"
+        title = f"{optimizer}: train accuracy {train_accuracy:.3f}"
         written.append(plots.save_decision_boundary(
             out / "decision_boundary.png", lambda points: _host_classes(points, parameters),
             to_numpy(data.train_x), to_numpy(data.train_y)[0], title=title))
@@ -249,18 +295,33 @@ def _host_classes(points: np.ndarray, parameters: dict[str, Any]) -> np.ndarray:
     return class_indices(to_numpy(predict_proba(X, parameters)))
 
 
+def warn_if_not_learning(recorded: list[tuple[int, float]], accuracy: float, classes: int,
+                         learning_rate: float) -> None:
+    """A warning on standard error when training ended with a cost above its first one, or with
+    the training accuracy no better than chance (the likely cause: the learning rate)."""
+    rose = len(recorded) > 1 and recorded[-1][1] > recorded[0][1]
+    if rose or accuracy <= 1.0 / classes + 0.01:
+        what = "the cost rose" if rose else f"the training accuracy {accuracy:.3f} is no better than chance"
+        print(f"portable-dnn: warning: the network did not learn ({what}); the likely cause is the learning "
+              f"rate: try --learning-rate {learning_rate / 10:g}", file=sys.stderr)
+
+
 def _train_with_progress(
-    args: argparse.Namespace, X: Any, Y: Any, parameters: dict[str, Any], settings: dict[str, Any]
+    args: argparse.Namespace, X: Any, Y: Any, parameters: dict[str, Any], settings: dict[str, Any],
+    recorded: list[tuple[int, float]],
 ) -> tuple[dict[str, Any], list[float]]:
+    """``train`` with a progress bar and cost lines (unless ``--quiet``); each reported ``(epoch, cost)``
+    (every 100th and the last) appended to ``recorded``."""
     unit = "epoch" if settings["mini_batch_size"] else "iteration"
     try:
         if args.quiet:
-            return train(X, Y, parameters, **settings)
+            return train(X, Y, parameters, **settings, on_cost=lambda i, cost: recorded.append((i, cost)))
         from tqdm import tqdm
 
         with tqdm(total=settings["num_epochs"], unit=unit[:2], desc="training", dynamic_ncols=True) as bar:
 
             def on_cost(i: int, cost: float) -> None:
+                recorded.append((i, cost))
                 bar.set_postfix(cost=f"{cost:.6f}", refresh=False)
                 tqdm.write(f"Cost after {unit} {i}: {cost}")
 
@@ -295,12 +356,17 @@ def _read_images(data: str, metadata: dict[str, Any]) -> tuple[np.ndarray, np.nd
         images = np.load(path, allow_pickle=False)
         flat = images.reshape(len(images), -1)
         return (flat / pixel_max if images.dtype == np.uint8 else flat.astype(np.float64)), None
-    raise CommandError(f"{data}: expected a .h5 or .npy file, or 'digits'")
+    raise CommandError(f"{data}: expected a course .h5 file, an .npy of images, 'digits' or 'moons'")
 
 
 def command_predict(args: argparse.Namespace) -> None:
     xp, device = _placement(args)
     metadata = load_metadata(args.model)
+    if "kind" in metadata:  # an estimator, trained on a table
+        from .own_data import predict_table
+
+        predict_table(args, metadata)
+        return
     parameters = load_parameters(args.model, backend=xp, device=device, dtype=args.dtype)
     images, labels = _read_images(args.data, metadata)
     n_x = metadata["layer_dims"][0]
@@ -309,8 +375,9 @@ def command_predict(args: argparse.Namespace) -> None:
     X = xp.asarray(images.T.astype(to_numpy(parameters["W1"]).dtype), device=device)
     probabilities = to_numpy(predict_proba(X, parameters))
     predicted = class_indices(probabilities)
-    # p: the probability of class 1 for a sigmoid unit (the course's), of the predicted class for softmax
-    shown = probabilities[0] if len(probabilities) == 1 else probabilities.max(axis=0)
+    # p: the predicted class's probability (a sigmoid unit gives that of class 1)
+    shown = np.where(predicted == 1, probabilities[0], 1.0 - probabilities[0]) if len(probabilities) == 1 \
+        else probabilities.max(axis=0)
     classes = metadata.get("classes") or [str(k) for k in range(max(2, len(probabilities)))]
     for i, (k, p) in enumerate(zip(predicted, shown, strict=True)):
         print(f"{i}: {classes[k]} (p={p:.4f})")
@@ -344,6 +411,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nportable-dnn: interrupted; no file was left half-written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (| head): not an error; nothing more to print
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except (CommandError, BackendUnavailableError, ValueError, TypeError, OSError) as error:
         print(f"portable-dnn: error: {error}", file=sys.stderr)
         return 1

@@ -146,7 +146,10 @@ def _open_npz(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
             with data:
                 arrays = {key: data[key] for key in data.files}
     except ValueError as error:
-        raise ValueError(f"{path}: not a portable_dnn parameter file ({error})") from error
+        # NumPy reads a file that is neither .npy nor .npz as a pickle and advises unpickling it: not
+        # what such a file is, nor advice to follow.
+        reason = "neither an .npz archive nor an .npy array" if "pickled" in str(error) else str(error)
+        raise ValueError(f"{path}: not a portable_dnn parameter file ({reason})") from error
     except (OSError, EOFError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path}: unreadable or corrupted parameter file ({error})") from error
     try:

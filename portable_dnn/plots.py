@@ -30,15 +30,22 @@ def _save(figure: Any, path: Path) -> Path:
     return path
 
 
-def save_cost_curve(path: Path, costs: Sequence[float], learning_rate: float, unit: str = "iteration") -> Path:
-    """The recorded costs (every 100 iterations or epochs: ``unit``) as the course plots them."""
+def save_cost_curve(path: Path, epochs: Sequence[int], costs: Sequence[float], title: str,
+                    unit: str = "iteration") -> Path:
+    """The recorded ``costs`` against their ``epochs`` (iterations or epochs: ``unit``), the last
+    one included, on a logarithmic cost axis where the costs are positive (so that the slow fall
+    after the first few hundred steps shows); points are marked where there are few."""
     plt = _figure_module()
     figure, axes = plt.subplots(figsize=(5, 4))
-    axes.plot(np.arange(len(costs)) * 100, costs, marker="." if len(costs) < 40 else None)
+    axes.plot(list(epochs), list(costs), marker="o" if len(costs) < 40 else None, markersize=3)
+    if len(costs) and min(costs) > 0:
+        axes.set_yscale("log")
+    if len(costs) == 1:  # one point: an axis around it, not around 0
+        axes.set_xlim(epochs[0] - 1, epochs[0] + 1)
     axes.set_xlabel(unit)
     axes.set_ylabel("cost")
-    axes.set_title(f"Learning rate = {learning_rate}")
-    axes.grid(alpha=0.3)
+    axes.set_title(title)
+    axes.grid(alpha=0.3, which="both")
     figure.tight_layout()
     return _save(figure, path)
 

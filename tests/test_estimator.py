@@ -376,6 +376,8 @@ def test_a_loaded_model_goes_on_training_like_the_saved_one(digits, tmp_path):
     ({"early_stopping": True, "validation_fraction": 1.5}, ValueError, r"validation_fraction: expected a number"),
     ({"early_stopping": True, "validation_fraction": 0.9999}, ValueError, "leaves no validation or no training"),
     ({"batch_size": 0}, ValueError, "batch_size: expected an integer >= 1, got 0"),
+    ({"hidden_layers": (10, "a")}, TypeError, r"hidden_layers: expected positive integers, got 'a' in \(10, 'a'\)$"),
+    ({"hidden_layers": (10, 0)}, ValueError, r"hidden_layers: expected positive integers, got 0 in \(10, 0\)$"),
     ({"optimizer": "sgd"}, ValueError, "optimizer: expected one of"),
     ({"alpha": -1.0}, ValueError, "lambd: expected a non-negative"),
     ({"keep_prob": 1.5}, ValueError, "keep_prob"),
@@ -384,7 +386,7 @@ def test_a_loaded_model_goes_on_training_like_the_saved_one(digits, tmp_path):
 def test_training_settings_are_checked(digits, settings, error, message):
     X, y, _, _ = digits
     with pytest.raises(error, match=message):
-        DeepNeuralNetwork(hidden_layers=(4,), num_iterations=1, **settings).fit(X, y)
+        DeepNeuralNetwork(**{"hidden_layers": (4,), "num_iterations": 1, **settings}).fit(X, y)
 
 
 # -- scikit-learn's MLPClassifier conventions ------------------------------------------------------

@@ -11,7 +11,7 @@ PACKAGE = Path(portable_dnn.__file__).parent
 #: Modules where the host is genuinely involved: seeded draws, host copies and files, the CLI,
 #: and the estimators' labels (strings, sorted classes) and scikit-learn-style input checks.
 HOST_MODULES = {"_random.py", "io.py", "datasets.py", "cli.py", "plots.py", "__main__.py", "estimator.py",
-                "_network.py", "regressor.py", "_validation.py"}
+                "_network.py", "regressor.py", "_validation.py", "tables.py", "own_data.py"}
 
 
 #: Calls that import a module named by their first argument.
