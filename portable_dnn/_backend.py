@@ -53,7 +53,7 @@ class BackendUnavailableError(ImportError):
 def resolve_namespace(backend: str | ModuleType | None = None) -> ModuleType:
     """Return the array API namespace for a backend name or module (default NumPy).
 
-    Accepts a name from :data:`BACKENDS`, an array library module (``numpy``,
+    Accepts a name from :data:`~portable_dnn._backend.BACKENDS`, an array library module (``numpy``,
     ``cupy``, ...) or a namespace that is already array API compatible.
     """
     if backend is None:
