@@ -16,11 +16,11 @@ import nox
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["tests-cupy", "tests-numpy", "tests-array_api_strict", "lint", "typecheck"]
+nox.options.sessions = ["tests-numpy", "tests-array_api_strict", "tests-cupy", "lint", "typecheck", "docs"]
 
 
-def _run_tests(session: nox.Session, backend: str, **env: str) -> None:
-    session.run("python", "-m", "pytest", *session.posargs, env={"PORTABLE_DNN_BACKEND": backend, **env})
+def _run_tests(session: nox.Session, backend: str, *options: str, **env: str) -> None:
+    session.run("python", "-m", "pytest", *options, *session.posargs, env={"PORTABLE_DNN_BACKEND": backend, **env})
 
 
 @nox.session(name="tests-numpy")
@@ -74,7 +74,15 @@ def tests_cupy(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     if shutil.which("nvidia-smi") is not None and not has_module(session, "cupy"):
         session.install("-e", f".[{cuda_extra()}]")
-    _run_tests(session, "cupy")
+    quiet = [] if nvidia_driver() else ["-q", "-rfE"]  # every test skips for one reason: say it once
+    if quiet:
+        session.log("No NVIDIA driver here: the CuPy tests skip (the summary line counts them)")
+    _run_tests(session, "cupy", *quiet)
+
+
+def nvidia_driver() -> bool:
+    """Whether this machine has an NVIDIA driver (its tool or its kernel module)."""
+    return shutil.which("nvidia-smi") is not None or os.path.exists("/proc/driver/nvidia/version")
 
 
 @nox.session(name="tests-torch")
@@ -145,6 +153,39 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/minibatch.py")
     session.run("python", "benchmarks/minibatch.py", "--time-to-accuracy", "--json", "benchmark-time-to-accuracy.json")
     session.run("python", "benchmarks/out_of_core.py")  # writes a 4 GB file to the temporary folder
+
+
+#: sphinx-build's options: warnings are errors (every one reported first), nitpicky references.
+SPHINX = ["-W", "--keep-going", "-n", "-b", "html", "docs", "docs/_build/html"]
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site (docs/, Sphinx): tutorials executed, the API and command-line references
+    generated, warnings as errors. Opens at docs/_build/html/index.html."""
+    session.install("-e", ".[docs]")
+    shutil.rmtree("docs/_build", ignore_errors=True)
+    shutil.rmtree("docs/api/generated", ignore_errors=True)
+    session.run("python", "-m", "sphinx", *SPHINX)
+
+
+@nox.session(name="docs-browser")
+def docs_browser(session: nox.Session) -> None:
+    """The built site in headless Chromium (Debian's ``chromium`` package): each page renders (a
+    screenshot of each in docs/_build/screenshots/) and the search page finds a function. Builds the
+    site first unless ``--no-build`` is given."""
+    if "--no-build" not in session.posargs:
+        docs(session)
+    else:
+        session.install("-e", ".[docs]")
+    session.run("python", "scripts/check_docs_in_browser.py", "docs/_build/html", "docs/_build/screenshots")
+
+
+@nox.session
+def figures(session: nox.Session) -> None:
+    """The README's and the guide's pictures (docs/images/), from the runs their captions name."""
+    session.install("-e", ".[cli]")
+    session.run("python", "scripts/make_figures.py", "docs/images")
 
 
 @nox.session

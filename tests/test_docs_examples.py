@@ -1,0 +1,42 @@
+"""Every Python example of the README and of the documentation's pages is executed: each page's
+blocks in order, in one namespace, in a scratch folder. A block the page marks
+``<!-- not run: REASON -->`` (it needs a GPU, a cluster or files that are not redistributed) is
+left out, and the reason must be given. The tutorials' cells are executed by the documentation
+build (``nox -s docs``)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "docs" / "guide").glob("*.md"))]
+BLOCK = re.compile(r"(?:<!-- not run: (?P<reason>[^>]*?) -->\n)?```python\n(?P<code>.*?)```", re.DOTALL)
+NUMPY_ONLY = os.environ.get("PORTABLE_DNN_BACKEND", "numpy") not in ("numpy", "")
+
+
+def blocks(page: Path) -> list[tuple[str, str | None]]:
+    """The page's Python blocks, each with its not-run reason (None: run it)."""
+    return [(match["code"], match["reason"]) for match in BLOCK.finditer(page.read_text())]
+
+
+def test_the_pages_have_examples():
+    assert sum(len(blocks(page)) for page in PAGES) >= 8
+    assert all(reason.strip() for page in PAGES for _, reason in blocks(page) if reason is not None)
+
+
+@pytest.mark.skipif(NUMPY_ONLY, reason="the examples run on NumPy: in the NumPy session")
+@pytest.mark.filterwarnings("ignore::UserWarning")  # examples may train briefly on purpose
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("page", [page for page in PAGES if any(reason is None for _, reason in blocks(page))],
+                         ids=lambda page: str(page.relative_to(ROOT)))
+def test_every_example_runs(page, tmp_path, monkeypatch, capsys):
+    pytest.importorskip("sklearn", reason="the examples use scikit-learn's datasets")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {"__name__": "__example__"}
+    for number, (code, reason) in enumerate(blocks(page)):
+        if reason is None:
+            exec(compile(code, f"{page.name}, example {number + 1}", "exec"), namespace)  # noqa: S102
