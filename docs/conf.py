@@ -11,12 +11,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import portable_dnn  # noqa: E402
 from _generate import write_cli_reference  # noqa: E402
+
+import portable_dnn  # noqa: E402
 
 project = "portable_dnn"
 author = "The portable_dnn developers"
-copyright = "2026, The portable_dnn developers"  # noqa: A001
+copyright = "2026, The portable_dnn developers"
 release = version = portable_dnn.__version__
 
 extensions = [

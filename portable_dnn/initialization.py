@@ -77,8 +77,9 @@ def initialize_parameters_deep(
     """Parameters ``W1, b1, ..., WL, bL`` of an L-layer network.
 
     ``Wl`` has shape ``(layer_dims[l], layer_dims[l-1])`` and holds draws from
-    ``numpy.random.RandomState(seed)`` as ``init`` says (:data:`~portable_dnn.initialization.INIT_SCHEMES`: standard-normal
-    draws scaled, or for ``"glorot"`` uniform ones); ``bl`` (``(layer_dims[l], 1)``) is zeros, or for
+    ``numpy.random.RandomState(seed)`` as ``init`` says
+    (:data:`~portable_dnn.initialization.INIT_SCHEMES`: standard-normal draws scaled, or for
+    ``"glorot"`` uniform ones); ``bl`` (``(layer_dims[l], 1)``) is zeros, or for
     ``"glorot"`` uniform draws too. Arrays are created on ``backend``
     (a name such as ``"numpy"``/``"cupy"`` or a namespace; default NumPy) and ``device``,
     in ``dtype`` (default float64 where the device supports it).

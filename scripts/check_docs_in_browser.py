@@ -12,7 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-PAGES = ["index", "getting-started", "tutorials/index", "guide/index", "tutorials/step-by-step", "tutorials/own-data", "tutorials/improving",
+PAGES = ["index", "getting-started", "tutorials/index", "guide/index", "tutorials/step-by-step", "tutorials/own-data",
+         "tutorials/improving",
          "tutorials/regression", "tutorials/backends", "tutorials/dask", "guide/cli", "guide/cli-reference",
          "guide/estimators", "guide/performance", "guide/design", "api", "api/generated/portable_dnn.train"]
 #: What the search for a function must list.

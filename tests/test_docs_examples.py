@@ -39,4 +39,4 @@ def test_every_example_runs(page, tmp_path, monkeypatch, capsys):
     namespace: dict[str, object] = {"__name__": "__example__"}
     for number, (code, reason) in enumerate(blocks(page)):
         if reason is None:
-            exec(compile(code, f"{page.name}, example {number + 1}", "exec"), namespace)  # noqa: S102
+            exec(compile(code, f"{page.name}, example {number + 1}", "exec"), namespace)
