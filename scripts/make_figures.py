@@ -34,7 +34,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     run([], out, {"cost_curve.png": "cost_curve.png", "misclassified.png": "misclassified.png"})
     for optimizer in ("gd", "momentum", "adam"):
-        names = {"decision_boundary.png": f"moons_{optimizer}_boundary.png", "cost_curve.png": f"moons_{optimizer}_cost.png"}
+        names = {"decision_boundary.png": f"moons_{optimizer}_boundary.png",
+                 "cost_curve.png": f"moons_{optimizer}_cost.png"}
         run(["--data", "moons", "--optimizer", optimizer], out, names)
 
 
