@@ -29,8 +29,8 @@ class DeepNeuralNetwork(NetworkEstimator):
     Trained like scikit-learn's ``MLPClassifier`` by default: Adam (``learning_rate`` 1e-3,
     ``beta1``, ``beta2``, ``epsilon``) on shuffled mini-batches of ``batch_size`` examples (200,
     or all when fewer; ``None``: full batches), L2 strength ``alpha`` (the course's ``lambd``),
-    Glorot-uniform initialisation (``init="glorot"``: from the same ``seed``, the same initial
-    weights as ``MLPClassifier(random_state=seed)``), at most ``num_iterations`` epochs, stopping
+    Glorot-uniform initialisation (``init="auto"``, the default, is ``"glorot"`` here: from the same
+    ``seed``, the same initial weights as ``MLPClassifier(random_state=seed)``), at most ``num_iterations`` epochs, stopping
     when the training cost has not fallen by ``tol`` for more than ``n_iter_no_change`` epochs
     (``None`` or ``math.inf``: never; ``fit`` warns with ``ConvergenceWarning`` when the epochs run out first) or, with
     ``early_stopping``, when the accuracy on a held-out ``validation_fraction`` (stratified) has not risen

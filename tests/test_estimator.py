@@ -293,7 +293,7 @@ def test_defaults_train_like_scikit_learns_mlp(digits):
     model = DeepNeuralNetwork()
     params = model.get_params()
     assert (params["optimizer"], params["learning_rate"], params["batch_size"], params["init"], params["alpha"]) == \
-        ("adam", 0.001, 200, "glorot", 0.0001)
+        ("adam", 0.001, 200, "auto", 0.0001)
     model.fit(X, y)
     assert model.layer_dims_ == [64, 100, 1]
     assert len(model.costs_) == model.n_iter_ <= 200 and model.optimizer_state_.t == model.n_iter_ * 7  # 1348 / 200

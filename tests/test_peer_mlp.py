@@ -422,3 +422,20 @@ def test_a_validation_set_needs_training_samples_too():
     X, y = make_regression(n_samples=2, n_features=5, random_state=0)
     with pytest.raises(ValueError, match="leaves no validation or no training examples"):
         DeepNeuralNetworkRegressor(early_stopping=True, validation_fraction=0.5, seed=0).fit(X[:1], y[:1])
+
+
+def test_the_classifier_starts_from_mlpclassifiers_own_weights_and_the_regressor_from_he():
+    from sklearn.neural_network import MLPClassifier
+
+    model = DeepNeuralNetwork(hidden_layers=(7,), num_iterations=0, n_iter_no_change=None, seed=4)
+    model.fit(X_digits_binary, y_digits_binary)
+    theirs = MLPClassifier()
+    theirs._random_state = np.random.RandomState(4)  # what fit seeds with random_state=4
+    for l, (fan_in, fan_out) in enumerate([(64, 7), (7, 1)], start=1):
+        W, b = theirs._init_coef(fan_in, fan_out, np.float64)
+        np.testing.assert_array_equal(model.parameters_[f"W{l}"], W.T)
+        np.testing.assert_array_equal(model.parameters_[f"b{l}"][:, 0], b)
+    regressor = DeepNeuralNetworkRegressor(hidden_layers=(7,), num_iterations=0, n_iter_no_change=None, seed=4)
+    regressor.fit(X_reg, y_reg)
+    for key, value in dnn.initialize_parameters_deep([10, 7, 1], seed=4, init="he").items():
+        np.testing.assert_array_equal(regressor.parameters_[key], value)

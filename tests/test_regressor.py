@@ -50,7 +50,7 @@ def test_it_trains_as_the_training_path_does():
     settings = {"hidden_layers": (6,), "learning_rate": 0.02, "num_iterations": 4, "batch_size": 32,
                 "n_iter_no_change": None, "alpha": 0.01}
     model = DeepNeuralNetworkRegressor(**settings).fit(X, Y)
-    start = dnn.initialize_parameters_deep([5, 6, 2], seed=1, init="glorot")
+    start = dnn.initialize_parameters_deep([5, 6, 2], seed=1, init="he")
     expected, costs = dnn.train(X.T, Y.T, start, learning_rate=0.02, num_epochs=4, optimizer="adam",
                                 mini_batch_size=32, lambd=0.01, seed=1, record_every=1, loss="squared_error")
     for key, value in expected.items():
