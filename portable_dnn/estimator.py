@@ -30,11 +30,11 @@ class DeepNeuralNetwork(NetworkEstimator):
     ``beta1``, ``beta2``, ``epsilon``) on shuffled mini-batches of ``batch_size`` examples (200,
     or all when fewer; ``None``: full batches), L2 strength ``alpha`` (the course's ``lambd``),
     Glorot-uniform initialisation (``init="auto"``, the default, is ``"glorot"`` here: from the same
-    ``seed``, the same initial weights as ``MLPClassifier(random_state=seed)``), at most ``num_iterations`` epochs, stopping
-    when the training cost has not fallen by ``tol`` for more than ``n_iter_no_change`` epochs
-    (``None`` or ``math.inf``: never; ``fit`` warns with ``ConvergenceWarning`` when the epochs run out first) or, with
-    ``early_stopping``, when the accuracy on a held-out ``validation_fraction`` (stratified) has not risen
-    by ``tol``, keeping the best epoch's parameters (``"auto"``, the default: early stopping
+    ``seed``, the same initial weights as ``MLPClassifier(random_state=seed)``), at most
+    ``num_iterations`` epochs, stopping when the training cost has not fallen by ``tol`` for more
+    than ``n_iter_no_change`` epochs (``None`` or ``math.inf``: never; ``fit`` warns with
+    ``ConvergenceWarning`` when the epochs run out first) or, with ``early_stopping``, when the
+    accuracy on a held-out ``validation_fraction`` (stratified) has not risen by ``tol``, keeping the best epoch's parameters (``"auto"``, the default: early stopping
     with more than 10,000 examples, as scikit-learn's ``HistGradientBoostingClassifier``).
     ``warm_start``: ``fit`` goes on from the fitted parameters (a new optimiser state, the epoch
     count going on), as ``MLPClassifier``'s.
