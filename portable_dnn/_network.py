@@ -466,8 +466,8 @@ class NetworkEstimator:
         arrays = {**{f"v.{key}": value for key, value in state.v.items()},
                   **{f"s.{key}": value for key, value in state.s.items()}}
         return save_parameters(path, self.parameters_, hidden_activation=self.hidden_activation,
-                               init=self._init_scheme(), estimator=settings, costs=list(self.costs_), loss=self._loss_for(self._fitted_spec()),
-                               kind=type(self).__name__, state=arrays,
+                               init=self._init_scheme(), estimator=settings, costs=list(self.costs_),
+                               loss=self._loss_for(self._fitted_spec()), kind=type(self).__name__, state=arrays,
                                optimizer_state={"t": state.t, "epochs": state.epochs}, **self._target_metadata())
 
     @classmethod
