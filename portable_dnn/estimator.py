@@ -35,7 +35,8 @@ class DeepNeuralNetwork(NetworkEstimator):
     than ``n_iter_no_change`` epochs (``None`` or ``math.inf``: never; ``fit`` warns with
     ``ConvergenceWarning`` when the epochs run out first) or, with ``early_stopping``, when the
     accuracy on a held-out ``validation_fraction`` (stratified) has not risen by ``tol``, keeping
-    the best epoch's parameters (``"auto"``, the default: early stopping with more than 10,000 examples, as scikit-learn's ``HistGradientBoostingClassifier``).
+    the best epoch's parameters (``"auto"``, the default: early stopping with more than 10,000
+    examples, as scikit-learn's ``HistGradientBoostingClassifier``).
     ``warm_start``: ``fit`` goes on from the fitted parameters (a new optimiser state, the epoch
     count going on), as ``MLPClassifier``'s.
     ``optimizer``: ``"adam"``, ``"momentum"`` (``beta``) or ``"gd"``; ``keep_prob``: dropout
