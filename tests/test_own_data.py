@@ -4,8 +4,10 @@ messages, exit statuses and pictures."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -160,8 +162,9 @@ def test_predict_names_every_kind_of_data_it_takes(tmp_path, capsys):
 def test_a_closed_pipe_ends_predict_quietly(tmp_path):
     assert main(["train", "--iterations", "1", "--out", str(tmp_path), "--quiet"]) == 0
     command = f"{sys.executable} -m portable_dnn predict {tmp_path / 'model.npz'} digits | head -1"
+    path = os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")]))  # keep what is there
     result = subprocess.run(command, shell=True, capture_output=True, text=True, check=False,
-                            env={**__import__("os").environ, "PYTHONPATH": str(__import__("pathlib").Path.cwd())})
+                            env={**os.environ, "PYTHONPATH": path})
     assert result.stdout.startswith("0: ") and "Broken pipe" not in result.stderr and "Error" not in result.stderr
 
 
