@@ -45,6 +45,7 @@ autodoc_default_options = {"members": True, "undoc-members": False, "inherited-m
                            "exclude-members": "count, index"}
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
+napoleon_use_param = False  # types as text: "int or None, default 200" is no cross-reference
 nitpicky = True
 nitpick_ignore_regex = [
     # Standard-library and third-party names the docstrings mention (no inventories are fetched).

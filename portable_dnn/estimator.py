@@ -26,40 +26,105 @@ __all__ = ["AUTO_EARLY_STOPPING", "UNSCALED", "ConvergenceWarning", "DeepNeuralN
 class DeepNeuralNetwork(NetworkEstimator):
     """A classifier: [LINEAR->ACTIVATION] x len(hidden_layers) -> LINEAR -> SIGMOID or SOFTMAX.
 
-    Trained like scikit-learn's ``MLPClassifier`` by default: Adam (``learning_rate`` 1e-3,
-    ``beta1``, ``beta2``, ``epsilon``) on shuffled mini-batches of ``batch_size`` examples (200,
-    or all when fewer; ``None``: full batches), L2 strength ``alpha`` (the course's ``lambd``),
-    Glorot-uniform initialisation (``init="auto"``, the default, is ``"glorot"`` here: from the same
-    ``seed``, the same initial weights as ``MLPClassifier(random_state=seed)``), at most
-    ``num_iterations`` epochs, stopping when the training cost has not fallen by ``tol`` for more
-    than ``n_iter_no_change`` epochs (``None`` or ``math.inf``: never; ``fit`` warns with
-    ``ConvergenceWarning`` when the epochs run out first) or, with ``early_stopping``, when the
-    accuracy on a held-out ``validation_fraction`` (stratified) has not risen by ``tol``, keeping
-    the best epoch's parameters (``"auto"``, the default: early stopping with more than 10,000
-    examples, as scikit-learn's ``HistGradientBoostingClassifier``).
-    ``warm_start``: ``fit`` goes on from the fitted parameters (a new optimiser state, the epoch
-    count going on), as ``MLPClassifier``'s.
-    ``optimizer``: ``"adam"``, ``"momentum"`` (``beta``) or ``"gd"``; ``keep_prob``: dropout
-    of the hidden layers; ``decay_rate``: the course's learning-rate decay per epoch. The course's notebook settings are
+    Trained like scikit-learn's ``MLPClassifier`` by default: Adam on shuffled mini-batches, L2,
+    Glorot's initialisation (``MLPClassifier``'s own initial weights from the same seed), stopping
+    when the training cost stalls. Two classes train one sigmoid unit, more a softmax layer, a 0/1
+    indicator matrix ``y`` (multilabel) one sigmoid unit per label. The course's notebook settings are
     ``optimizer="gd", batch_size=None, alpha=0, learning_rate=0.0075, num_iterations=3000,
     init="lecun", n_iter_no_change=None, early_stopping=False``.
 
-    ``fit(X, y)`` takes ``X`` (m, n_features) and labels ``y`` (m,) of any kind scikit-learn's
-    classifiers take (integers, strings, booleans, whole-number floats), as NumPy, CuPy or any
-    supported arrays (or array-likes). Two classes train one sigmoid unit, more a softmax layer.
-    Training runs on ``device``: ``None`` (where ``X`` lives), ``"cpu"``, ``"cuda"``,
-    ``"cuda:1"``, a backend name such as ``"array_api_strict"``, or a device object. ``dtype``:
-    ``None`` (``X``'s floating dtype, else float64 where available), ``"float32"`` or
-    ``"float64"``. ``hidden_activation``: ``"relu"``, ``"tanh"``, ``"sigmoid"`` or
-    ``"leaky_relu"``. Predictions come back in the namespace and device of the ``X`` they are
-    asked for (labels as a NumPy array where they are not numbers).
+    Parameters
+    ----------
+    hidden_layers : sequence of int, default (100,)
+        The hidden layers' sizes.
+    learning_rate : float, default 0.001
+        The step size (Adam's ``alpha``).
+    num_iterations : int, default 200
+        The most epochs ``fit`` runs.
+    optimizer : {"adam", "momentum", "gd"}, default "adam"
+        The course's optimisers (``beta`` for momentum; ``beta1``, ``beta2``, ``epsilon`` for Adam).
+    batch_size : int or None, default 200
+        Examples per step (all of them when fewer); ``None``: full batches.
+    alpha : float, default 0.0001
+        L2 strength (the course's ``lambd``), per batch as scikit-learn's.
+    keep_prob : float, default 1.0
+        Dropout of the hidden layers: the probability of keeping a unit.
+    beta, beta1, beta2, epsilon : float
+        Momentum's and Adam's constants (0.9, 0.9, 0.999, 1e-8).
+    decay_rate : float, default 0.0
+        The course's learning-rate decay after each epoch.
+    early_stopping : bool or "auto", default "auto"
+        Hold out ``validation_fraction`` (stratified) and stop when its accuracy has not risen by
+        ``tol`` for more than ``n_iter_no_change`` epochs, keeping the best epoch's parameters;
+        ``"auto"``: above 10,000 examples, as scikit-learn's ``HistGradientBoostingClassifier``.
+    validation_fraction : float, default 0.1
+        The share held out for early stopping.
+    n_iter_no_change : int, None or math.inf, default 10
+        Epochs without an improvement of ``tol`` (of the training cost, or the held-out accuracy)
+        before training stops; ``None`` or ``math.inf``: never.
+    tol : float, default 0.0001
+        The improvement that counts (strictly: with 0, an equal score is none).
+    init : str, default "auto"
+        The initialisation (:data:`~portable_dnn.initialization.INIT_SCHEMES`); ``"auto"`` is
+        ``"glorot"`` here.
+    seed : int, default 1
+        Seeds the initial weights, the shuffles, the held-out split and dropout.
+    warm_start : bool, default False
+        ``fit`` goes on from the fitted parameters (with a new optimiser state), as
+        ``MLPClassifier``'s.
+    device : str, device or None, default None
+        Where to train: ``None`` (where ``X`` lives), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, a backend
+        name such as ``"array_api_strict"``, or a device object.
+    dtype : {"float32", "float64"} or None, default None
+        ``None``: ``X``'s floating dtype, else float64 where the device has it.
+    print_cost : bool, default False
+        Print each epoch's cost.
+    hidden_activation : {"relu", "tanh", "sigmoid", "leaky_relu"}, default "relu"
+        The hidden layers' activation.
 
-    Fitted attributes: ``parameters_`` (on the training device), ``costs_`` (each epoch's),
-    ``n_iter_`` (the epochs the last ``fit`` ran, a warm start's too; after :meth:`partial_fit`, all of
-    them), ``layer_dims_``, ``n_features_in_``, ``classes_`` (sorted NumPy
-    array), ``optimizer_state_`` (to go on training: :meth:`partial_fit`), ``validation_scores_``
-    and ``best_validation_score_`` (each epoch's held-out accuracy and the best; ``None`` without
-    early stopping).
+    Attributes
+    ----------
+    parameters_ : dict
+        The arrays ``W1, b1, ..., WL, bL`` on the training device (the course's layout: ``Wl`` is
+        ``(n_l, n_{l-1})``).
+    classes_ : numpy.ndarray
+        The sorted distinct labels (multilabel: the column numbers).
+    multilabel_ : bool
+        Whether ``y`` was an indicator matrix.
+    costs_ : list of float
+        Each epoch's cost.
+    n_iter_ : int
+        The epochs the last ``fit`` ran (a warm start's too); after :meth:`partial_fit`, all of them.
+    layer_dims_ : list of int
+        The layers' sizes, input and output included.
+    n_features_in_ : int
+        The number of features.
+    optimizer_state_ : OptimizerState
+        Momentum's and Adam's averages, Adam's step count and the epochs done: what
+        :meth:`partial_fit` and a saved model go on from.
+    validation_scores_ : list of float or None
+        Each epoch's held-out accuracy; ``None`` without early stopping.
+    best_validation_score_ : float or None
+        The best of them; ``None`` without early stopping.
+
+    Notes
+    -----
+    ``fit`` takes ``X`` (m, n_features) and labels ``y`` (m,) of any kind scikit-learn's
+    classifiers take (integers, strings, booleans, whole-number floats), as NumPy, CuPy or any
+    supported arrays (or array-likes). Predictions come back in the namespace and device of the
+    ``X`` they are asked for (labels as a NumPy array where they are not numbers).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from portable_dnn import DeepNeuralNetwork
+    >>> X = np.random.RandomState(0).randn(200, 3)
+    >>> y = np.where(X[:, 0] > 0, "right", "left")
+    >>> model = DeepNeuralNetwork(hidden_layers=(8,), learning_rate=0.01, num_iterations=300).fit(X, y)
+    >>> model.classes_
+    array(['left', 'right'], dtype='<U5')
+    >>> model.predict(X[:3]), model.score(X, y) > 0.95
+    (array(['right', 'right', 'right'], dtype='<U5'), True)
     """
 
     _fitted_attributes = (*NetworkEstimator._fitted_attributes, "classes_", "multilabel_")

@@ -24,16 +24,41 @@ class DeepNeuralNetworkRegressor(NetworkEstimator):
     output, trained on half the squared error (:func:`portable_dnn.compute_cost` with
     ``loss="squared_error"``) plus the L2 term, like scikit-learn's ``MLPRegressor`` by default.
 
-    Every setting is :class:`DeepNeuralNetwork`'s (optimisers, mini-batches, L2 ``alpha``, dropout,
-    decay, early stopping, ``warm_start``, devices and backends), except that early stopping scores
-    the held-out examples by R² (not stratified), and ``y`` is real: (m,) for one output, (m, k)
-    for k. ``predict`` returns (m,) for one output (as ``MLPRegressor``), else (m, k), in ``X``'s
-    namespace and on its device; ``score`` is R² (averaged over the outputs). ``init="auto"`` (the
-    default) is He's initialisation here (``"he"``): measured against Glorot's on ``load_diabetes`` and
-    ``make_regression(60000, 50)``, it gives the better R² in less time (``benchmarks/classifiers.py``).
+    Parameters
+    ----------
+    hidden_layers, learning_rate, num_iterations, optimizer, batch_size, alpha, keep_prob, beta, beta1, \
+beta2, epsilon, decay_rate, early_stopping, validation_fraction, n_iter_no_change, tol, seed, \
+warm_start, device, dtype, print_cost, hidden_activation
+        As :class:`DeepNeuralNetwork`'s, except that early stopping scores the held-out samples by
+        R² (not stratified).
+    init : str, default "auto"
+        The initialisation; ``"auto"`` is He's (``"he"``) here: against Glorot's on
+        ``load_diabetes`` and ``make_regression(60000, 50)`` it gave the better R² in less time
+        (``benchmarks/classifiers.py``).
 
-    Fitted attributes: as :class:`DeepNeuralNetwork`'s, with ``n_outputs_`` instead of
-    ``classes_``; ``validation_scores_`` hold R².
+    Attributes
+    ----------
+    n_outputs_ : int
+        The number of outputs (``y``'s columns; 1 for ``y`` of shape (m,)).
+    parameters_, costs_, n_iter_, layer_dims_, n_features_in_, optimizer_state_, \
+validation_scores_, best_validation_score_
+        As :class:`DeepNeuralNetwork`'s; the validation scores are R².
+
+    Notes
+    -----
+    ``y`` is real: (m,) for one output, (m, k) for k. ``predict`` returns (m,) for one output (as
+    ``MLPRegressor``), else (m, k), in ``X``'s namespace and on its device; ``score`` is R²
+    (averaged over the outputs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from portable_dnn import DeepNeuralNetworkRegressor
+    >>> X = np.random.RandomState(0).randn(500, 3)
+    >>> y = X @ [1.0, -2.0, 0.5]
+    >>> model = DeepNeuralNetworkRegressor(hidden_layers=(20,), learning_rate=0.01, num_iterations=300).fit(X, y)
+    >>> model.predict(X[:2]).shape, model.score(X, y) > 0.99
+    ((2,), True)
     """
 
     _fitted_attributes = (*NetworkEstimator._fitted_attributes, "n_outputs_")

@@ -40,3 +40,14 @@ def test_every_example_runs(page, tmp_path, monkeypatch, capsys):
     for number, (code, reason) in enumerate(blocks(page)):
         if reason is None:
             exec(compile(code, f"{page.name}, example {number + 1}", "exec"), namespace)
+
+
+@pytest.mark.skipif(NUMPY_ONLY, reason="the examples run on NumPy: in the NumPy session")
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("module", ["portable_dnn.estimator", "portable_dnn.regressor"])
+def test_the_docstrings_examples_run(module):
+    import doctest
+    import importlib
+
+    results = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert results.attempted > 0 and results.failed == 0
