@@ -51,3 +51,20 @@ def test_the_docstrings_examples_run(module):
 
     results = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert results.attempted > 0 and results.failed == 0
+
+
+@pytest.mark.skipif(NUMPY_ONLY, reason="the pictures are drawn on NumPy: in the NumPy session")
+def test_the_figures_script_redraws_every_picture(tmp_path):
+    """``nox -s figures``: the README's and the guide's pictures from the runs their captions name."""
+    pytest.importorskip("matplotlib", reason="the command line's extra is not installed")
+    import runpy
+    import sys
+
+    pictures = {path.name for path in (ROOT / "docs" / "images").glob("*.png")}
+    argv = sys.argv
+    sys.argv = ["make_figures.py", str(tmp_path)]
+    try:
+        runpy.run_path(str(ROOT / "scripts" / "make_figures.py"), run_name="__main__")
+    finally:
+        sys.argv = argv
+    assert {path.name for path in tmp_path.glob("*.png")} == pictures
