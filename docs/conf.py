@@ -51,6 +51,8 @@ nitpick_ignore_regex = [
     # Standard-library and third-party names the docstrings mention (no inventories are fetched).
     ("py:class", r"(numpy|cupy|torch|jax|dask|sklearn|array_api_strict)\..*"),
     ("py:.*", r"(Array|ModuleType|Any|Callable|Sequence|Mapping|Iterator|Path|PathLike)"),
+    # "array": an array of any array API library (the docstrings' word for it), with its shape.
+    ("py:class", r"array( \(.*\))?"),
 ]
 
 html_theme = "pydata_sphinx_theme"

@@ -153,20 +153,34 @@ def one_hot(labels: Array, num_classes: int, *, dtype: Any = None) -> Array:
 
 @on_the_arrays_device
 def compute_cost(AL: Array, Y: Array, *, loss: str = "cross_entropy") -> Array:
-    """Cross-entropy cost of predictions ``AL`` (or, with ``loss="squared_error"``, half their
-    squared error: see below).
+    """The cost of predictions ``AL`` for targets ``Y``.
 
-    ``AL`` (1, m), one sigmoid unit: the notebook's binary cross-entropy, ``Y`` 0/1 labels
-    (1, m) or (m,) (boolean, integer or floating). ``AL`` (C, m) with C >= 2, a softmax
-    layer: the categorical cross-entropy, ``Y`` one-hot (C, m) or class indices (m,) or
-    (1, m). Returns a 0-d array in ``AL``'s namespace, device and dtype (no host sync; use
-    ``float(cost)`` to read it). AL is clipped to [eps, 1 - eps] of its dtype, so
-    predictions of exactly 0 or 1 give a finite cost.
+    Parameters
+    ----------
+    AL : array (nL, m)
+        Predictions: (1, m) of one sigmoid unit, (C, m) of a softmax layer (C >= 2), (k, m) of
+        sigmoid units (multilabel) or identity units (regression).
+    Y : array
+        For one sigmoid unit, 0/1 labels (1, m) or (m,) (boolean, integer or floating); for a
+        softmax layer, one-hot (C, m) or class indices (m,) or (1, m); 0/1 targets (k, m) for
+        ``"binary_cross_entropy"``; real targets (k, m), or (m,) for one unit, for ``"squared_error"``.
+    loss : {"cross_entropy", "binary_cross_entropy", "squared_error"}, default "cross_entropy"
+        ``"cross_entropy"``: the notebook's binary cross-entropy for one unit, the categorical
+        ``-mean(sum(Y log AL))`` for a softmax layer; ``"binary_cross_entropy"``: each unit's binary
+        cross-entropy, summed; ``"squared_error"``: ``sum((AL - Y)**2) / (2 m)``.
 
-    ``loss="squared_error"`` (the identity output of a regression network, k units):
-    ``sum((AL - Y)**2) / (2 m)`` with real targets ``Y`` (k, m), or (m,) for one unit.
-    ``loss="binary_cross_entropy"`` (k sigmoid units, multilabel): each unit's binary
-    cross-entropy, summed, with 0/1 targets ``Y`` (k, m).
+    Returns
+    -------
+    cost : array
+        0-d, in AL's namespace, device and dtype (no host sync; ``float(cost)`` reads it). AL is
+        clipped to [eps, 1 - eps] of its dtype for the cross-entropies, so predictions of
+        exactly 0 or 1 give a finite cost.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Arrays of another library or device, a non-floating AL, shapes that do not match, an
+        unknown loss.
     """
     xp = get_namespace(AL=AL, Y=Y)
     check_float(xp, AL=AL)

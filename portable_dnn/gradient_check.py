@@ -90,15 +90,39 @@ def gradient_check_n(
     epsilon: float = 1e-7, print_msg: bool = False, *, lambd: float = 0.0, hidden_activation: str = "relu",
     keep_prob: float = 1.0, seed: int | None = None, loss: str = "cross_entropy",
 ) -> float:
-    """The relative difference ``||grad - gradapprox|| / (||grad|| + ||gradapprox||)`` between
-    ``gradients`` (from :func:`L_model_backward`) and centred differences of the cost
-    (cross-entropy, plus the L2 term with ``lambd``) with step ``epsilon`` in each parameter.
+    """How far ``gradients`` are from centred differences of the cost, as the course's check.
 
-    ``X`` (n0, m), ``Y`` as for :func:`compute_cost` (with its ``loss``). Dropout (``keep_prob < 1``) needs a
-    ``seed``, so that every evaluation draws the gradients' masks. Costs 2n forward passes
-    for n parameters, on the arrays' device, one host sync at the end; needs float64 (in
-    float32 a step of 1e-7 is below the rounding of the cost). With ``print_msg``, prints
-    the course's verdict: a mistake above 2e-7.
+    Parameters
+    ----------
+    parameters : dict
+        ``W1, b1, ..., WL, bL`` (float64).
+    gradients : dict
+        From :func:`L_model_backward` (``dW1, db1, ...``).
+    X : array (n0, m)
+        The examples.
+    Y : array
+        As for :func:`compute_cost` (with its ``loss``).
+    epsilon : float, default 1e-7
+        The step in each parameter.
+    print_msg : bool, default False
+        Print the course's verdict: a mistake above 2e-7.
+    lambd, hidden_activation, keep_prob, loss
+        As for :func:`L_model_forward` and :func:`L_model_backward` (the cost includes the L2 term).
+    seed : int or None
+        Dropout (``keep_prob < 1``) needs the seed of the gradients' masks, so that every
+        evaluation draws them.
+
+    Returns
+    -------
+    difference : float
+        ``||grad - gradapprox|| / (||grad|| + ||gradapprox||)``. Costs 2n forward passes for n
+        parameters, on the arrays' device, one host sync at the end.
+
+    Raises
+    ------
+    ValueError
+        float32 arrays (a step of 1e-7 is below the rounding of the cost), dropout without a seed,
+        gradients that do not match the parameters.
     """
     check_hidden_activation(hidden_activation)
     loss = check_loss(loss)

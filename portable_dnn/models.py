@@ -91,13 +91,28 @@ def predict_proba(X: Array, parameters: Mapping[str, Array], *, hidden_activatio
 @on_the_arrays_device
 def predict(X: Array, y: Array, parameters: Mapping[str, Array], *, print_accuracy: bool = True,
             hidden_activation: str = "relu") -> tuple[Array, float]:
-    """Predictions (1, m) for ``X`` (n_x, m): for a sigmoid unit, 1 where the probability
-    exceeds 0.5, else 0; for a softmax layer, the index of the most probable class.
+    """Predictions (1, m) for ``X`` (n_x, m), and their accuracy, as the course's ``predict``.
 
-    Returns ``(p, accuracy)``: ``p`` in ``X``'s namespace, device and dtype, and the
-    fraction of ``p`` equal to the labels ``y`` ((1, m) or (m,) of 0/1 or class indices, or
-    one-hot (C, m) for a softmax layer), printed as the course does (``Accuracy: ...``)
-    unless ``print_accuracy`` is false.
+    Parameters
+    ----------
+    X : array (n_x, m)
+        The examples.
+    y : array
+        Their labels: (1, m) or (m,) of 0/1 or class indices, or one-hot (C, m) for a softmax layer.
+    parameters : dict
+        A trained network's ``W1, b1, ..., WL, bL``.
+    print_accuracy : bool, default True
+        Print ``Accuracy: ...`` as the course does.
+    hidden_activation : str, default "relu"
+        The activation the network was trained with.
+
+    Returns
+    -------
+    p : array (1, m)
+        For a sigmoid unit, 1 where the probability exceeds 0.5, else 0; for a softmax layer,
+        the index of the most probable class; in X's namespace, device and dtype.
+    accuracy : float
+        The fraction of ``p`` equal to the labels.
     """
     probabilities = predict_proba(X, parameters, hidden_activation=hidden_activation)
     xp = get_namespace(X=X, y=y)

@@ -133,14 +133,38 @@ def L_model_forward(
     X: Array, parameters: Mapping[str, Array], *, hidden_activation: str = "relu",
     keep_prob: float = 1.0, seed: int | None = None, loss: str = "cross_entropy",
 ) -> tuple[Array, list[Any]]:
-    """Forward pass of [LINEAR->RELU]x(L-1) -> LINEAR -> SIGMOID (or SOFTMAX for nL >= 2 units).
+    """Forward pass of [LINEAR->RELU] x (L-1) -> LINEAR -> SIGMOID (or SOFTMAX for nL >= 2 units).
 
-    ``X`` (n0, m); ``parameters`` ``W1, b1, ..., WL, bL``. Returns ``(AL, caches)`` with
-    ``AL`` of shape (nL, m) and one cache per layer. With ``keep_prob < 1``, inverted dropout
-    on every hidden layer's output (not X, not AL): masks ``D_l = uniform < keep_prob`` drawn
-    on X's device from a generator seeded with ``seed`` (layer 1 first; ``None``: unseeded),
-    each kept in its layer's cache as ``(linear_cache, Z, D)``. ``loss="squared_error"``: the
-    output layer is the identity (a regression network; :func:`compute_cost`).
+    Parameters
+    ----------
+    X : array (n0, m)
+        One column per example.
+    parameters : dict
+        ``W1, b1, ..., WL, bL`` (:func:`initialize_parameters_deep`), on X's namespace and device.
+    hidden_activation : {"relu", "tanh", "sigmoid", "leaky_relu"}, default "relu"
+        The hidden layers' activation.
+    keep_prob : float, default 1.0
+        Below 1: inverted dropout on every hidden layer's output (not X, not AL), masks
+        ``D_l = uniform < keep_prob`` drawn on X's device, each kept in its layer's cache as
+        ``(linear_cache, Z, D)``.
+    seed : int or None, default None
+        Seeds the dropout masks (layer 1 first); ``None``: unseeded.
+    loss : {"cross_entropy", "binary_cross_entropy", "squared_error"}, default "cross_entropy"
+        ``"squared_error"`` makes the output layer the identity (a regression network);
+        ``"binary_cross_entropy"`` keeps nL sigmoid units (multilabel).
+
+    Returns
+    -------
+    AL : array (nL, m)
+        The output, in X's namespace, device and dtype.
+    caches : list
+        One cache per layer, for :func:`L_model_backward`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Arrays of another library or device, shapes that do not chain, a dtype that is not
+        real floating, an unknown activation or loss (each naming the argument).
     """
     check_hidden_activation(hidden_activation)
     keep_prob = check_keep_prob(keep_prob)
@@ -222,23 +246,41 @@ def L_model_backward(
     AL: Array, Y: Array, caches: Sequence[Any], *, hidden_activation: str = "relu",
     lambd: float = 0.0, keep_prob: float = 1.0, loss: str = "cross_entropy",
 ) -> dict[str, Array]:
-    """Gradients of the cross-entropy cost for the network that produced ``caches``.
+    """Gradients of the cost for the network that produced ``caches``.
 
-    ``AL`` the output: (1, m) of a sigmoid unit with ``Y`` 0/1 labels (1, m) or (m,), or
-    (C, m) of a softmax layer with ``Y`` one-hot (C, m) or class indices (m,) or (1, m);
-    ``caches`` from :func:`L_model_forward` (with the same ``hidden_activation``). Returns
-    ``grads`` with ``dA0 .. dA{L-1}`` (``dA{l}`` is the gradient with respect to the
-    activation of layer l, ``dA0`` to X; as in the notebook, of the loss summed over the
-    examples, so m times the cost's), ``dW1 .. dWL`` and ``db1 .. dbL`` (of the cost). The
-    output layer is differentiated through :func:`sigmoid_backward` (or
+    The output layer is differentiated through :func:`sigmoid_backward` (or
     :func:`softmax_backward`) with the cached Z, like the notebook.
 
-    ``lambd > 0`` adds the L2 term's gradient ``(lambd / m) W_l`` to each ``dW_l``; with
-    ``keep_prob < 1`` (the caches then hold the forward pass's dropout masks) each hidden
-    ``dA_l`` is masked and scaled by ``1 / keep_prob`` as its activation was.
-    ``loss="squared_error"``: the gradients of that cost (:func:`compute_cost`) for a network
-    whose output is the identity (``L_model_forward(..., loss="squared_error")``), ``Y`` real
-    targets (k, m) or (m,).
+    Parameters
+    ----------
+    AL : array (nL, m)
+        The output of :func:`L_model_forward`: (1, m) of a sigmoid unit, (C, m) of a softmax layer.
+    Y : array
+        0/1 labels (1, m) or (m,) for a sigmoid unit; one-hot (C, m) or class indices (m,) or
+        (1, m) for a softmax layer; real targets (k, m) or (m,) with ``loss="squared_error"``.
+    caches : list
+        From :func:`L_model_forward` (with the same ``hidden_activation`` and ``loss``).
+    hidden_activation : str, default "relu"
+        The hidden layers' activation.
+    lambd : float, default 0.0
+        L2 strength: adds ``(lambd / m) W_l`` to each ``dW_l``.
+    keep_prob : float, default 1.0
+        With the forward pass's dropout (its masks are in the caches): each hidden ``dA_l`` is
+        masked and scaled by ``1 / keep_prob`` as its activation was.
+    loss : str, default "cross_entropy"
+        The cost differentiated (:func:`compute_cost`).
+
+    Returns
+    -------
+    grads : dict
+        ``dA0 .. dA{L-1}`` (``dA{l}``: with respect to the activation of layer l, ``dA0`` to X;
+        as in the notebook, of the loss summed over the examples, so m times the cost's),
+        ``dW1 .. dWL`` and ``db1 .. dbL`` (of the cost), each of its array's shape.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Arrays of another library or device, shapes that do not match the caches, malformed caches.
     """
     check_hidden_activation(hidden_activation)
     loss = check_loss(loss)

@@ -434,54 +434,96 @@ def train(
     loss: str = "cross_entropy",
     sample_weight: Array | None = None,
 ) -> tuple[dict[str, Array], list[float]]:
-    """Train on the cross-entropy cost from ``parameters`` (``loss="squared_error"``: on the squared
-    error of an identity output layer, a regression network; :func:`compute_cost`).
+    """Train a network from ``parameters``: the fused training path.
 
-    ``X`` (n0, m) and, on the parameters' namespace and device, ``Y``: for one output unit
-    (sigmoid), labels 0/1 of shape (1, m) or (m,); for C >= 2 output units (softmax), one-hot
-    (C, m) or class indices (m,) or (1, m); for the squared error, real targets (k, m), or (m,)
-    for one output, and the validation score of early stopping is R² instead of the accuracy.
+    Each step computes what :func:`random_mini_batches`, :func:`L_model_forward`,
+    :func:`L_model_backward` and ``update_parameters_with_*`` compute, to float rounding, with no
+    host sync per step (see the user guide's "Training" page).
 
-    ``num_epochs`` passes over the data (``num_iterations``, the same count: with full batches
-    an epoch is an iteration; give one of the two). ``optimizer``: ``"gd"``, ``"momentum"``
-    (``beta``) or ``"adam"`` (``beta1``, ``beta2``, ``epsilon``), as the course's
-    ``update_parameters_with_*``. ``mini_batch_size``: ``None`` for full batches, else the
-    course's ``random_mini_batches`` each epoch with seed ``seed + epoch + 1``. ``lambd``: L2
-    strength; ``keep_prob``: dropout of the hidden layers (masks from a generator seeded with
-    ``seed`` on X's device). ``decay_rate``: learning-rate decay after each epoch by
-    ``update_lr`` (or ``schedule_lr_decay`` with ``time_interval``). ``state``: an
-    :class:`OptimizerState` to continue from, updated in place (momentum/Adam averages, Adam's
-    step count, epochs done).
+    Parameters
+    ----------
+    X : array (n0, m)
+        One column per example.
+    Y : array
+        On the parameters' namespace and device. For one output unit (sigmoid), 0/1 labels (1, m)
+        or (m,); for C >= 2 units (softmax), one-hot (C, m) or class indices (m,) or (1, m); for
+        ``loss="squared_error"``, real targets (k, m), or (m,) for one output.
+    parameters : dict
+        The starting ``W1, b1, ..., WL, bL`` (never modified).
+    learning_rate : float
+        The step size.
+    num_epochs, num_iterations : int
+        Passes over the data (the same count: with full batches an epoch is an iteration; give
+        one of the two).
+    record_every : int, default 100
+        Record the cost of epochs 0, ``record_every``, ... (the course's ``costs``).
+    hidden_activation : str, default "relu"
+        The hidden layers' activation.
+    optimizer : {"gd", "momentum", "adam"}, default "gd"
+        As the course's ``update_parameters_with_*`` (``beta``; ``beta1``, ``beta2``, ``epsilon``).
+    mini_batch_size : int or None, default None
+        ``None``: full batches; else the course's :func:`random_mini_batches` each epoch, with seed
+        ``seed + epoch + 1``.
+    beta, beta1, beta2, epsilon : float
+        Momentum's and Adam's constants.
+    lambd : float, default 0.0
+        L2 strength.
+    keep_prob : float, default 1.0
+        Dropout of the hidden layers (masks from a generator seeded with ``seed`` on X's device).
+    decay_rate : float, default 0.0
+        Learning-rate decay after each epoch by :func:`update_lr`, or every ``time_interval``
+        epochs by :func:`schedule_lr_decay`.
+    time_interval : int or None, default None
+        See ``decay_rate``.
+    seed : int, default 0
+        Seeds the mini-batches and dropout.
+    state : OptimizerState or None
+        Continue from it (momentum's and Adam's averages, Adam's step count, the epochs done);
+        updated in place.
+    n_iter_no_change : int, math.inf or None, default None
+        Stop early: without ``validation_data``, when the training cost has not fallen by ``tol``
+        below its best for more than this many epochs in a row; with it, when the validation
+        accuracy (R² for the squared error) has not risen by ``tol`` above its best for as long,
+        returning the parameters of the best (``math.inf``: never stops, but returns those
+        parameters all the same). ``None``: never. Costs one host sync per epoch.
+    tol : float, default 1e-4
+        The improvement that counts (strictly: with 0, an equal score is none).
+    validation_data : tuple, optional
+        ``(X_val, Y_val)`` or ``(X_val, Y_val, sample_weight_val)`` (then the score is weighted).
+    on_iteration, on_cost, on_score, on_stop : callable, optional
+        ``on_iteration(epoch)`` after each epoch; ``on_cost(epoch, cost)`` for the recorded epochs
+        and the last one; ``on_score(epoch, score)`` for each validation score;
+        ``on_stop(epoch)`` with the epoch after which the stopping rule ended training.
+    copy_X : bool, default True
+        With mini-batches, an X whose examples are not each contiguous in memory (the course's
+        C-ordered (n0, m) columns) is copied once into an example-contiguous layout (X's size
+        again), so that each batch is gathered as whole rows; X as the transpose of row-major
+        samples (what :class:`DeepNeuralNetwork` passes) needs no copy. ``False``: no copy
+        (slower batches). JAX always gathers from a row-major copy.
+    loss : {"cross_entropy", "binary_cross_entropy", "squared_error"}, default "cross_entropy"
+        The cost (:func:`compute_cost`); ``"squared_error"`` trains a regression network with an
+        identity output layer.
+    sample_weight : array (m,), optional
+        Non-negative weights of the examples, on the host or the data's backend (copied to the
+        host once: one host sync). Each step then descends its batch's weighted mean cost
+        ``sum_i w_i cost_i / sum_i w_i``, the L2 term over the batch's total weight (scikit-learn's;
+        integer weights train as repeated examples would in full batches); the recorded costs are
+        weighted likewise.
 
-    ``copy_X``: with mini-batches, an ``X`` whose examples are not each contiguous in memory (the
-    course's C-ordered (n0, m) columns) is copied once, when training starts, into an
-    example-contiguous layout (``X``'s size again in memory), so that each batch is gathered as
-    whole rows instead of by a strided gather several times slower. ``X`` as the transpose of
-    row-major samples (what :class:`DeepNeuralNetwork` passes) needs no copy. ``False``: no
-    copy (slower batches). JAX always gathers from a row-major copy.
+    Returns
+    -------
+    parameters : dict
+        The trained parameters (new arrays).
+    costs : list of float
+        The recorded costs (with ``lambd``, the regularised cost).
 
-    Stopping early (``n_iter_no_change`` epochs; None: never): without ``validation_data``,
-    when the training cost has not fallen by ``tol`` below its best for more than
-    ``n_iter_no_change`` epochs in a row; with ``validation_data = (X_val, Y_val)``, when the
-    validation accuracy has not risen by ``tol`` above its best for as long, and the
-    parameters of the best accuracy are returned (``n_iter_no_change=math.inf``: never stops, but
-    returns those parameters all the same). Either costs one host sync per epoch;
-    ``on_score(epoch, accuracy)`` receives each validation accuracy, ``on_stop(epoch)`` the epoch
-    after which the rule stopped training.
-
-    ``sample_weight`` (m,): non-negative weights of the examples, on the host or the data's backend
-    (copied to the host once: one host sync). Each step then descends the weighted mean cost
-    ``sum_i w_i cost_i / sum_i w_i`` over its batch, with the L2 term over the batch's total weight
-    ``lambd / (2 sum_i w_i) * sum ||W||^2`` (scikit-learn's; integer weights train as repeated
-    examples would in full batches), and the recorded costs are weighted likewise.
-    ``validation_data`` may carry its own weights as ``(X_val, Y_val, sample_weight_val)``: the
-    accuracy or R² is then weighted.
-
-    Returns ``(parameters, costs)``: the trained parameters (the inputs are not modified) and
-    the costs of epochs 0, ``record_every``, ... (the course's ``costs``; with ``lambd``, the
-    regularised cost). ``on_cost(epoch, cost)`` is called for those epochs and the last one,
-    ``on_iteration(epoch)`` after each epoch. Raises :class:`TrainingDivergedError` when a
-    computed cost, or the final parameters, are not finite.
+    Raises
+    ------
+    TrainingDivergedError
+        A computed cost, or the final parameters, are not finite; it carries the last finite
+        parameters and the costs recorded until then.
+    TypeError, ValueError
+        Bad settings or inputs, each naming the argument.
     """
     xp, L = check_parameters(parameters, X=X)
     settings = Settings(
