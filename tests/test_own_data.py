@@ -187,3 +187,17 @@ def test_the_cost_curve_shows_every_recorded_cost_and_the_last(tmp_path, capsys,
     assert run(capsys, "train", "--data", "moons", "--optimizer", "momentum", "--epochs", "250", "--out", tmp_path,
                "--quiet")[0] == 0
     assert seen["epochs"] == [0, 100, 200, 249] and seen["title"].startswith("momentum")
+
+
+def test_decay_on_a_schedule_reaches_train(tmp_path, capsys, monkeypatch):
+    seen = {}
+    import portable_dnn.cli as cli
+
+    def recording(X, Y, parameters, **settings):
+        seen.update(settings)
+        return dict(parameters), [1.0]
+
+    monkeypatch.setattr(cli, "train", recording)
+    assert run(capsys, "train", "--data", "moons", "--decay-rate", "1", "--time-interval", "1000", "--epochs", "3",
+               "--out", tmp_path, "--quiet")[0] == 0
+    assert (seen["decay_rate"], seen["time_interval"]) == (1.0, 1000)
