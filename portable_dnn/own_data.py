@@ -93,12 +93,19 @@ def train_on_table(args: argparse.Namespace, xp: Any, device: Any) -> None:
         print(f"Training {type(model).__name__} ({kind}) on {len(train.X)} rows of {args.data}, "
               f"{train.X.shape[1]} features, target {table.target!r}"
               + ("" if args.no_scale else ", features standardised"))
-    model.print_cost = not args.quiet
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(X_train, train.y)
+    if not args.quiet:  # the course's cost lines: every 50th epoch and the last
+        for epoch, cost in enumerate(model.costs_):
+            if epoch % 50 == 0 or epoch == len(model.costs_) - 1:
+                print(f"Cost after epoch {epoch}: {cost}")
     for warning in caught:  # one line each, as the command line's other messages
-        print(f"portable-dnn: warning: {warning.message}", file=sys.stderr)
+        message = str(warning.message)
+        if type(warning.message).__name__ == "ConvergenceWarning":  # in the command line's words
+            message = (f"{model.n_iter_} epochs ran out before training converged (the cost was still falling); "
+                       f"train longer: --iterations {2 * model.n_iter_}")
+        print(f"portable-dnn: warning: {message}", file=sys.stderr)
     _standardise(model, mean, scale)
     score_name = "R²" if args.task == "regression" else "accuracy"
     train_score = model.score(xp.asarray(train.X, device=device), train.y)

@@ -75,10 +75,15 @@ def test_scaling_is_what_makes_unscaled_features_learnable(tmp_path, capsys):
     scores = {}
     for flag in ([], ["--no-scale"]):
         code, out, _ = run(capsys, "train", "--data", path, "--out", tmp_path / "out", "--quiet", *flag,
-                             "--iterations", "50", "--learning-rate", "0.01")
+                           "--iterations", "50", "--learning-rate", "0.01")
         assert code == 0
         scores[bool(flag)] = float(out.split("Train accuracy: ")[1].split()[0])
     assert scores[False] > 0.95 > scores[True]
+    code, out, err = run(capsys, "train", "--data", path, "--out", tmp_path / "out", "--iterations", "60",
+                         "--learning-rate", "0.0001")
+    assert [line.split(":")[0] for line in out.splitlines() if line.startswith("Cost")] == [
+        "Cost after epoch 0", "Cost after epoch 50", "Cost after epoch 59"]
+    assert "60 epochs ran out before training converged" in err and "train longer: --iterations 120" in err
 
 
 @QUIET
