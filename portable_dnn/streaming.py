@@ -88,14 +88,14 @@ class BlockFetcher:
 
     def _start(self, i: int) -> Callable[[], tuple[Any, ...]]:
         """Start computing block ``i``; returns the function that waits for it."""
-        pair = self.blocks[i]
+        parts = self.blocks[i]  # X, Y (and the weights)
         if self.client is not None:
-            futures = self.client.compute(pair)
+            futures = self.client.compute(parts)
             return lambda: tuple(self.client.gather(futures, direct=True))  # from the workers, not via the scheduler
         if self._executor is None:
             self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="portable_dnn-fetch")
         dask = importlib.import_module("dask")
-        future = self._executor.submit(dask.compute, *pair)
+        future = self._executor.submit(dask.compute, *parts)
         return lambda: tuple(future.result())
 
     def __call__(self, order: Any, next_order: Any = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
