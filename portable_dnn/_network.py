@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import importlib
 import inspect
-import numbers
 import os
 import warnings
 from collections.abc import Iterable, Sequence
@@ -24,7 +23,7 @@ from ._backend import Array, device_scope, dtype_name, resolve_dtype, resolve_pl
 from ._parameters import num_layers
 from ._step import forward_activations
 from ._validation import _sklearn_class, check_features, host_sample_weight, not_fitted_error
-from .initialization import initialize_parameters_deep
+from .initialization import check_layer_dims, initialize_parameters_deep
 from .io import load_metadata, load_parameters, load_state, move_to, save_parameters, to_numpy
 from .minibatch import split_examples
 from .optimizers import OptimizerState, check_count, check_fraction
@@ -289,12 +288,8 @@ class NetworkEstimator:
         if isinstance(self.hidden_layers, (str, bytes)) or not isinstance(self.hidden_layers, Iterable):
             raise TypeError(f"hidden_layers: expected a sequence of positive integers such as (100,), "
                             f"got {self.hidden_layers!r}")
-        sizes = list(self.hidden_layers)
-        for size in sizes:  # named as given (not among the input and output sizes)
-            if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
-                error = ValueError if isinstance(size, numbers.Integral) else TypeError
-                raise error(f"hidden_layers: expected positive integers, got {size!r} in {self.hidden_layers!r}")
-        return [int(size) for size in sizes]
+        return check_layer_dims(tuple(self.hidden_layers) if not isinstance(self.hidden_layers, Sequence)
+                                else self.hidden_layers, "hidden_layers", minimum=0)
 
     def _prepare(self, X: Any, y: Any, spec: Any, sample_weight: Any = None) -> tuple[Array, Array, Array | None, Any]:
         """Checked ``X`` as columns (n, m) on the training placement, the targets there (class
@@ -334,11 +329,8 @@ class NetworkEstimator:
             if weights.shape != (m,):
                 raise ValueError(f"sample_weight: expected shape ({m},) (one weight per sample), got {weights.shape}")
             return weights.astype(columns.dtype).rechunk(columns.chunks[1])  # values checked block by block
-        host = host_sample_weight(sample_weight, m)
-        if not host.sum() > 0:
-            raise ValueError("sample_weight: expected a positive total weight, got all zeros")
         xp = array_api_compat.array_namespace(columns)
-        return move_to(host, xp, array_api_compat.device(columns), columns.dtype)
+        return move_to(host_sample_weight(sample_weight, m), xp, array_api_compat.device(columns), columns.dtype)
 
     def _train(self, columns: Array, labels: Array, parameters: dict[str, Array], state: OptimizerState,
                epochs: int, layer_dims: list[int], spec: Any, validation: tuple[Array, ...] | None,

@@ -178,9 +178,8 @@ def descend(
     # step learning_rate / m for gradient descent (its update is then a single subtraction),
     # by gradient_scale / m (the optimiser's factor times the mean's) for the others.
     dZ = activations[L] - Y
-    if weights is not None:
-        dZ *= weights
-    dZ *= (learning_rate if update is None else gradient_scale) / m
+    scale = (learning_rate if update is None else gradient_scale) / m
+    dZ *= scale if weights is None else weights * scale  # the weights scaled first: (1, m), not (n_L, m)
     # L2 for gradient descent: W - lr (dW + (lambd / m) W) = decay * W - lr dW.
     decay = 1.0 - learning_rate * lambd / m
     for l in range(L, 0, -1):

@@ -97,21 +97,32 @@ def check_features(X: Any, estimator: str, name: str = "X") -> Array:
     return host
 
 
-def host_sample_weight(sample_weight: Any, m: int, check: bool = True) -> np.ndarray:
+def host_sample_weight(sample_weight: Any, m: int, check: bool = True, whole: bool = True,
+                       name: str = "sample_weight") -> np.ndarray:
     """``sample_weight`` (an array of any backend, or array-like) as a new host float64 array (m,).
-    ``check``: ``ValueError``/``TypeError`` unless it is m finite, non-negative real numbers."""
+    ``check``: ``ValueError``/``TypeError`` (naming ``name``) unless it is m finite, non-negative real
+    numbers; with ``whole`` (the weights of all the samples, not of a block of them), of positive total."""
     if array_api_compat.is_array_api_obj(sample_weight) and not isinstance(sample_weight, np.ndarray):
         host = to_numpy(sample_weight)
     else:
         host = np.asarray(sample_weight)
     if check:
         if host.dtype.kind not in "biuf":
-            raise TypeError(f"sample_weight: expected real numbers, got dtype {host.dtype}")
+            raise TypeError(f"{name}: expected real numbers, got dtype {host.dtype}")
         if host.shape != (m,):
-            raise ValueError(f"sample_weight: expected shape ({m},) (one weight per sample), got {host.shape}")
+            raise ValueError(f"{name}: expected shape ({m},) (one weight per sample), got {host.shape}")
         if not np.all(np.isfinite(host)) or np.any(host < 0):
-            raise ValueError("sample_weight: expected finite, non-negative weights")
+            raise ValueError(f"{name}: expected finite, non-negative weights")
+        if whole:
+            positive_total(float(host.sum()), name)
     return np.array(host, dtype=np.float64)
+
+
+def positive_total(total: float, name: str = "sample_weight") -> float:
+    """``total``, the samples' total weight, or ``ValueError`` where it is 0."""
+    if not total > 0:
+        raise ValueError(f"{name}: expected a positive total weight, got all zeros")
+    return total
 
 
 def check_targets_host(y: Any, m: int, estimator: str) -> np.ndarray:

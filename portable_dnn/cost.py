@@ -30,34 +30,13 @@ def clipped(xp: ModuleType, AL: Array) -> Array:
     return xp.where(AL < eps, eps, xp.where(AL > 1.0 - eps, 1.0 - eps, AL))
 
 
-def cross_entropy_kernel(xp: ModuleType, AL: Array, Y: Array) -> Array:
-    """The mean cross-entropy over the m columns, AL clipped to [eps, 1 - eps]: binary,
-    -mean(Y log AL + (1 - Y) log(1 - AL)), for AL (1, m); categorical, -mean(sum(Y log AL)),
-    for AL (C, m) with Y one-hot (C, m)."""
-    if AL.shape[0] == 1:
-        return binary_cross_entropy_kernel(xp, AL, Y)
-    return -xp.sum(Y * xp.log(clipped(xp, AL))) / AL.shape[1]
-
-
-def binary_cross_entropy_kernel(xp: ModuleType, AL: Array, Y: Array) -> Array:
-    """The binary cross-entropy of each of the k sigmoid units, summed, averaged over the m
-    columns: -sum(Y log AL + (1 - Y) log(1 - AL)) / m for AL and Y (k, m) (one unit: the notebook's
-    cost; several: multilabel), AL clipped to [eps, 1 - eps]."""
-    P = clipped(xp, AL)
-    return -xp.sum(Y * xp.log(P) + (1.0 - Y) * xp.log1p(-P)) / AL.shape[1]
-
-
-def squared_error_kernel(xp: ModuleType, AL: Array, Y: Array) -> Array:
-    """Half the squared error, summed over the k output units and averaged over the m columns:
-    ``sum((AL - Y)**2) / (2 m)`` for AL and Y (k, m). With one output it is scikit-learn's
-    ``0.5 * mean((y - prediction)**2)``; with several, k times that (scikit-learn's
-    ``MLPRegressor`` descends this cost's gradient, ``(AL - Y) / m``, either way)."""
-    D = AL - Y
-    return xp.sum(D * D) / (2 * AL.shape[1])
-
-
 def example_costs_kernel(xp: ModuleType, loss: str, AL: Array, Y: Array) -> Array:
-    """Each example's cost under ``loss`` (1, m): the column sums whose mean the cost kernels take."""
+    """Each example's cost under ``loss`` (1, m), AL and Y (k, m), AL clipped to [eps, 1 - eps] for
+    the cross-entropies: ``"cross_entropy"``, the binary -(Y log AL + (1 - Y) log(1 - AL)) for one
+    sigmoid unit, the categorical -sum(Y log AL) over a softmax layer; ``"binary_cross_entropy"``,
+    the binary one summed over k sigmoid units (multilabel); ``"squared_error"``, half the squared
+    error summed over k outputs (with one output, scikit-learn's ``0.5 * (y - prediction)**2``;
+    ``MLPRegressor`` descends its gradient ``AL - Y`` with several too)."""
     if loss == "squared_error":
         D = AL - Y
         return xp.sum(D * D, axis=0, keepdims=True) / 2
@@ -65,6 +44,16 @@ def example_costs_kernel(xp: ModuleType, loss: str, AL: Array, Y: Array) -> Arra
     if loss == "binary_cross_entropy" or AL.shape[0] == 1:
         return -xp.sum(Y * xp.log(P) + (1.0 - Y) * xp.log1p(-P), axis=0, keepdims=True)
     return -xp.sum(Y * xp.log(P), axis=0, keepdims=True)
+
+
+def mean_cost_kernel(xp: ModuleType, loss: str, AL: Array, Y: Array) -> Array:
+    """The cost of ``loss``: its examples' costs (:func:`example_costs_kernel`) averaged over the m columns."""
+    return xp.sum(example_costs_kernel(xp, loss, AL, Y)) / AL.shape[1]
+
+
+def cross_entropy_kernel(xp: ModuleType, AL: Array, Y: Array) -> Array:
+    """The mean cross-entropy: binary for AL (1, m), categorical for AL (C, m) with Y one-hot."""
+    return mean_cost_kernel(xp, "cross_entropy", AL, Y)
 
 
 def weighted_cost_kernel(loss: str) -> Any:
@@ -76,9 +65,10 @@ def weighted_cost_kernel(loss: str) -> Any:
 
 
 def cost_kernel(loss: str) -> Any:
-    """The kernel ``(xp, AL, Y) -> cost`` of ``loss``."""
-    return {"squared_error": squared_error_kernel, "binary_cross_entropy": binary_cross_entropy_kernel}.get(
-        loss, cross_entropy_kernel)
+    """The kernel ``(xp, AL, Y) -> cost`` of ``loss`` (:func:`mean_cost_kernel`)."""
+    def kernel(xp: ModuleType, AL: Array, Y: Array) -> Array:
+        return mean_cost_kernel(xp, loss, AL, Y)
+    return kernel
 
 
 def one_hot_kernel(xp: ModuleType, labels: Array, num_classes: int, dtype: Any) -> Array:

@@ -50,18 +50,19 @@ INIT_SCHEMES: dict[str, Callable[[Any, tuple[int, int]], tuple[Any, Any]]] = {
 }
 
 
-def check_layer_dims(layer_dims: object, name: str = "layer_dims") -> list[int]:
-    """``layer_dims`` as a list of at least two positive integers, or ``ValueError``/``TypeError``."""
+def check_layer_dims(layer_dims: object, name: str = "layer_dims", minimum: int = 2) -> list[int]:
+    """``layer_dims`` as a list of at least ``minimum`` positive integers (2: the input and output
+    sizes), or ``ValueError``/``TypeError`` naming the sizes as given."""
     if isinstance(layer_dims, (str, bytes)) or not isinstance(layer_dims, Sequence):
         raise TypeError(f"{name}: expected a sequence of positive integers, got {type(layer_dims).__name__}")
     dims = list(layer_dims)
     for size in dims:
         if isinstance(size, bool) or not isinstance(size, numbers.Integral):
-            raise TypeError(f"{name}: expected positive integers, got {size!r} in {dims}")
+            raise TypeError(f"{name}: expected positive integers, got {size!r} in {layer_dims!r}")
         if size < 1:
-            raise ValueError(f"{name}: expected positive integers, got {size!r} in {dims}")
-    if len(dims) < 2:
-        raise ValueError(f"{name}: expected at least 2 sizes (input and output), got {dims}")
+            raise ValueError(f"{name}: expected positive integers, got {size!r} in {layer_dims!r}")
+    if len(dims) < minimum:
+        raise ValueError(f"{name}: expected at least {minimum} sizes (input and output), got {layer_dims!r}")
     return [int(size) for size in dims]
 
 

@@ -20,30 +20,23 @@ from .io import to_numpy
 from .regressor import DeepNeuralNetworkRegressor
 from .tables import Table, read_table
 
-#: Estimator settings by command-line flag (flags not given keep the estimator's defaults).
-FLAGS = {"learning_rate": "learning_rate", "iterations": "num_iterations", "optimizer": "optimizer",
-         "lambd": "alpha", "keep_prob": "keep_prob", "decay_rate": "decay_rate", "init": "init", "seed": "seed"}
 
-
-def _estimator(args: argparse.Namespace, table: Table, device: Any) -> Any:
-    """The estimator for ``--task``, with the settings the flags give."""
-    settings: dict[str, Any] = {flag_setting: getattr(args, flag) for flag, flag_setting in FLAGS.items()
-                                if getattr(args, flag, None) is not None}
-    settings.pop("lambd", None)
-    if args.lambd:
-        settings["alpha"] = args.lambd
-    if args.keep_prob == 1.0:
-        settings.pop("keep_prob", None)
-    if not args.decay_rate:
-        settings.pop("decay_rate", None)
-    if args.mini_batch_size is not None:
+def _estimator(args: argparse.Namespace) -> Any:
+    """The estimator for ``--task``, with its defaults but for the settings the flags give (it
+    trains where the data is put: ``--backend``, ``--device``)."""
+    if args.time_interval is not None:
+        raise ValueError("--time-interval: the estimators decay the learning rate after every epoch; "
+                         "leave it out with your own table")
+    given = {"learning_rate": args.learning_rate, "num_iterations": args.iterations, "optimizer": args.optimizer,
+             "init": args.init, "seed": args.seed, "alpha": args.lambd or None,
+             "keep_prob": None if args.keep_prob == 1.0 else args.keep_prob, "decay_rate": args.decay_rate or None,
+             "early_stopping": True if args.early_stopping else None,
+             "hidden_layers": tuple(args.layers[1:-1]) if args.layers else None}
+    settings = {name: value for name, value in given.items() if value is not None}
+    if args.mini_batch_size is not None:  # 0: full batches
         settings["batch_size"] = args.mini_batch_size or None
-    if args.early_stopping:
-        settings["early_stopping"] = True
-    if args.layers:
-        settings["hidden_layers"] = tuple(args.layers[1:-1])
     estimator = DeepNeuralNetworkRegressor if args.task == "regression" else DeepNeuralNetwork
-    return estimator(**settings, device=args.device if device is None else device, dtype=args.dtype)
+    return estimator(**settings, dtype=args.dtype)
 
 
 def _split(args: argparse.Namespace, table: Table) -> tuple[Table, Table]:
@@ -82,7 +75,7 @@ def train_on_table(args: argparse.Namespace, xp: Any, device: Any) -> None:
     if args.task == "regression" and table.y.dtype.kind not in "biuf":
         raise ValueError(f"{args.data}: --task regression needs numbers in the target column {table.target!r}")
     train, test = _split(args, table)
-    model = _estimator(args, table, device if args.device is not None or args.backend != "numpy" else None)
+    model = _estimator(args)
     mean, scale = train.X.mean(axis=0), train.X.std(axis=0)
     scale[scale == 0.0] = 1.0  # a constant feature stays as it is
     if args.no_scale:

@@ -24,6 +24,7 @@ from array_api_compat import is_dask_array
 
 from ._backend import Array, resolve_device
 from ._random import permutation
+from ._validation import positive_total
 from .optimizers import OptimizerState
 
 #: Seeds of the blocks' shuffles within an epoch are this far apart (a prime).
@@ -135,7 +136,7 @@ class StreamTrainer:
         self.xp, self.device = chunk_placement(X)
         self.fetch, self.L, self.units = BlockFetcher(X, Y, weights), L, units
         #: What an epoch's summed cost is divided by: the examples, or their total weight.
-        self.total_weight = X.shape[1] if weights is None else float(weights.sum().compute())
+        self.total_weight = X.shape[1] if weights is None else positive_total(float(weights.sum().compute()))
         self.settings, self.copy_X = settings, copy_X
         self.state = OptimizerState() if state is None else state
         self._trainer: Any = None
@@ -157,7 +158,7 @@ class StreamTrainer:
             Y = check_targets(xp, Y, X, self.units, loss=loss)
         host_weights = None
         if len(block) == 3:  # the block's weights: a row below its targets, and their host copy
-            Y, host_weights = weighted(xp, Y, block[2], check=i not in self._checked)
+            Y, host_weights = weighted(xp, Y, block[2], check=i not in self._checked, whole=False)
         self._checked.add(i)
         if self._trainer is None:
             self._trainer = Trainer(xp, X, Y, self.parameters, self.L, self.settings, self.state, copy_X=self.copy_X,

@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .datasets import _read_h5
+
 SUFFIXES = (".csv", ".npy", ".npz", ".h5", ".hdf5")
 
 
@@ -52,10 +54,10 @@ def read_table(path: str | Path, target: str | None = None, *, features: int | N
         names = [str(k) for k in range(values.shape[1])]
         return _split(path, values.astype(object), names, target, features)
     if suffix in (".npz", ".h5", ".hdf5"):
-        arrays = _read_arrays(path)
+        arrays = _read_arrays(path, ["X", "x", *([target] if target else ["y", "Y"])])
         X_key = next((key for key in ("X", "x") if key in arrays), None)
         if X_key is None:
-            raise ValueError(f"{path}: expected arrays named X (samples in rows) and y, found {sorted(arrays)}")
+            raise ValueError(f"{path}: expected arrays named X (samples in rows) and y")
         X = np.asarray(arrays[X_key])
         if X.ndim != 2 or X.dtype.kind not in "biuf":
             raise ValueError(f"{path}: expected X of shape (m, n) with numbers, got {X.shape} {X.dtype}")
@@ -67,22 +69,15 @@ def read_table(path: str | Path, target: str | None = None, *, features: int | N
     raise ValueError(f"{path}: expected a .csv, .npy, .npz or .h5 file")
 
 
-def _read_arrays(path: Path) -> dict[str, Any]:
-    if path.suffix.lower() == ".npz":
-        try:
-            with np.load(path, allow_pickle=False) as archive:
-                return {key: archive[key] for key in archive.files}
-        except (ValueError, OSError) as error:
-            raise ValueError(f"{path}: not a readable .npz file ({error})") from None
+def _read_arrays(path: Path, names: list[str]) -> dict[str, Any]:
+    """The arrays ``names`` that the ``.npz`` or HDF5 file ``path`` holds."""
+    if path.suffix.lower() != ".npz":
+        return _read_h5(path, [], names)
     try:
-        import h5py
-    except ImportError as error:
-        raise ImportError(f"reading {path} needs h5py: pip install 'portable_dnn[cli]'") from error
-    try:
-        with h5py.File(path, "r") as handle:
-            return {key: handle[key][()] for key in handle if isinstance(handle[key], h5py.Dataset)}
-    except OSError as error:
-        raise ValueError(f"{path}: not a readable HDF5 file ({error})") from None
+        with np.load(path, allow_pickle=False) as archive:
+            return {key: archive[key] for key in names if key in archive.files}
+    except (ValueError, OSError) as error:
+        raise ValueError(f"{path}: not a readable .npz file ({error})") from None
 
 
 def _number(text: str) -> bool:

@@ -104,13 +104,14 @@ def check_finite(xp: ModuleType, **arrays: Array) -> None:
             raise ValueError(f"{name}: contains NaN or infinity")
 
 
-def weighted(xp: ModuleType, T: Array, sample_weight: Any, check: bool = True) -> tuple[Array, Any]:
+def weighted(xp: ModuleType, T: Array, sample_weight: Any, check: bool = True,
+             whole: bool = True) -> tuple[Array, Any]:
     """``(Y, host)``: the targets ``T`` (k, m) with the sample weights (m,) as one more row below them
     (in T's dtype, on its device: gathered into batches with them), and the weights on the host
     (NumPy float64, for the batches' total weights: :func:`host_sample_weight`, which checks
-    them with ``check``; one host sync)."""
+    them with ``check`` and ``whole``; one host sync)."""
     m = T.shape[1]
-    host = host_sample_weight(sample_weight, m, check)
+    host = host_sample_weight(sample_weight, m, check, whole)
     row = move_to(host, xp, array_device(T), T.dtype)
     return xp.concat([T, xp.reshape(row, (1, m))], axis=0), host
 
@@ -554,8 +555,6 @@ def train(
         if sample_weight is not None:
             Y, host_weights = weighted(xp, Y, sample_weight)
         trainer, like = Trainer(xp, X, Y, parameters, L, settings, state, copy_X=copy_X, host_weights=host_weights), X
-    if not trainer.total_weight > 0:
-        raise ValueError("sample_weight: expected a positive total weight, got all zeros")
     stopping = EarlyStopping(xp, L, n_iter_no_change, tol, validation_data, units, settings.hidden_activation, like,
                              settings.loss)
     try:
@@ -639,10 +638,7 @@ class EarlyStopping:
                                  f"got {tuple(X_val.shape)}")
             T = check_targets(xp, Y_val, X_val, units, "validation_data Y_val", loss)
             if weights is not None:
-                host = host_sample_weight(weights, X_val.shape[1])
-                if not host.sum() > 0:
-                    raise ValueError("validation_data: the validation samples' weights sum to 0, so a weighted score "
-                                     "is undefined")
+                host = host_sample_weight(weights, X_val.shape[1], name="validation_data sample_weight_val")
                 row = move_to(host, xp, array_device(X_val), X_val.dtype)
                 self.weights = xp.reshape(row, (1, X_val.shape[1]))
             self.validation = (X_val, T)

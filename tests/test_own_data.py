@@ -69,6 +69,17 @@ def test_train_and_predict_on_a_csv_with_string_labels(tmp_path, capsys):
 
 
 @QUIET
+def test_a_table_trains_on_the_backend_and_device_asked_for(tmp_path, capsys):
+    X, y = blobs(m=60)
+    path = write_csv(tmp_path / "animals.csv", X, y)
+    code, out, _ = run(capsys, "train", "--data", path, "--target", "animal", "--backend", "array_api_strict",
+                       "--device", "device1", "--iterations", "20", "--out", tmp_path / "out", "--quiet")
+    assert code == 0 and "Test accuracy" in out
+    model = dnn.DeepNeuralNetwork.load(tmp_path / "out" / "model.npz")
+    assert model.n_features_in_ == 4 and list(model.classes_) == ["cat", "dog", "emu"]
+
+
+@QUIET
 def test_scaling_is_what_makes_unscaled_features_learnable(tmp_path, capsys):
     X, y = blobs()
     path = write_csv(tmp_path / "animals.csv", X, y, header=False)  # no header: the target is the last column
@@ -112,6 +123,7 @@ def test_regression_on_npy_npz_and_h5(tmp_path, capsys):
     ("a,b\n1,2\n3,4\n", ["--target", "z"], "no column 'z' (columns: a, b)"),
     ("a,b\n1,cat\n3,dog\n", ["--task", "regression"], "--task regression needs numbers in the target column 'b'"),
     ("a,b\n1,2\n3\n", [], "every row needs 2 values"),
+    ("a,b\n1,2\n3,4\n", ["--time-interval", "10"], "--time-interval: the estimators decay"),
 ])
 def test_bad_tables_are_named(contents, argv, message, tmp_path, capsys):
     (tmp_path / "bad.csv").write_text(contents)

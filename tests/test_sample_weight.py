@@ -193,3 +193,13 @@ def test_streamed_weights_train_as_in_memory():
         dnn.train(da.from_array(X, chunks=(4, 45)), da.from_array(Y, chunks=45),
                   {key: da.from_array(value) for key, value in start.items()},
                   sample_weight=da.from_array(weights, chunks=30), **settings)
+
+
+def test_validation_weights_are_checked_by_name(make):
+    X, Y, _ = data("softmax", m=30)
+    start = placed(make, dnn.initialize_parameters_deep([4, 5, 3], seed=1))
+    for weights, message in ((np.zeros(30), "validation_data sample_weight_val: expected a positive total weight"),
+                             (-np.ones(30), "validation_data sample_weight_val: expected finite, non-negative")):
+        with pytest.raises(ValueError, match=message):
+            dnn.train(make(X), make(Y), start, learning_rate=0.1, num_epochs=1, n_iter_no_change=2,
+                      validation_data=(make(X), make(Y), make(weights)))
