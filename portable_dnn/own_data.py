@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from array_api_compat import array_namespace
+from array_api_compat import device as array_device
 
 from ._random import held_out_indices
 from .estimator import DeepNeuralNetwork
 from .io import to_numpy
+from .optimizers import OptimizerState
 from .regressor import DeepNeuralNetworkRegressor
 from .tables import Table, read_table
 
@@ -56,15 +59,16 @@ def _split(args: argparse.Namespace, table: Table) -> tuple[Table, Table]:
 
 def _standardise(model: Any, mean: np.ndarray, scale: np.ndarray) -> None:
     """Fold ``(x - mean) / scale`` into the first layer, so the model takes raw features:
-    ``W1 (x - mean) / scale + b1 = (W1 / scale) x + (b1 - (W1 / scale) mean)``."""
+    ``W1 (x - mean) / scale + b1 = (W1 / scale) x + (b1 - (W1 / scale) mean)``. The optimiser's
+    averages belong to the scaled parameters, so a new optimiser state takes their place (the epoch
+    count kept)."""
     W1, b1 = model.parameters_["W1"], model.parameters_["b1"]
-    from array_api_compat import array_namespace, device
-
     xp = array_namespace(W1)
-    on = {"dtype": W1.dtype, "device": device(W1)}
+    on = {"dtype": W1.dtype, "device": array_device(W1)}
     W1 = W1 / xp.asarray(scale.reshape(1, -1), **on)
     model.parameters_["W1"] = W1
     model.parameters_["b1"] = b1 - W1 @ xp.asarray(mean.reshape(-1, 1), **on)
+    model.optimizer_state_ = OptimizerState(epochs=model.optimizer_state_.epochs)
 
 
 def train_on_table(args: argparse.Namespace, xp: Any, device: Any) -> None:
@@ -108,8 +112,7 @@ def train_on_table(args: argparse.Namespace, xp: Any, device: Any) -> None:
     if args.task != "regression":
         from .cli import warn_if_not_learning
 
-        costs = [(epoch, cost) for epoch, cost in enumerate(model.costs_)]
-        warn_if_not_learning(costs, train_score, len(model.classes_), model.learning_rate)
+        warn_if_not_learning(list(enumerate(model.costs_)), train_score, len(model.classes_), model.learning_rate)
     from . import plots
 
     out: Path = args.out
@@ -128,12 +131,13 @@ def predict_table(args: argparse.Namespace, metadata: dict[str, Any]) -> None:
     if table.X.shape[1] != model.n_features_in_:
         raise ValueError(f"{args.data}: rows have {table.X.shape[1]} features, the model expects "
                          f"{model.n_features_in_}")
-    predicted = model.predict(table.X)
-    if estimator is DeepNeuralNetwork and not model.multilabel_:
-        probability = to_numpy(model.predict_proba(table.X)).max(axis=1)
-        lines = (f"{i}: {label} (p={p:.4f})" for i, (label, p) in enumerate(zip(predicted, probability, strict=True)))
+    if estimator is DeepNeuralNetwork and not model.multilabel_:  # one forward pass: the labels from the probabilities
+        probabilities = to_numpy(model.predict_proba(table.X))
+        labels = model.classes_[probabilities.argmax(axis=1)]
+        lines = (f"{i}: {label} (p={p:.4f})" for i, (label, p) in enumerate(zip(labels, probabilities.max(axis=1),
+                                                                                  strict=True)))
     else:
-        lines = (f"{i}: {value}" for i, value in enumerate(to_numpy(predicted).tolist()))
+        lines = (f"{i}: {value}" for i, value in enumerate(to_numpy(model.predict(table.X)).tolist()))
     for line in lines:
         sys.stdout.write(line + "\n")
     if table.y is not None:

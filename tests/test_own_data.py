@@ -61,6 +61,9 @@ def test_train_and_predict_on_a_csv_with_string_labels(tmp_path, capsys):
     assert first[1] == model.predict(X[:1])[0] == y[0]
     assert float(first[2][3:-1]) == pytest.approx(model.predict_proba(X[:1]).max(), abs=5e-5)
     assert float(lines[-1].split()[1]) == pytest.approx(model.score(X, y), abs=5e-5)
+    # Its optimiser averages belonged to the scaled parameters: a new state, the epochs kept.
+    assert not model.optimizer_state_.v and not model.optimizer_state_.s and model.optimizer_state_.t == 0
+    assert model.optimizer_state_.epochs == model.n_iter_ > 0
     # The features only (no target column): predictions, no score.
     (tmp_path / "features.csv").write_text("a,b,c,d\n" + "\n".join(",".join(repr(float(v)) for v in row)
                                                                      for row in X[:5]))
