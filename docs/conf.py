@@ -36,6 +36,7 @@ myst_heading_anchors = 3
 nb_execution_mode = "force"
 nb_execution_raise_on_error = True
 nb_execution_timeout = 300
+nb_execution_in_temp = True  # what a tutorial writes (a CSV, a model) stays out of the sources
 nb_merge_streams = True
 
 autosummary_generate = True

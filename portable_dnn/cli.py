@@ -18,6 +18,7 @@ import importlib
 import math
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -390,7 +391,9 @@ def command_info(args: argparse.Namespace) -> None:
     for name in BACKENDS:
         try:
             xp = resolve_namespace(name)
-            devices = list(xp.__array_namespace_info__().devices())
+            with warnings.catch_warnings():  # a library's own notices about its device types are not ours to print
+                warnings.simplefilter("ignore")
+                devices = list(xp.__array_namespace_info__().devices())
             library = importlib.import_module(name.split(".")[0])
             listed = ", ".join(map(str, devices)) or "none"
             status = f"{getattr(library, '__version__', '?')}; devices: {listed}"

@@ -115,6 +115,16 @@ def test_info_lists_backends(capsys):
     assert "numpy" in out and "cpu" in out and "cupy" in out
 
 
+
+def test_info_shows_no_library_notices():
+    """PyTorch warns about a device type while listing its devices, once per process: a fresh one."""
+    path = os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")]))
+    result = subprocess.run([sys.executable, "-m", "portable_dnn", "info"], capture_output=True, text=True,
+                            check=False, env={**os.environ, "PYTHONPATH": path})
+    assert result.returncode == 0 and "numpy" in result.stdout
+    assert "Warning" not in result.stderr + result.stdout
+
+
 @pytest.mark.parametrize(
     ("argv", "code", "message"),
     [
