@@ -21,6 +21,7 @@ from array_api_compat import is_dask_array
 
 from ._backend import Array, device_scope, dtype_name, resolve_dtype, resolve_placement
 from ._parameters import num_layers
+from ._random import random_state
 from ._step import forward_activations
 from ._validation import _sklearn_class, check_features, host_sample_weight, not_fitted_error
 from .initialization import check_layer_dims, initialize_parameters_deep
@@ -190,11 +191,12 @@ class NetworkEstimator:
             for name in self._fitted_attributes:
                 self.__dict__.pop(name, None)
         columns, targets, weights, spec = self._prepare(X, y, None, sample_weight)
+        rng = random_state(self.seed)  # the initial weights' draws, then the epochs' shuffles (scikit-learn's)
         if warm:
             columns, targets, weights, parameters, layer_dims = self._warm(columns, targets, weights, spec)
             state, costs = OptimizerState(epochs=self.optimizer_state_.epochs), list(self.costs_)
         else:
-            layer_dims, parameters = self._new_network(columns, spec)
+            layer_dims, parameters = self._new_network(columns, spec, rng)
             state, costs = OptimizerState(), []
         with device_scope(array_api_compat.device(columns)):  # CuPy: on the training device, whichever is current
             validation = None
@@ -207,7 +209,7 @@ class NetworkEstimator:
                 validation = tuple(held)
             first_epoch = state.epochs
             stopped = self._train(columns, targets, parameters, state, self.num_iterations, layer_dims, spec,
-                                  validation, costs, weights)
+                                  validation, costs, weights, rng)
             self.n_iter_ = state.epochs - first_epoch  # this fit's epochs (a warm start's too, as scikit-learn)
         if not stopped and self.n_iter_no_change is not None:
             warning = _sklearn_class("exceptions", "ConvergenceWarning", ConvergenceWarning)
@@ -242,25 +244,28 @@ class NetworkEstimator:
         the targets ``spec`` describes), the samples weighted by ``sample_weight`` (as in :meth:`fit`)."""
         fitted = hasattr(self, "parameters_")
         columns, targets, weights, spec = self._prepare(X, y, spec, sample_weight)
+        rng = random_state(self.seed)  # each call anew, as scikit-learn's partial_fit
         if not fitted:
             with device_scope(array_api_compat.device(columns)):
-                layer_dims, parameters = self._new_network(columns, spec)
-                self._train(columns, targets, parameters, OptimizerState(), 1, layer_dims, spec, None, [], weights)
+                layer_dims, parameters = self._new_network(columns, spec, rng)
+                self._train(columns, targets, parameters, OptimizerState(), 1, layer_dims, spec, None, [], weights,
+                            rng)
             return self
         self._check_n_features(columns)
         self._same_targets(spec, "partial_fit: y must have the same {what} as before: {fitted}, got {given}")
         columns, targets, weights = self._on_the_fitted_placement(columns, targets, weights)
         with self._fitted_device_scope():
             self._train(columns, targets, self.parameters_, self.optimizer_state_, 1, self.layer_dims_, spec, None,
-                        list(self.costs_), weights)
+                        list(self.costs_), weights, rng)
         return self
 
-    def _new_network(self, columns: Array, spec: Any) -> tuple[list[int], dict[str, Array]]:
+    def _new_network(self, columns: Array, spec: Any,
+                     rng: np.random.RandomState) -> tuple[list[int], dict[str, Array]]:
         """``(layer_dims, parameters)`` of a new network for ``columns`` (n, m) and the targets
-        ``spec`` describes, on their placement."""
+        ``spec`` describes, on their placement, drawn from ``rng``."""
         layer_dims = [columns.shape[0], *self._hidden_sizes(), self._units(spec)]
         parameters = initialize_parameters_deep(
-            layer_dims, seed=self.seed, init=self._init_scheme(), backend=array_api_compat.array_namespace(columns),
+            layer_dims, seed=rng, init=self._init_scheme(), backend=array_api_compat.array_namespace(columns),
             device=array_api_compat.device(columns), dtype=columns.dtype)
         return layer_dims, parameters
 
@@ -334,10 +339,11 @@ class NetworkEstimator:
 
     def _train(self, columns: Array, labels: Array, parameters: dict[str, Array], state: OptimizerState,
                epochs: int, layer_dims: list[int], spec: Any, validation: tuple[Array, ...] | None,
-               costs: list[float], weights: Array | None = None) -> bool:
-        """Train ``epochs`` epochs with this model's settings (the samples weighted by ``weights``)
-        and set the fitted attributes (appending to ``costs``). Returns whether the stopping rule
-        ended training."""
+               costs: list[float], weights: Array | None = None, rng: np.random.RandomState | None = None) -> bool:
+        """Train ``epochs`` epochs with this model's settings (the samples weighted by ``weights``,
+        their mini-batches in the order ``rng`` draws, as scikit-learn's MLPs shuffle; a Dask
+        stream's by ``seed``) and set the fitted attributes (appending to ``costs``). Returns whether
+        the stopping rule ended training."""
         scores: list[float] = []
         stopped: list[int] = []
         batch = None if self.batch_size is None else min(
@@ -356,7 +362,8 @@ class NetworkEstimator:
                 keep_prob=self.keep_prob, decay_rate=self.decay_rate, seed=self.seed, state=state,
                 n_iter_no_change=self.n_iter_no_change, tol=self.tol, validation_data=validation,
                 on_cost=record, on_score=lambda i, score: scores.append(score), on_stop=stopped.append,
-                loss=self._loss_for(spec), sample_weight=weights,
+                loss=self._loss_for(spec), sample_weight=weights, shuffle=None if is_dask_array(columns) else rng,
+                epsilon_hat=True,
             )
         except TrainingDivergedError as error:
             self._set_fitted(error.parameters, costs, layer_dims, spec, state)

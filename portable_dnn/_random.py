@@ -28,24 +28,34 @@ def check_seed(seed: object) -> int:
     return int(seed)
 
 
+#: A seed for the host's draws: an integer, or a generator to draw from (and advance).
+Seed = int | np.random.RandomState
+
+
+def random_state(seed: object) -> np.random.RandomState:
+    """``seed`` as a generator: ``RandomState(seed)`` for an integer (:func:`check_seed`), a
+    ``numpy.random.RandomState`` as it is (it is drawn from, and so advanced)."""
+    return seed if isinstance(seed, np.random.RandomState) else np.random.RandomState(check_seed(seed))
+
+
 def host_draws(
     shapes: Sequence[tuple[int, int]],
     draw: Callable[[np.random.RandomState, tuple[int, int]], tuple[np.ndarray, np.ndarray | None]],
     *,
-    seed: int,
+    seed: Seed,
     xp: ModuleType,
     device: Any,
     dtype: Any,
 ) -> list[tuple[Array, Array | None]]:
-    """``(W, b)`` for each shape in order, ``draw(rng, shape)`` from one ``RandomState(seed)``
-    (None for b stays None).
+    """``(W, b)`` for each shape in order, ``draw(rng, shape)`` from one generator,
+    :func:`random_state` of ``seed`` (None for b stays None).
 
     The draws are made on the host in float64, cast there to ``dtype`` and then moved to
     ``device`` with one explicit ``xp.asarray`` per array.
     """
     from .io import move_to  # io builds on the math modules, which build on this one
 
-    rng = np.random.RandomState(seed)
+    rng = random_state(seed)
     drawn = [draw(rng, shape) for shape in shapes]
     return [(move_to(W, xp, device, dtype), None if b is None else move_to(b, xp, device, dtype)) for W, b in drawn]
 
@@ -110,6 +120,26 @@ def permutation(m: int, seed: int) -> np.ndarray:
     """``RandomState(seed).permutation(m)`` (the course's ``np.random.seed(seed);
     np.random.permutation(m)``), on the host."""
     return np.random.RandomState(seed).permutation(m)
+
+
+def check_generator(shuffle: object, name: str = "shuffle") -> np.random.RandomState | None:
+    """``shuffle``: None or a ``numpy.random.RandomState``, else ``TypeError`` naming it."""
+    if shuffle is not None and not isinstance(shuffle, np.random.RandomState):
+        raise TypeError(f"{name}: expected None or a numpy.random.RandomState, got {type(shuffle).__name__}")
+    return shuffle
+
+
+class Reshuffled:
+    """scikit-learn's MLP order of m examples: each epoch, :meth:`next` reorders the last epoch's
+    order by ``rng.permutation(m)`` (what ``sklearn.utils.shuffle`` of the sample indices draws),
+    starting from ``0, ..., m - 1``; host indices."""
+
+    def __init__(self, rng: np.random.RandomState, m: int) -> None:
+        self.rng, self.order = rng, np.arange(m)
+
+    def next(self) -> np.ndarray:
+        self.order = self.order[self.rng.permutation(self.order.shape[0])]
+        return self.order
 
 
 def shuffled_indices(m: int, seed: int, xp: ModuleType, device: Any) -> Array:

@@ -9,7 +9,7 @@ from types import ModuleType
 from typing import Any
 
 from ._backend import Array, device_scope, resolve_device, resolve_dtype, resolve_namespace
-from ._random import check_seed, host_draws
+from ._random import Seed, host_draws, random_state
 
 Parameters = dict[str, Array]
 
@@ -69,7 +69,7 @@ def check_layer_dims(layer_dims: object, name: str = "layer_dims", minimum: int 
 def initialize_parameters_deep(
     layer_dims: Sequence[int],
     *,
-    seed: int = 3,
+    seed: Seed = 3,
     init: str = "small",
     backend: str | ModuleType | None = None,
     device: Any = None,
@@ -78,7 +78,8 @@ def initialize_parameters_deep(
     """Parameters ``W1, b1, ..., WL, bL`` of an L-layer network.
 
     ``Wl`` has shape ``(layer_dims[l], layer_dims[l-1])`` and holds draws from
-    ``numpy.random.RandomState(seed)`` as ``init`` says
+    ``numpy.random.RandomState(seed)`` (or from ``seed`` itself where it is a ``RandomState``,
+    which the draws advance) as ``init`` says
     (:data:`~portable_dnn.initialization.INIT_SCHEMES`: standard-normal draws scaled, or for
     ``"glorot"`` uniform ones); ``bl`` (``(layer_dims[l], 1)``) is zeros, or for
     ``"glorot"`` uniform draws too. Arrays are created on ``backend``
@@ -88,14 +89,14 @@ def initialize_parameters_deep(
     dims = check_layer_dims(layer_dims)
     if not isinstance(init, str) or init not in INIT_SCHEMES:
         raise ValueError(f"init: expected one of {sorted(INIT_SCHEMES)}, got {init!r}")
-    seed = check_seed(seed)
+    rng = random_state(seed)
     xp = resolve_namespace(backend)
     device = resolve_device(xp, device)
     dtype = resolve_dtype(xp, dtype, device)
     shapes = [(dims[l], dims[l - 1]) for l in range(1, len(dims))]
     parameters: Parameters = {}
     with device_scope(device):  # CuPy's zeros ignore device=: make it current
-        drawn = host_draws(shapes, INIT_SCHEMES[init], seed=int(seed), xp=xp, device=device, dtype=dtype)
+        drawn = host_draws(shapes, INIT_SCHEMES[init], seed=rng, xp=xp, device=device, dtype=dtype)
         for l, (W, b) in enumerate(drawn, start=1):
             parameters[f"W{l}"] = W
             parameters[f"b{l}"] = xp.zeros((dims[l], 1), dtype=dtype, device=device) if b is None else b

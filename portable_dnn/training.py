@@ -23,7 +23,7 @@ from array_api_compat import is_dask_array
 from ._backend import Array, check_float, get_namespace, is_lazy, on_the_arrays_device
 from ._kernels import Kernels, kernels
 from ._parameters import check_parameters
-from ._random import DeviceRandom, check_seed, permutation
+from ._random import DeviceRandom, Reshuffled, check_generator, check_seed, permutation
 from ._step import Dropout, Workspace, descend, forward_activations
 from ._validation import host_sample_weight
 from .activations import check_loss
@@ -134,6 +134,7 @@ class Settings:
     time_interval: int | None = None
     seed: int = 0
     loss: str = "cross_entropy"
+    epsilon_hat: bool = False
     #: Whether the targets carry the sample weights as their last row (:func:`weighted`).
     weighted: bool = False
 
@@ -155,6 +156,7 @@ class Settings:
             else check_count(self.time_interval, "time_interval", minimum=1),
             "seed": check_seed(self.seed),
             "loss": check_loss(self.loss),
+            "epsilon_hat": check_flag(self.epsilon_hat, "epsilon_hat"),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
@@ -164,7 +166,7 @@ class Settings:
         (the learning rate and epsilon enter it as numbers; batching, decay, dropout and the seed
         act outside it): equal for runs that can share a compiled step."""
         return replace(self, learning_rate=1.0, mini_batch_size=None, epsilon=1e-8, keep_prob=1.0, decay_rate=0.0,
-                       time_interval=None, seed=0)
+                       time_interval=None, seed=0, epsilon_hat=False)
 
     def learning_rate_at(self, epoch: int) -> float:
         """The learning rate of epoch ``epoch`` (from 0). As the course's model, which decays
@@ -269,12 +271,12 @@ class Trainer:
     the parameters (``parameters``, updated in place where the backend allows), the optimiser
     ``state`` (updated in place), reused buffers and the dropout generator. :meth:`run_epoch`
     trains one epoch, each step compiled where the backend compiles (unless ``compile`` is
-    false). ``copy_X``: see :func:`train`."""
+    false). ``copy_X``, ``shuffle``: see :func:`train`."""
 
     def __init__(self, xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array], L: int,
                  settings: Settings, state: OptimizerState | None = None, compile: bool = True,
-                 copy_X: bool = True, host_weights: Any = None) -> None:
-        self.xp, self.L, self.settings, self.copy_X = xp, L, settings, copy_X
+                 copy_X: bool = True, host_weights: Any = None, shuffle: Any = None) -> None:
+        self.xp, self.L, self.settings, self.copy_X, self.shuffle = xp, L, settings, copy_X, shuffle
         self.device = array_device(X)
         self.ops = kernels(xp, self.device)
         self.parameters = {key: self.ops.own_copy(value) for key, value in parameters.items()}
@@ -308,6 +310,7 @@ class Trainer:
         #: What the summed cost of a pass is divided by: the examples, or their total weight.
         self.total_weight = self.m if host_weights is None else float(host_weights.sum())
         self.bounds = [(0, self.m)] if size is None else batch_bounds(self.m, size)
+        self.reshuffled = None if self.shuffle is None else Reshuffled(self.shuffle, self.m)
         if size is not None and (self.copy_X or not self.in_place):
             X, Y = self.ops.batch_source(X), self.ops.batch_source(Y)
         self.X, self.Y = X, Y
@@ -322,12 +325,13 @@ class Trainer:
 
     def _batches(self, seed: int) -> Iterator[tuple[Array | None, float | None]]:
         """``(columns, total weight)`` of each batch: all the columns (None), or the course's
-        mini-batches shuffled by ``seed``; the total weight None without sample weights."""
+        mini-batches shuffled by ``seed`` (with a ``shuffle`` generator, in scikit-learn's order);
+        the total weight None without sample weights."""
         weights = self.host_weights
         if self.settings.mini_batch_size is None:
             yield None, None if weights is None else self.total_weight
             return
-        host_order = permutation(self.m, seed)
+        host_order = permutation(self.m, seed) if self.reshuffled is None else self.reshuffled.next()
         # Uploaded without waiting for the queued steps where the library allows (no host sync).
         order = self.ops.upload(host_order)
         for start, stop in self.bounds:
@@ -356,7 +360,7 @@ class Trainer:
 
     def run_epoch(self, record: bool) -> Array | None:
         """Train one epoch (its mini-batches shuffled with seed ``seed + epoch + 1``, as the course's
-        model). With ``record``, returns its cost (0-d, on the device): the mean over
+        model, or by the ``shuffle`` generator). With ``record``, returns its cost (0-d, on the device): the mean over
         the examples of each step's cross-entropy, taken before the step (with dropout, of the
         dropped-out network), plus each step's L2 term weighted by its share of the examples
         (for full batches, :func:`compute_cost_with_regularization`)."""
@@ -378,7 +382,7 @@ class Trainer:
                 state.t += 1
                 correction = math.sqrt(1.0 - settings.beta2**state.t)
                 step_size = learning_rate * correction / (1.0 - settings.beta1**state.t)
-                eps_hat = settings.epsilon * correction
+                eps_hat = settings.epsilon if settings.epsilon_hat else settings.epsilon * correction
             m = stop - start if weight is None else weight
             # The step's L2 term from its starting weights, before they are updated (in place).
             l2 = l2_cost_kernel(self.xp, self.parameters, self.L, settings.lambd, m) if record and settings.lambd \
@@ -434,6 +438,8 @@ def train(
     copy_X: bool = True,
     loss: str = "cross_entropy",
     sample_weight: Array | None = None,
+    shuffle: Any = None,
+    epsilon_hat: bool = False,
 ) -> tuple[dict[str, Array], list[float]]:
     """Train a network from ``parameters``: the fused training path.
 
@@ -510,6 +516,16 @@ def train(
         ``sum_i w_i cost_i / sum_i w_i``, the L2 term over the batch's total weight (scikit-learn's;
         integer weights train as repeated examples would in full batches); the recorded costs are
         weighted likewise.
+    shuffle : numpy.random.RandomState or None, default None
+        Where the mini-batches' order comes from. None: the course's :func:`random_mini_batches`
+        with seed ``seed + epoch + 1`` each epoch. A generator: scikit-learn's MLP order, each
+        epoch reordering the last one's by ``shuffle.permutation(m)`` (advancing the generator);
+        :class:`DeepNeuralNetwork` passes the one its initial weights were drawn from, as
+        ``MLPClassifier`` does. Not for a Dask stream, whose blocks are ordered by ``seed``.
+    epsilon_hat : bool, default False
+        Adam: ``epsilon`` is Kingma and Ba's epsilon-hat, added to the square root of the second
+        moment before its bias correction (scikit-learn's and Keras's Adam), instead of the
+        course's, added after it.
 
     Returns
     -------
@@ -531,7 +547,7 @@ def train(
         learning_rate=learning_rate, hidden_activation=hidden_activation, optimizer=optimizer,
         mini_batch_size=mini_batch_size, beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon, lambd=lambd,
         keep_prob=keep_prob, decay_rate=decay_rate, time_interval=time_interval, seed=seed, loss=loss,
-        weighted=sample_weight is not None,
+        epsilon_hat=epsilon_hat, weighted=sample_weight is not None,
     )
     epochs = check_epochs(num_iterations, num_epochs)
     record_every = check_count(record_every, "record_every", minimum=1)
@@ -539,8 +555,12 @@ def train(
         raise TypeError(f"state: expected an OptimizerState, got {type(state).__name__}")
     units = parameters[f"W{L}"].shape[0]
     check_finite(xp, **{f"parameters[{key!r}]": value for key, value in parameters.items()})
+    shuffle = check_generator(shuffle)
     lazy_xp = None
     if settings.mini_batch_size is not None and is_lazy(xp) and is_dask_array(X):  # streamed, block by block
+        if shuffle is not None:
+            raise ValueError("shuffle: a generator orders examples in memory; a Dask stream's blocks and their "
+                             "examples are shuffled by seed (pass shuffle=None)")
         lazy_xp, (xp, device) = xp, chunk_placement(X)
         parameters = {key: move_to(value, xp, device) for key, value in parameters.items()}
         if isinstance(validation_data, (tuple, list)):
@@ -554,7 +574,8 @@ def train(
         host_weights = None
         if sample_weight is not None:
             Y, host_weights = weighted(xp, Y, sample_weight)
-        trainer, like = Trainer(xp, X, Y, parameters, L, settings, state, copy_X=copy_X, host_weights=host_weights), X
+        trainer, like = Trainer(xp, X, Y, parameters, L, settings, state, copy_X=copy_X, host_weights=host_weights,
+                                shuffle=shuffle), X
     stopping = EarlyStopping(xp, L, n_iter_no_change, tol, validation_data, units, settings.hidden_activation, like,
                              settings.loss)
     try:
@@ -697,6 +718,13 @@ def r2_kernel(xp: ModuleType, AL: Array, T: Array, weights: Array | None = None)
     constant = total == 0.0
     perfect = xp.astype(residual == 0.0, AL.dtype)
     return xp.mean(xp.where(constant, perfect, 1.0 - residual / xp.where(constant, 1.0, total)))
+
+
+def check_flag(value: object, name: str) -> bool:
+    """``value``: True or False, else ``TypeError`` naming it."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name}: expected True or False, got {value!r}")
+    return value
 
 
 def check_patience(n_iter_no_change: object) -> float:

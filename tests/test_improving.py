@@ -338,6 +338,19 @@ def test_the_courses_initialisations(init, make, check, backend_kwargs):
     check(parameters["b2"], np.zeros((1, 1)), atol=0)
 
 
+def test_initial_weights_drawn_from_a_generator_advance_it(make, check, backend_kwargs):
+    """A ``RandomState`` as the seed is drawn from as the seed's own generator would be, and left
+    where the draws ended (the estimators go on to shuffle with it, as scikit-learn's MLPs)."""
+    rng = np.random.RandomState(5)
+    drawn = dnn.initialize_parameters_deep([3, 4, 2], seed=rng, init="glorot", **backend_kwargs)
+    seeded = dnn.initialize_parameters_deep([3, 4, 2], seed=5, init="glorot", **backend_kwargs)
+    for key, value in seeded.items():
+        check(drawn[key], dnn.to_numpy(value), atol=0)
+    after = np.random.RandomState(5)
+    after.uniform(size=3 * 4 + 4 + 4 * 2 + 2)  # W1, b1, W2, b2
+    np.testing.assert_array_equal(rng.permutation(10), after.permutation(10))
+
+
 @pytest.mark.parametrize("fraction", [0.1, 0.25, 0.37])
 def test_stratified_hold_out_takes_each_class_in_proportion(fraction, xp, make):
     """The validation split of early stopping: each class held out in proportion to its count

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from array_api_compat import array_namespace
+from array_api_compat import device as array_device
+from array_api_compat import is_dask_array
 
 import portable_dnn as dnn
 from portable_dnn._kernels import kernels
@@ -22,18 +24,29 @@ def blobs(m=50, classes=2, seed=0):
 
 def step_by_step(X, Y, parameters, *, optimizer="gd", learning_rate, epochs, mini_batch_size=None, seed=0,
                  lambd=0.0, keep_prob=1.0, beta=0.9, beta1=0.9, beta2=0.999, epsilon=1e-8, decay_rate=0.0,
-                 time_interval=None, hidden_activation="relu"):
+                 time_interval=None, hidden_activation="relu", shuffle=None, epsilon_hat=False):
     """The course's model: each epoch its mini-batches (seed + epoch + 1), forward, cost, backward,
     update; the learning rate decayed after each epoch. Costs: each epoch's example-weighted mean.
     (Dask computes the parameters after each step, as the training path does: its graphs would
-    otherwise grow with every step.)"""
-    settle = kernels(array_namespace(X)).settle
+    otherwise grow with every step.) With a ``shuffle`` generator, each epoch's batches are cut
+    from the last epoch's order reordered by ``shuffle.permutation(m)``; with ``epsilon_hat``, Adam's
+    epsilon is divided by the second moment's bias correction ``sqrt(1 - beta2**t)``."""
+    xp = array_namespace(X)
+    settle = kernels(xp).settle
     v, s = dnn.initialize_adam(parameters)
     t, costs, rate = 0, [], learning_rate
     m = X.shape[1]
+    order = np.arange(m)
     for epoch in range(epochs):
-        batches = [(X, Y)] if mini_batch_size is None else dnn.random_mini_batches(X, Y, mini_batch_size,
-                                                                                   seed + epoch + 1)
+        if shuffle is not None:
+            order = order[shuffle.permutation(m)]
+            indices = xp.asarray(order, device=array_device(X))
+            Xs, Ys = xp.take(X, indices, axis=1), xp.take(Y, indices, axis=Y.ndim - 1)
+            batches = [(Xs[:, i:min(i + mini_batch_size, m)], Ys[..., i:min(i + mini_batch_size, m)])
+                       for i in range(0, m, mini_batch_size)]
+        else:
+            batches = [(X, Y)] if mini_batch_size is None else dnn.random_mini_batches(X, Y, mini_batch_size,
+                                                                                       seed + epoch + 1)
         total = 0.0
         for Xb, Yb in batches:
             AL, caches = dnn.L_model_forward(Xb, parameters, hidden_activation=hidden_activation,
@@ -47,8 +60,9 @@ def step_by_step(X, Y, parameters, *, optimizer="gd", learning_rate, epochs, min
                 parameters, v = dnn.update_parameters_with_momentum(parameters, grads, v, beta, rate)
             else:
                 t += 1
+                eps = epsilon / np.sqrt(1.0 - beta2**t) if epsilon_hat else epsilon
                 parameters, v, s, _, _ = dnn.update_parameters_with_adam(parameters, grads, v, s, t, rate, beta1,
-                                                                         beta2, epsilon)
+                                                                         beta2, eps)
             parameters, v, s = settle(parameters), settle(v), settle(s)
         costs.append(float(total) / m)
         if decay_rate:
@@ -74,6 +88,12 @@ CASES = {
                                       "lambd": 0.2, "decay_rate": 1.0, "time_interval": 2},
     "adam, tanh, batches of 64 (one batch)": {"optimizer": "adam", "learning_rate": 0.01, "mini_batch_size": 64,
                                               "hidden_activation": "tanh"},
+    # scikit-learn's order (from a generator seeded 7) and epsilon: what the estimators train with.
+    "adam, reshuffled, epsilon-hat, batches of 16": {"optimizer": "adam", "learning_rate": 0.02,
+                                                     "mini_batch_size": 16, "epsilon": 1e-3, "epsilon_hat": True,
+                                                     "shuffle": 7},
+    "gd, reshuffled, L2, batches of 12": {"optimizer": "gd", "learning_rate": 0.3, "mini_batch_size": 12,
+                                          "lambd": 0.3, "shuffle": 7},
 }
 
 
@@ -86,8 +106,15 @@ def test_training_equals_the_step_by_step_functions(case, classes, dtype, make, 
     units = 1 if classes == 2 else classes
     start = dnn.initialize_parameters_deep([3, 6, 4, units], seed=2, init="he", dtype=dtype, **backend_kwargs)
     settings = dict(CASES[case], seed=5)
-    expected, expected_costs = step_by_step(X, Y, start, epochs=4, **settings)
-    trained, costs = dnn.train(X, Y, start, num_epochs=4, record_every=1, **settings)
+    shuffle = settings.pop("shuffle", None)  # a generator for each run, from the same seed
+    if shuffle is not None and is_dask_array(X):  # streamed block by block, in the stream's own order
+        with pytest.raises(ValueError, match="shuffle: a generator orders examples in memory; a Dask stream"):
+            dnn.train(X, Y, start, num_epochs=1, **settings, shuffle=np.random.RandomState(shuffle))
+        return
+    expected, expected_costs = step_by_step(X, Y, start, epochs=4, **settings,
+                                            shuffle=None if shuffle is None else np.random.RandomState(shuffle))
+    trained, costs = dnn.train(X, Y, start, num_epochs=4, record_every=1, **settings,
+                               shuffle=None if shuffle is None else np.random.RandomState(shuffle))
     for key in expected:
         check(trained[key], dnn.to_numpy(expected[key]), dtype=dtype, **close(dtype))
     np.testing.assert_allclose(costs, expected_costs, **close(dtype))
@@ -181,6 +208,8 @@ def test_full_batch_gradient_descent_is_unchanged(make, backend_kwargs):
     ({"num_iterations": 3}, TypeError, "one of them"),
     ({"num_epochs": None}, TypeError, "one of them"),
     ({"state": {}}, TypeError, "state: expected an OptimizerState"),
+    ({"shuffle": 7}, TypeError, "shuffle: expected None or a numpy.random.RandomState, got int"),
+    ({"epsilon_hat": "yes"}, TypeError, "epsilon_hat: expected True or False, got 'yes'"),
 ])
 def test_training_settings_are_checked(settings, error, message, make, backend_kwargs):
     X, labels = blobs(10)

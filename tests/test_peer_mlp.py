@@ -439,3 +439,89 @@ def test_the_classifier_starts_from_mlpclassifiers_own_weights_and_the_regressor
     regressor.fit(X_reg, y_reg)
     for key, value in dnn.initialize_parameters_deep([10, 7, 1], seed=4, init="he").items():
         np.testing.assert_array_equal(regressor.parameters_[key], value)
+
+
+# -- the same training, step for step ------------------------------------------------------------
+
+X_labels, Y_labels = make_multilabel_classification(n_samples=150, random_state=0)
+X_outputs, Y_outputs = make_regression(n_samples=200, n_features=10, n_targets=2, random_state=1)
+WEIGHTS = np.random.RandomState(0).randint(0, 4, X_digits_multi.shape[0]).astype(float)
+#: (their settings, ours, X, y, sample_weight): every output kind, two layers, tanh, L2, weights,
+#: gradient descent, and the defaults trained until the stopping rule ends training.
+SAME_TRAINING = {
+    "binary, tanh, two layers": ({"hidden_layer_sizes": (20, 10), "activation": "tanh", "batch_size": 64,
+                                  "max_iter": 6}, {"hidden_layers": (20, 10), "hidden_activation": "tanh",
+                                                   "batch_size": 64, "num_iterations": 6},
+                                 X_digits_binary, y_digits_binary, None),
+    "multiclass, L2, weights": ({"alpha": 0.01, "batch_size": 64, "max_iter": 20, "n_iter_no_change": np.inf},
+                                {"alpha": 0.01, "batch_size": 64, "num_iterations": 20, "n_iter_no_change": np.inf},
+                                X_digits_multi, y_digits_multi, WEIGHTS),
+    "multilabel": ({"batch_size": 40, "max_iter": 6}, {"batch_size": 40, "num_iterations": 6}, X_labels, Y_labels,
+                   None),
+    "gradient descent": ({"solver": "sgd", "momentum": 0.0, "learning_rate_init": 0.1, "batch_size": 32,
+                          "max_iter": 5}, {"optimizer": "gd", "learning_rate": 0.1, "batch_size": 32,
+                                           "num_iterations": 5}, X_digits_multi, y_digits_multi, None),
+    "defaults, until the stopping rule": ({}, {}, X_digits_multi, y_digits_multi, None),
+    "regression, one output": ({"batch_size": 64, "max_iter": 6}, {"batch_size": 64, "num_iterations": 6,
+                                                                   "init": "glorot"}, X_reg, y_reg, None),
+    "regression, two outputs": ({"batch_size": 64, "max_iter": 6, "n_iter_no_change": np.inf},
+                                {"batch_size": 64, "num_iterations": 6, "init": "glorot", "n_iter_no_change": np.inf},
+                                X_outputs, Y_outputs, None),
+}
+
+
+def peers(theirs, ours, y, seed=3):
+    """``(scikit-learn's MLP, ours)`` with those settings, for targets ``y``."""
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    regression = np.asarray(y).dtype.kind == "f"
+    mlp = (MLPRegressor if regression else MLPClassifier)(**theirs, random_state=seed)
+    return mlp, (DeepNeuralNetworkRegressor if regression else DeepNeuralNetwork)(**ours, seed=seed)
+
+
+def assert_same_parameters(mlp, model, rtol=1e-12):
+    for l, (coef, intercept) in enumerate(zip(mlp.coefs_, mlp.intercepts_, strict=True), start=1):
+        np.testing.assert_allclose(model.parameters_[f"W{l}"], coef.T, rtol=rtol, atol=1e-14)
+        np.testing.assert_allclose(model.parameters_[f"b{l}"][:, 0], intercept, rtol=rtol, atol=1e-14)
+
+
+@pytest.mark.parametrize("case", SAME_TRAINING)
+def test_fit_is_scikit_learns_step_for_step(case):
+    """From the same seed, the estimators start from the same weights, visit the samples in the
+    same order and take the same steps as scikit-learn's MLPs (Adam's epsilon is its epsilon-hat).
+    Their costs agree but where documented: with several outputs ours is the sum of the outputs'
+    squared errors (whose gradient both descend), theirs the mean; with weights and mini-batches
+    ours is the epoch's weighted mean, theirs the mean of its batches' weighted means."""
+    theirs, ours, X, y, weights = SAME_TRAINING[case]
+    mlp, model = peers(theirs, ours, y)
+    mlp.fit(X, y, sample_weight=weights)
+    model.fit(X, y, sample_weight=weights)
+    assert model.n_iter_ == mlp.n_iter_
+    assert_same_parameters(mlp, model)
+    if y is Y_outputs:  # k times theirs but for the L2 term (alpha 1e-4: a few parts in 1e10)
+        np.testing.assert_allclose(model.costs_, np.asarray(mlp.loss_curve_) * Y_outputs.shape[1], rtol=1e-8)
+    elif weights is None:
+        np.testing.assert_allclose(model.costs_, mlp.loss_curve_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("y", [y_digits_multi, y_reg], ids=["classifier", "regressor"])
+def test_partial_fit_and_warm_start_are_scikit_learns_step_for_step(y):
+    """Each ``partial_fit`` shuffles with a new ``RandomState(seed)`` (after the initial weights'
+    draws, on the first call), as scikit-learn's; so does each warm-started ``fit``."""
+    X = X_digits_multi if y is y_digits_multi else X_reg
+    ours = {"batch_size": 64, "init": "glorot"} if y is y_reg else {"batch_size": 64}
+    mlp, model = peers({"batch_size": 64}, ours, y)
+    for _ in range(3):
+        if y is y_reg:
+            mlp.partial_fit(X, y)
+            model.partial_fit(X, y)
+        else:
+            mlp.partial_fit(X, y, classes=np.unique(y))
+            model.partial_fit(X, y, classes=np.unique(y))
+    assert_same_parameters(mlp, model)
+    mlp, model = peers({"batch_size": 64, "max_iter": 3, "warm_start": True}, {**ours, "num_iterations": 3,
+                                                                               "warm_start": True}, y)
+    for _ in range(2):
+        mlp.fit(X, y)
+        model.fit(X, y)
+    assert_same_parameters(mlp, model)

@@ -89,14 +89,21 @@ def test_unknown_chunk_sizes_are_refused():
                   mini_batch_size=8)
 
 
-def test_the_estimator_fits_dask_data_as_numpy_and_predicts_lazily():
+def test_the_estimator_streams_dask_data_and_predicts_lazily(tmp_path):
+    """A Dask X of one block trains as train() on it in memory with the stream's order (the
+    course's shuffles, not the generator an in-memory fit shuffles with)."""
     X, labels = blobs(300, seed=3)
     rows = X.T.copy()
     settings = {"hidden_layers": (8,), "num_iterations": 4, "batch_size": 32, "early_stopping": False,
                 "n_iter_no_change": None}
-    expected = dnn.DeepNeuralNetwork(**settings).fit(rows, labels)
     model = dnn.DeepNeuralNetwork(**settings).fit(da.from_array(rows, chunks=(300, 4)), da.from_array(labels))
-    np.testing.assert_allclose(model.costs_, expected.costs_, rtol=1e-12)
+    parameters, costs = dnn.train(X, labels, dnn.initialize_parameters_deep([4, 8, 3], seed=1, init="glorot"),
+                                  learning_rate=0.001, num_epochs=4, optimizer="adam", mini_batch_size=32,
+                                  lambd=0.0001, seed=1, record_every=1, epsilon_hat=True)
+    np.testing.assert_allclose(model.costs_, costs, rtol=1e-12)
+    for key, value in parameters.items():
+        np.testing.assert_allclose(model.parameters_[key].compute(), value, rtol=1e-12, atol=1e-14)
+    expected = dnn.DeepNeuralNetwork.load(model.save(tmp_path / "model.npz"))  # NumPy parameters
     lazy = da.from_array(rows, chunks=(70, 4))
     for fitted in (model, expected):  # Dask parameters, and NumPy parameters
         probabilities, predicted = fitted.predict_proba(lazy), fitted.predict(lazy)
