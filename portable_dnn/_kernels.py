@@ -70,14 +70,15 @@ def _one_pass_kernels(library: ModuleType) -> dict[str, Callable[..., None]] | N
     """NumPy's optimiser updates compiled by numba (the ``fast`` extra), where it is installed:
     one pass, each element of W, g, v (and s) read once and W, v (and s) written once, with the
     ``out=`` forms' operations in their order and no fast-math, so their numbers to the bit.
-    Compiled on first use (about half a second per optimiser and dtype)."""
+    Compiled on first use (about half a second per optimiser and dtype) and cached on disk by numba
+    (beside this module, or in the user's cache where that is read-only): later processes load them."""
     try:
         numba = importlib.import_module("numba")
     except Exception:  # not installed, or not for this NumPy: the out= forms serve
         return None
     sqrt = library.sqrt  # NumPy's keeps float32 in float32 (math.sqrt would not)
     compile_loop: Callable[[Callable[..., None]], Callable[..., None]] = numba.njit(
-        nogil=True, error_model="numpy")  # numpy's: x / 0 is inf, not an exception
+        nogil=True, error_model="numpy", cache=True)  # numpy's: x / 0 is inf, not an exception
 
     @compile_loop
     def momentum(W: Any, g: Any, v: Any, constants: Any) -> None:  # pragma: no cover (compiled)

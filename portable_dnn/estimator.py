@@ -26,9 +26,10 @@ __all__ = ["AUTO_EARLY_STOPPING", "UNSCALED", "ConvergenceWarning", "DeepNeuralN
 class DeepNeuralNetwork(NetworkEstimator):
     """A classifier: [LINEAR->ACTIVATION] x len(hidden_layers) -> LINEAR -> SIGMOID or SOFTMAX.
 
-    Trained like scikit-learn's ``MLPClassifier`` by default: Adam on shuffled mini-batches, L2,
-    Glorot's initialisation (``MLPClassifier``'s own initial weights from the same seed), stopping
-    when the training cost stalls. Two classes train one sigmoid unit, more a softmax layer, a 0/1
+    Trained as scikit-learn's ``MLPClassifier`` by default: Adam on shuffled mini-batches, L2,
+    Glorot's initialisation, stopping when the training cost stalls; from the same seed, the same
+    initial weights, the same order of the samples and the same steps as
+    ``MLPClassifier(random_state=seed)``. Two classes train one sigmoid unit, more a softmax layer, a 0/1
     indicator matrix ``y`` (multilabel) one sigmoid unit per label. The course's notebook settings are
     ``optimizer="gd", batch_size=None, alpha=0, learning_rate=0.0075, num_iterations=3000,
     init="lecun", n_iter_no_change=None, early_stopping=False``.
@@ -50,7 +51,8 @@ class DeepNeuralNetwork(NetworkEstimator):
     keep_prob : float, default 1.0
         Dropout of the hidden layers: the probability of keeping a unit.
     beta, beta1, beta2, epsilon : float
-        Momentum's and Adam's constants (0.9, 0.9, 0.999, 1e-8).
+        Momentum's and Adam's constants (0.9, 0.9, 0.999, 1e-8); ``epsilon`` is scikit-learn's,
+        added to the square root of the second moment before its bias correction.
     decay_rate : float, default 0.0
         The course's learning-rate decay after each epoch.
     early_stopping : bool or "auto", default "auto"
@@ -68,7 +70,9 @@ class DeepNeuralNetwork(NetworkEstimator):
         The initialisation (:data:`~portable_dnn.initialization.INIT_SCHEMES`); ``"auto"`` is
         ``"glorot"`` here.
     seed : int, default 1
-        Seeds the initial weights, the shuffles, the held-out split and dropout.
+        Seeds the initial weights and then the shuffles (one ``RandomState(seed)``, as
+        scikit-learn's ``random_state``; anew for each ``partial_fit`` and warm start), the held-out
+        split and dropout.
     warm_start : bool, default False
         ``fit`` goes on from the fitted parameters (with a new optimiser state), as
         ``MLPClassifier``'s.

@@ -22,7 +22,8 @@ __all__ = ["DeepNeuralNetworkRegressor"]
 class DeepNeuralNetworkRegressor(NetworkEstimator):
     """A regressor: [LINEAR->ACTIVATION] x len(hidden_layers) -> LINEAR, one identity unit per
     output, trained on half the squared error (:func:`portable_dnn.compute_cost` with
-    ``loss="squared_error"``) plus the L2 term, like scikit-learn's ``MLPRegressor`` by default.
+    ``loss="squared_error"``) plus the L2 term, as scikit-learn's ``MLPRegressor`` by default (with
+    ``init="glorot"``, its steps from the same seed).
 
     Parameters
     ----------

@@ -15,7 +15,8 @@ Left out, and why:
   ``test_mlp_vs_poisson_glm_equivalent``): no quasi-Newton solver. The classification, regression and
   gradient tests are kept with Adam and with the step-by-step backward pass.
 - ``test_sparse_matrices``: sparse input is refused (as in the estimator's own tests).
-- ``test_shuffle``: there is no ``shuffle`` switch; mini-batches are always shuffled, by ``seed``.
+- ``test_shuffle``: there is no ``shuffle`` switch; mini-batches are always shuffled, by ``seed``
+  (in scikit-learn's order: see ``test_fit_is_scikit_learns_step_for_step``).
 - ``test_adaptive_learning_rate``, ``test_learning_rate_warmstart``: no ``"invscaling"`` or
   ``"adaptive"`` schedules (the course's ``decay_rate`` instead).
 - ``test_mlp_diverging_loss``: divergence raises :class:`TrainingDivergedError` with the last finite
@@ -29,7 +30,13 @@ Deliberate differences, kept as tests of this library's behaviour:
 - non-finite parameters from unscaled input raise :class:`TrainingDivergedError` (a
   ``FloatingPointError``) saying "scale your data", where scikit-learn raises ``ValueError``;
 - ``solver="sgd"`` is Nesterov momentum there, the course's momentum here;
-- ``n_iter_no_change`` counts epochs after the best, without an ``_no_improvement_count`` attribute.
+- ``n_iter_no_change`` counts epochs after the best, without an ``_no_improvement_count`` attribute;
+- the recorded cost of several regression outputs is the sum of their half squared errors (the
+  cost whose gradient both libraries descend), scikit-learn's the mean; with sample weights and
+  mini-batches it is the epoch's weighted mean cost, scikit-learn's the mean of the batches' weighted
+  means (the steps are the same; the stopping rule reads these costs);
+- early stopping's held-out split is this library's own (stratified, seeded), not
+  ``train_test_split``'s.
 """
 
 from __future__ import annotations
