@@ -338,7 +338,7 @@ def test_early_stopping_auto_holds_out_above_ten_thousand_examples():
 
 
 def test_partial_fit_goes_on_where_fit_stopped(digits):
-    X, y, X_test, _ = digits
+    X, y, _, _ = digits
     settings = {"hidden_layers": (8,), "n_iter_no_change": None, "batch_size": 100, "seed": 2}
     whole = DeepNeuralNetwork(**settings, num_iterations=3).fit(X, y)
     with pytest.raises(ValueError, match="classes must be passed on the first call to partial_fit"):

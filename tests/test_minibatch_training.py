@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, is_dask_array
 from array_api_compat import device as array_device
-from array_api_compat import is_dask_array
 
 import portable_dnn as dnn
 from portable_dnn._kernels import kernels
