@@ -71,14 +71,20 @@ def _one_pass_kernels(library: ModuleType) -> dict[str, Callable[..., None]] | N
     one pass, each element of W, g, v (and s) read once and W, v (and s) written once, with the
     ``out=`` forms' operations in their order and no fast-math, so their numbers to the bit.
     Compiled on first use (about half a second per optimiser and dtype) and cached on disk by numba
-    (beside this module, or in the user's cache where that is read-only): later processes load them."""
+    (beside this module, or in the user's cache where that is read-only; where neither is writable,
+    compiled in each process): later processes load them."""
     try:
         numba = importlib.import_module("numba")
     except Exception:  # not installed, or not for this NumPy: the out= forms serve
         return None
     sqrt = library.sqrt  # NumPy's keeps float32 in float32 (math.sqrt would not)
-    compile_loop: Callable[[Callable[..., None]], Callable[..., None]] = numba.njit(
-        nogil=True, error_model="numpy", cache=True)  # numpy's: x / 0 is inf, not an exception
+
+    def compile_loop(loop: Callable[..., None]) -> Callable[..., None]:
+        options = {"nogil": True, "error_model": "numpy"}  # numpy's: x / 0 is inf, not an exception
+        try:
+            return numba.njit(**options, cache=True)(loop)  # type: ignore[no-any-return]
+        except RuntimeError:  # nowhere writable to cache it: compiled in each process
+            return numba.njit(**options)(loop)  # type: ignore[no-any-return]
 
     @compile_loop
     def momentum(W: Any, g: Any, v: Any, constants: Any) -> None:  # pragma: no cover (compiled)

@@ -128,10 +128,12 @@ def test_pytorch_fused_updates_are_used_only_where_they_agree(xp, ops, fresh, ch
         _kernels._fused_agree.cache_clear()
 
 
+@pytest.mark.parametrize("cache", ["cached on disk", "nowhere to cache"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_numba_one_pass_updates_give_the_out_forms_numbers_to_the_bit(dtype, xp, monkeypatch):
+def test_numba_one_pass_updates_give_the_out_forms_numbers_to_the_bit(dtype, cache, xp, monkeypatch):
     """NumPy's one-pass updates (numba, the ``fast`` extra) against its ``out=`` forms: the same
-    numbers to the bit, in either memory layout; ``PORTABLE_DNN_NUMBA=0``
+    numbers to the bit, in either memory layout, whether numba can cache them on disk or not
+    (it raises ``RuntimeError`` where no location is writable); ``PORTABLE_DNN_NUMBA=0``
     switches them off."""
     from portable_dnn import _kernels
     from portable_dnn._backend import backend_name
@@ -140,6 +142,29 @@ def test_numba_one_pass_updates_give_the_out_forms_numbers_to_the_bit(dtype, xp,
         pytest.skip("numba compiles NumPy's updates only")
     if _kernels._one_pass_kernels(np) is None:
         pytest.skip("numba is not installed (the fast extra)")
+    if cache == "nowhere to cache":
+        numba = pytest.importorskip("numba")
+        njit = numba.njit
+
+        def njit_without_a_cache(*args, cache=False, **kwargs):
+            if cache:
+                raise RuntimeError("cannot cache function 'adam': no locator available for file")
+            return njit(*args, **kwargs)
+
+        monkeypatch.setattr(numba, "njit", njit_without_a_cache)
+        _kernels._one_pass_kernels.cache_clear()
+    try:
+        check_one_pass_updates(_kernels, dtype)
+    finally:
+        if cache == "nowhere to cache":
+            _kernels._one_pass_kernels.cache_clear()  # later tests compile with numba's own njit
+    assert _kernels.one_pass_enabled(np)
+    monkeypatch.setenv("PORTABLE_DNN_NUMBA", "0")
+    assert not _kernels.one_pass_enabled(np)
+
+
+def check_one_pass_updates(_kernels, dtype):
+    """The one-pass updates give the ``out=`` forms' numbers to the bit, in either layout."""
     one_pass, out_forms = _kernels._optimizer_kernels_out(np, one_pass=True), _kernels._optimizer_kernels_out(np)
     W, g, v, s = (value.astype(dtype) for value in host((40, 30), (40, 30), (40, 30), (40, 30), seed=4))
     s = np.abs(s)
@@ -153,9 +178,6 @@ def test_numba_one_pass_updates_give_the_out_forms_numbers_to_the_bit(dtype, xp,
         expected = out_forms["momentum"](*(a.copy(order="K") for a in arrays[:3]), np.empty_like(W), 0.8, 0.05)
         for a, b in zip(got, expected, strict=True):
             np.testing.assert_array_equal(a, b)
-    assert _kernels.one_pass_enabled(np)
-    monkeypatch.setenv("PORTABLE_DNN_NUMBA", "0")
-    assert not _kernels.one_pass_enabled(np)
 
 
 def test_pytorch_fused_updates_need_one_layout_and_momentum(xp, make, monkeypatch):
