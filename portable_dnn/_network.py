@@ -273,8 +273,12 @@ class NetworkEstimator:
     _auto_init = "glorot"
 
     def _init_scheme(self) -> str:
-        """The initialisation scheme ``init`` names (``"auto"``: this estimator's default)."""
-        return self._auto_init if self.init == "auto" else self.init
+        """The initialisation scheme ``init`` names (``"auto"``: this estimator's default; Glorot's
+        with scikit-learn's narrower bound for sigmoid hidden layers)."""
+        if self.init != "auto":
+            return self.init
+        return "glorot_sigmoid" if self._auto_init == "glorot" and self.hidden_activation == "sigmoid" \
+            else self._auto_init
 
     def _check_n_features(self, columns: Array) -> None:
         if columns.shape[0] != self.n_features_in_:

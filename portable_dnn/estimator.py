@@ -68,7 +68,8 @@ class DeepNeuralNetwork(NetworkEstimator):
         The improvement that counts (strictly: with 0, an equal score is none).
     init : str, default "auto"
         The initialisation (:data:`~portable_dnn.initialization.INIT_SCHEMES`); ``"auto"`` is
-        ``"glorot"`` here.
+        ``"glorot"`` here (``"glorot_sigmoid"`` with sigmoid hidden layers: ``MLPClassifier``'s
+        initial weights in either case).
     seed : int, default 1
         Seeds the initial weights and then the shuffles (one ``RandomState(seed)``, as
         scikit-learn's ``random_state``; anew for each ``partial_fit`` and warm start), the held-out

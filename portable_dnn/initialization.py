@@ -21,14 +21,16 @@ def _normal(scale: Callable[[Any, int], Any]) -> Callable[[Any, tuple[int, int]]
     return draw
 
 
-def _glorot_uniform(rng: Any, shape: tuple[int, int]) -> tuple[Any, Any]:
-    """Weights, then biases, uniform in +-sqrt(6 / (fan_in + fan_out)), drawn as scikit-learn's MLPs
-    draw them (its (fan_in, fan_out) weights, transposed): from the same seed, the same numbers as
-    ``MLPClassifier(random_state=seed)`` starts from (which uses sqrt(2 / (...)) with logistic
-    hidden layers; this does not)."""
-    fan_out, fan_in = shape
-    bound = math.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-bound, bound, (fan_in, fan_out)).T, rng.uniform(-bound, bound, fan_out).reshape(fan_out, 1)
+def _glorot_uniform(factor: float) -> Callable[[Any, tuple[int, int]], tuple[Any, Any]]:
+    """Weights, then biases, uniform in +-sqrt(factor / (fan_in + fan_out)), drawn as scikit-learn's
+    MLPs draw them (its (fan_in, fan_out) weights, transposed): from the same seed, the same numbers
+    as ``MLPClassifier(random_state=seed)`` starts from (factor 6, or 2 with logistic hidden layers)."""
+    def draw(rng: Any, shape: tuple[int, int]) -> tuple[Any, Any]:
+        fan_out, fan_in = shape
+        bound = math.sqrt(factor / (fan_in + fan_out))
+        return (rng.uniform(-bound, bound, (fan_in, fan_out)).T,
+                rng.uniform(-bound, bound, fan_out).reshape(fan_out, 1))
+    return draw
 
 
 #: Initialisation scheme name -> ``draw(rng, (fan_out, fan_in)) -> (W, b or None for zeros)`` from a
@@ -39,14 +41,17 @@ def _glorot_uniform(rng: Any, shape: tuple[int, int]) -> tuple[Any, Any]:
 #: ``"lecun"``: ``randn / sqrt(fan_in)`` (the course's L-layer model);
 #: ``"he"``: ``randn * sqrt(2 / fan_in)`` (He et al., 2015, for ReLU networks);
 #: ``"glorot"``: W and b uniform in ``+-sqrt(6 / (fan_in + fan_out))`` (Glorot and Bengio, 2010, as
-#: scikit-learn's MLPs; the estimators' default).
+#: scikit-learn's MLPs; the classifier's default);
+#: ``"glorot_sigmoid"``: the same with ``+-sqrt(2 / (fan_in + fan_out))``, scikit-learn's bound for
+#: logistic hidden layers (the classifier's default with sigmoid hidden layers).
 INIT_SCHEMES: dict[str, Callable[[Any, tuple[int, int]], tuple[Any, Any]]] = {
     "zeros": _normal(lambda draws, fan_in: draws * 0.0),
     "large": _normal(lambda draws, fan_in: draws * 10.0),
     "small": _normal(lambda draws, fan_in: draws * 0.01),
     "lecun": _normal(lambda draws, fan_in: draws / math.sqrt(fan_in)),
     "he": _normal(lambda draws, fan_in: draws * math.sqrt(2.0 / fan_in)),
-    "glorot": _glorot_uniform,
+    "glorot": _glorot_uniform(6.0),
+    "glorot_sigmoid": _glorot_uniform(2.0),
 }
 
 
@@ -81,8 +86,8 @@ def initialize_parameters_deep(
     ``numpy.random.RandomState(seed)`` (or from ``seed`` itself where it is a ``RandomState``,
     which the draws advance) as ``init`` says
     (:data:`~portable_dnn.initialization.INIT_SCHEMES`: standard-normal draws scaled, or for
-    ``"glorot"`` uniform ones); ``bl`` (``(layer_dims[l], 1)``) is zeros, or for
-    ``"glorot"`` uniform draws too. Arrays are created on ``backend``
+    the ``"glorot"`` schemes uniform ones); ``bl`` (``(layer_dims[l], 1)``) is zeros, or for
+    the ``"glorot"`` schemes uniform draws too. Arrays are created on ``backend``
     (a name such as ``"numpy"``/``"cupy"`` or a namespace; default NumPy) and ``device``,
     in ``dtype`` (default float64 where the device supports it).
     """
