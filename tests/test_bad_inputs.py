@@ -150,7 +150,8 @@ CASES = {
         ValueError, "activation: expected one of"),
     "unknown init": (
         lambda mk: dnn.initialize_parameters_deep([3, 1], init="xavier"),
-        ValueError, "init: expected one of ['glorot', 'glorot_sigmoid', 'he', 'large', 'lecun', 'small', 'zeros'], got 'xavier'"),
+        ValueError,
+        "init: expected one of ['glorot', 'glorot_sigmoid', 'he', 'large', 'lecun', 'small', 'zeros'], got 'xavier'"),
     "layer_dims too short": (
         lambda mk: dnn.initialize_parameters_deep([3]), ValueError, "layer_dims: expected at least 2 sizes"),
     "layer_dims not integers": (
