@@ -51,24 +51,10 @@ def mean_cost_kernel(xp: ModuleType, loss: str, AL: Array, Y: Array) -> Array:
     return xp.sum(example_costs_kernel(xp, loss, AL, Y)) / AL.shape[1]
 
 
-def cross_entropy_kernel(xp: ModuleType, AL: Array, Y: Array) -> Array:
-    """The mean cross-entropy: binary for AL (1, m), categorical for AL (C, m) with Y one-hot."""
-    return mean_cost_kernel(xp, "cross_entropy", AL, Y)
-
-
-def weighted_cost_kernel(loss: str) -> Any:
-    """The kernel ``(xp, AL, Y, weights) -> cost`` of ``loss`` weighted by the sample weights (1, m):
-    ``sum_i w_i cost_i / sum_i w_i`` (with equal weights, :func:`cost_kernel`'s mean)."""
-    def kernel(xp: ModuleType, AL: Array, Y: Array, weights: Array) -> Array:
-        return xp.sum(weights * example_costs_kernel(xp, loss, AL, Y)) / xp.sum(weights)
-    return kernel
-
-
-def cost_kernel(loss: str) -> Any:
-    """The kernel ``(xp, AL, Y) -> cost`` of ``loss`` (:func:`mean_cost_kernel`)."""
-    def kernel(xp: ModuleType, AL: Array, Y: Array) -> Array:
-        return mean_cost_kernel(xp, loss, AL, Y)
-    return kernel
+def weighted_cost_kernel(xp: ModuleType, loss: str, AL: Array, Y: Array, weights: Array) -> Array:
+    """The cost of ``loss`` weighted by the sample weights (1, m): ``sum_i w_i cost_i / sum_i w_i``
+    (with equal weights, :func:`mean_cost_kernel`'s mean)."""
+    return xp.sum(weights * example_costs_kernel(xp, loss, AL, Y)) / xp.sum(weights)
 
 
 def one_hot_kernel(xp: ModuleType, labels: Array, num_classes: int, dtype: Any) -> Array:
@@ -178,4 +164,4 @@ def compute_cost(AL: Array, Y: Array, *, loss: str = "cross_entropy") -> Array:
     if AL.shape[1] == 0:
         raise ValueError(f"AL: expected shape (C, m) with m >= 1, got {tuple(AL.shape)}")
     loss = check_loss(loss)
-    return cost_kernel(loss)(xp, AL, targets(xp, Y, AL.shape[0], AL, loss=loss))
+    return mean_cost_kernel(xp, loss, AL, targets(xp, Y, AL.shape[0], AL, loss=loss))

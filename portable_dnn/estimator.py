@@ -232,12 +232,17 @@ class DeepNeuralNetwork(NetworkEstimator):
             probabilities = xp.stack([1.0 - AL[0, :], AL[0, :]], axis=1) if binary else AL.T
             return move_to(probabilities, home_xp, home_device)
 
-    def _class_indices(self, X: Any) -> tuple[Array, ModuleType, Any]:
+    def _predicted(self, X: Any) -> tuple[Array, ModuleType, Any]:
+        """The predicted class indices (m,), or for multilabel y the indicator matrix (m, k), in the
+        training namespace's default integer dtype; and the placement to return them to."""
         AL, home_xp, home_device = self._output(X)
         xp = array_api_compat.array_namespace(AL)
         integers = xp.__array_namespace_info__().default_dtypes(device=array_api_compat.device(AL))["integral"]
-        indices = AL[0, :] > 0.5 if AL.shape[0] == 1 else xp.argmax(AL, axis=0)
-        return xp.astype(indices, integers), home_xp, home_device
+        if self.multilabel_:
+            predicted = AL.T > 0.5
+        else:
+            predicted = AL[0, :] > 0.5 if AL.shape[0] == 1 else xp.argmax(AL, axis=0)
+        return xp.astype(predicted, integers), home_xp, home_device
 
     def predict(self, X: Any) -> Any:
         """Labels (m,) from ``classes_``: in ``X``'s namespace and on its device when the
@@ -246,14 +251,10 @@ class DeepNeuralNetwork(NetworkEstimator):
         array of the labels, lazily, block by block."""
         if (elsewhere := self._elsewhere(X, "predict")) is not None:
             return elsewhere
-        if self.multilabel_:  # the indicator matrix (m, k)
-            with self._fitted_device_scope():
-                AL, home_xp, home_device = self._output(X)
-                xp = array_api_compat.array_namespace(AL)
-                integers = xp.__array_namespace_info__().default_dtypes(device=array_api_compat.device(AL))["integral"]
-                return move_to(xp.astype(AL.T > 0.5, integers), home_xp, home_device)
         with self._fitted_device_scope():
-            indices, home_xp, home_device = self._class_indices(X)
+            indices, home_xp, home_device = self._predicted(X)
+            if self.multilabel_:  # the indicator matrix (m, k)
+                return move_to(indices, home_xp, home_device)
             classes = self.classes_
             if classes.dtype.kind not in "iuf":
                 return classes[to_numpy(indices)]

@@ -16,7 +16,7 @@ from ._backend import Array, check_float, get_namespace, on_the_arrays_device
 from ._parameters import check_parameters, num_layers
 from ._step import forward_activations
 from .activations import check_loss
-from .cost import cost_kernel, targets
+from .cost import mean_cost_kernel, targets
 from .initialization import check_layer_dims
 from .optimizers import check_learning_rate
 from .propagation import L_model_forward, check_hidden_activation
@@ -80,7 +80,7 @@ def _cost_kernel(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Ar
                              loss=loss)[0]
     else:
         AL = forward_activations(xp, X, parameters, L, hidden_activation=hidden_activation, loss=loss)[L]
-    cost = cost_kernel(loss)(xp, AL, Y)
+    cost = mean_cost_kernel(xp, loss, AL, Y)
     return cost + l2_cost_kernel(xp, parameters, L, lambd, X.shape[1]) if lambd else cost
 
 

@@ -27,7 +27,7 @@ from ._random import DeviceRandom, Reshuffled, check_generator, check_seed, perm
 from ._step import Dropout, Workspace, descend, forward_activations
 from ._validation import host_sample_weight
 from .activations import check_loss
-from .cost import all_one_hot, cost_kernel, targets, weighted_cost_kernel
+from .cost import all_one_hot, mean_cost_kernel, targets, weighted_cost_kernel
 from .io import move_to
 from .minibatch import batch_bounds
 from .optimizers import (
@@ -104,16 +104,23 @@ def check_finite(xp: ModuleType, **arrays: Array) -> None:
             raise ValueError(f"{name}: contains NaN or infinity")
 
 
+def weight_row(xp: ModuleType, sample_weight: Any, like: Array, check: bool = True, whole: bool = True,
+               name: str = "sample_weight") -> tuple[Array, Any]:
+    """``(row, host)``: the sample weights (m,) of the m columns of ``like`` as a row (1, m) in its
+    dtype on its device, and on the host (NumPy float64: :func:`host_sample_weight`, which checks
+    them with ``check`` and ``whole``, naming ``name``; one host sync)."""
+    m = like.shape[1]
+    host = host_sample_weight(sample_weight, m, check, whole, name)
+    return xp.reshape(move_to(host, xp, array_device(like), like.dtype), (1, m)), host
+
+
 def weighted(xp: ModuleType, T: Array, sample_weight: Any, check: bool = True,
              whole: bool = True) -> tuple[Array, Any]:
     """``(Y, host)``: the targets ``T`` (k, m) with the sample weights (m,) as one more row below them
-    (in T's dtype, on its device: gathered into batches with them), and the weights on the host
-    (NumPy float64, for the batches' total weights: :func:`host_sample_weight`, which checks
-    them with ``check`` and ``whole``; one host sync)."""
-    m = T.shape[1]
-    host = host_sample_weight(sample_weight, m, check, whole)
-    row = move_to(host, xp, array_device(T), T.dtype)
-    return xp.concat([T, xp.reshape(row, (1, m))], axis=0), host
+    (gathered into batches with them), and the weights on the host, for the batches' total
+    weights (:func:`weight_row`)."""
+    row, host = weight_row(xp, sample_weight, T, check, whole)
+    return xp.concat([T, row], axis=0), host
 
 
 @dataclass(frozen=True)
@@ -262,8 +269,8 @@ def batch_cost(xp: ModuleType, settings: Settings, AL: Array, Y: Array) -> Array
     ``settings.weighted`` (Y's last row the sample weights) the weighted mean."""
     T, weights = split_weights(Y, settings.weighted)
     if weights is None:
-        return cost_kernel(settings.loss)(xp, AL, T)
-    return weighted_cost_kernel(settings.loss)(xp, AL, T, weights)
+        return mean_cost_kernel(xp, settings.loss, AL, T)
+    return weighted_cost_kernel(xp, settings.loss, AL, T, weights)
 
 
 class Trainer:
@@ -659,9 +666,7 @@ class EarlyStopping:
                                  f"got {tuple(X_val.shape)}")
             T = check_targets(xp, Y_val, X_val, units, "validation_data Y_val", loss)
             if weights is not None:
-                host = host_sample_weight(weights, X_val.shape[1], name="validation_data sample_weight_val")
-                row = move_to(host, xp, array_device(X_val), X_val.dtype)
-                self.weights = xp.reshape(row, (1, X_val.shape[1]))
+                self.weights, _ = weight_row(xp, weights, X_val, name="validation_data sample_weight_val")
             self.validation = (X_val, T)
         self.needs_costs = self.active and self.validation is None
 

@@ -124,14 +124,14 @@ def test_diverging_training_stops_with_the_last_finite_parameters(make, float_dt
 def nan_cost_from_call(monkeypatch, n):
     """Make the training's n-th cost computation (counting from 0) return NaN."""
     calls = []
-    real = dnn.cost.cross_entropy_kernel
+    real = dnn.cost.mean_cost_kernel
 
-    def cost(xp, AL, Y):
+    def cost(xp, loss, AL, Y):
         calls.append(None)
-        value = real(xp, AL, Y)
+        value = real(xp, loss, AL, Y)
         return value * math.nan if len(calls) == n + 1 else value
 
-    monkeypatch.setattr(dnn.training, "cost_kernel", lambda loss: cost)
+    monkeypatch.setattr(dnn.training, "mean_cost_kernel", cost)
 
 
 @pytest.mark.parametrize(("bad_call", "snapshot"), [(4, 9), (1, 0)])
