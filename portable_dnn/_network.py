@@ -371,7 +371,8 @@ class NetworkEstimator:
             )
         except TrainingDivergedError as error:
             self._set_fitted(error.parameters, costs, layer_dims, spec, state)
-            scale = 0.0 if is_dask_array(columns) or not columns.shape[1] else float(np.max(np.abs(to_numpy(columns))))
+            xp = array_api_compat.array_namespace(columns)  # the largest input, where the data lives (not a copy)
+            scale = 0.0 if is_dask_array(columns) or not columns.shape[1] else float(xp.max(xp.abs(columns)))
             if scale > UNSCALED:
                 error.args = (f"{error.args[0]}. The inputs reach {scale:.3g} in magnitude: scale your data first "
                               "(for example with StandardScaler), which is the likelier cause",)
