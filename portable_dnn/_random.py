@@ -176,6 +176,16 @@ def _plain(label: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+def held_out_count(m: int, fraction: float, name: str, held: str = "validation") -> int:
+    """How many of m examples a split holds out: ``round(fraction * m)``, at least one (as
+    scikit-learn's splits, which round up); ``ValueError`` naming ``name`` unless both sides get
+    at least one (``held``: what the held-out side is called)."""
+    count = max(1, round(fraction * m))
+    if not count < m:
+        raise ValueError(f"{name}: {fraction} of n_samples = {m} leaves no {held} or no training examples")
+    return count
+
+
 def held_out_indices(m: int, held: int, seed: int, stratify: Any = None,
                      in_order: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``(kept, held_out)`` host indices of m examples: the first ``held`` of

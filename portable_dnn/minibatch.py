@@ -9,7 +9,7 @@ from typing import Any
 from array_api_compat import device as array_device
 
 from ._backend import Array, get_namespace, is_lazy, on_the_arrays_device
-from ._random import check_seed, held_out_indices, shuffled_indices
+from ._random import check_seed, held_out_count, held_out_indices, shuffled_indices
 from .io import move_to
 from .optimizers import check_count
 
@@ -74,10 +74,7 @@ def split_examples(named: Mapping[str, Array], fraction: float, seed: int,
     xp = get_namespace(**named)
     arrays = list(named.values())
     m = arrays[0].shape[-1]
-    held = max(1, round(fraction * m))  # at least one, as scikit-learn's split (which rounds up)
-    if not held < m:
-        raise ValueError(f"validation_fraction: {fraction} of n_samples = {m} leaves no validation or no "
-                         "training examples")
+    held = held_out_count(m, fraction, "validation_fraction")
     # Dask: each side in the examples' order, indexed by host indices: X's chunks, thinned.
     kept, out = held_out_indices(m, held, seed, stratify, in_order=is_lazy(xp))
     if is_lazy(xp):

@@ -16,7 +16,7 @@ import numpy as np
 from array_api_compat import array_namespace
 from array_api_compat import device as array_device
 
-from ._random import held_out_indices
+from ._random import held_out_count, held_out_indices
 from .estimator import DeepNeuralNetwork
 from .io import to_numpy
 from .optimizers import OptimizerState
@@ -49,9 +49,7 @@ def _split(args: argparse.Namespace, table: Table) -> tuple[Table, Table]:
     if not 0.0 < args.test_fraction < 1.0:
         raise ValueError(f"--test-fraction: expected a number between 0 and 1, got {args.test_fraction}")
     m = len(table.X)
-    held = max(1, round(args.test_fraction * m))
-    if held >= m:
-        raise ValueError(f"--test-fraction {args.test_fraction} of {m} rows leaves none for training")
+    held = held_out_count(m, args.test_fraction, "--test-fraction", held="test")
     kept, out = held_out_indices(m, held, args.seed if args.seed is not None else 1)
     assert table.y is not None
     return (table._replace(X=table.X[kept], y=table.y[kept]), table._replace(X=table.X[out], y=table.y[out]))

@@ -161,6 +161,17 @@ def test_bad_settings_are_refused_before_training(argv, message, tmp_path, capsy
     assert code in (1, 2) and message in err and "Training" not in out
 
 
+@pytest.mark.parametrize(("fraction", "message"), [
+    ("0.999", "--test-fraction: 0.999 of n_samples = 30 leaves no test or no training examples"),
+    ("1.5", "--test-fraction: expected a number between 0 and 1, got 1.5"),
+])
+def test_a_test_fraction_that_leaves_no_training_rows_is_refused(fraction, message, tmp_path, capsys):
+    X, y = blobs(30)
+    path = write_csv(tmp_path / "animals.csv", X, y)
+    code, out, err = run(capsys, "train", "--data", path, "--test-fraction", fraction, "--out", tmp_path / "out")
+    assert code == 1 and message in err and "Training" not in out
+
+
 def test_training_that_does_not_learn_warns(tmp_path, capsys):
     code, _, err = run(capsys, "train", "--data", "parity", "--learning-rate", "50", "--iterations", "100",
                        "--out", tmp_path, "--quiet")
