@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 import traceback
@@ -56,6 +57,28 @@ class Placement:
 
 
 # -- the checks: each returns its figure (a short text) or raises ------------------------------------
+
+
+def kernel_cache_files() -> tuple[Path, int]:
+    """CuPy's kernel cache on disk (``$CUPY_CACHE_DIR``, else ``~/.cupy/kernel_cache``) and its file count."""
+    folder = Path(os.environ.get("CUPY_CACHE_DIR") or Path.home() / ".cupy" / "kernel_cache")
+    return folder, sum(1 for path in folder.rglob("*") if path.is_file()) if folder.is_dir() else 0
+
+
+def warm_kernel_cache(where: Placement) -> str:
+    """One epoch per optimiser in float32 and float64 (with the cost recorded), before the suites:
+    CuPy compiles each new kernel with NVRTC once, into its cache, where the suites find it."""
+    folder, before = kernel_cache_files()
+    start = time.perf_counter()
+    for dtype in ("float32", "float64"):
+        for optimizer in dnn.OPTIMIZERS:
+            trainer_on(where.cupy, where.cupy_device, optimizer, m=512, dtype=dtype).run_epoch(record=True)
+    seconds = time.perf_counter() - start
+    epochs = f"{2 * len(dnn.OPTIMIZERS)} epochs ({', '.join(dnn.OPTIMIZERS)}; float32, float64)"
+    if where.dry_run:
+        raise NeedsGPU(f"{epochs} ran on the stand-in in {seconds:.1f} s; compiling CuPy's kernels needs a GPU")
+    compiled = kernel_cache_files()[1] - before
+    return f"{epochs}: {seconds:.1f} s, {compiled} kernels compiled into {folder}"
 
 
 def cupy_alive(where: Placement) -> str:
@@ -159,13 +182,13 @@ def torch_fused_kernels(where: Placement) -> str:
     return f"{calls['_fused_adam_']} fused Adam and {calls['_fused_sgd_']} fused SGD calls in two epochs on {device}"
 
 
-def trainer_on(xp: Any, device: Any, optimizer: str, m: int = 2048) -> Trainer:
-    """A trainer for a [64, 128, 64, 10] network on m random examples, batches of 256, float32."""
+def trainer_on(xp: Any, device: Any, optimizer: str, m: int = 2048, dtype: str = "float32") -> Trainer:
+    """A trainer for a [64, 128, 64, 10] network on m random examples, batches of 256."""
     rng = np.random.RandomState(0)
-    X = dnn.move_to(rng.randn(64, m).astype(np.float32), xp, device)
+    X = dnn.move_to(rng.randn(64, m).astype(dtype), xp, device)
     Y = dnn.one_hot(dnn.move_to(rng.randint(0, 10, m), xp, device), 10, dtype=X.dtype)
     parameters = dnn.initialize_parameters_deep([64, 128, 64, 10], init="he", backend=xp, device=device,
-                                                dtype="float32")
+                                                dtype=dtype)
     settings = Settings(learning_rate=0.01, optimizer=optimizer, mini_batch_size=256)
     return Trainer(xp, X, Y, parameters, 3, settings)
 
@@ -292,6 +315,7 @@ def cupy_kernels(where: Placement) -> str:
 
 
 CHECKS: dict[str, Callable[[Placement], str]] = {
+    "CuPy kernel cache warmed": warm_kernel_cache,
     "CuPy elementwise, matmul, reduction": cupy_alive,
     "no Python scalar to maximum/minimum (PyTorch)": no_scalars_to_maximum,
     "PyTorch device names": torch_devices,

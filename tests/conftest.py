@@ -10,8 +10,10 @@ that reason (the default ``nox`` run includes the CuPy session everywhere).
 
 ``PORTABLE_DNN_DEVICES`` (comma-separated device names) chooses the devices of the session's
 backends (``cuda:0`` for PyTorch's CUDA suite, ``device1`` alone for array-api-strict);
-``PORTABLE_DNN_DEVICE_TESTS_ONLY=1`` runs only the tests that take the backend fixture (a
-second suite on another device, without running the CPU-only tests again).
+``PORTABLE_DNN_TESTS=device`` runs only the tests that take the backend fixture (a second suite
+on another device, without running the CPU-only tests again), the ``device_specific``-marked ones first
+(a library's fast forms against their portable twins, device scopes: what a GPU alone can judge);
+``PORTABLE_DNN_TESTS=host`` runs the others. The GPU check runs the two as separate steps.
 """
 
 from __future__ import annotations
@@ -124,13 +126,22 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"portable_dnn backends: {', '.join(selected_backends(config))}"
 
 
+#: ``$PORTABLE_DNN_TESTS`` -> whether a test belongs to that part of the suite.
+PARTS = {"device": lambda item: "backend_device" in getattr(item, "fixturenames", ()),
+         "host": lambda item: "backend_device" not in getattr(item, "fixturenames", ())}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With ``PORTABLE_DNN_DEVICE_TESTS_ONLY=1``, deselect the tests that do not run on the
-    session's backend and device (they ran in another suite already)."""
-    if os.environ.get("PORTABLE_DNN_DEVICE_TESTS_ONLY") != "1":
+    """With ``PORTABLE_DNN_TESTS=device`` (or ``host``), deselect the tests of the other part; the
+    device part runs its ``device_specific``-marked tests first."""
+    part = os.environ.get("PORTABLE_DNN_TESTS", "")
+    if not part:
         return
-    kept = [item for item in items if "backend_device" in getattr(item, "fixturenames", ())]
-    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    if part not in PARTS:
+        raise pytest.UsageError(f"PORTABLE_DNN_TESTS={part!r}: choose from {sorted(PARTS)} (or leave it unset)")
+    kept = [item for item in items if PARTS[part](item)]
+    config.hook.pytest_deselected(items=[item for item in items if not PARTS[part](item)])
+    kept.sort(key=lambda item: item.get_closest_marker("device_specific") is None)  # stable: file order otherwise
     items[:] = kept
 
 

@@ -17,6 +17,8 @@ import portable_dnn as dnn
 from portable_dnn._backend import resolve_device, resolve_namespace, resolve_placement
 from portable_dnn._kernels import kernels
 
+pytestmark = pytest.mark.device_specific  # the GPU check runs these first (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -16,6 +16,8 @@ from portable_dnn._kernels import (
     upload_portable,
 )
 
+pytestmark = pytest.mark.device_specific  # the GPU check runs these first (tests/conftest.py)
+
 
 @pytest.fixture
 def ops(xp, device):
