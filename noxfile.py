@@ -1,7 +1,9 @@
 """Test sessions, one per array backend, plus lint, typecheck and benchmarks.
 
 ``nox`` runs the default sessions (everything that works on a CPU-only machine; the
-CuPy session runs too and its tests skip with that reason where there is no NVIDIA driver).
+CuPy session runs too and its tests skip with that reason where there is no NVIDIA driver). The
+tests that do not take the backend fixture run once, in tests-numpy: the other default sessions
+run only the tests on their backend (``PORTABLE_DNN_TESTS=device``, tests/conftest.py).
 A backend a session asks for that cannot be imported or has no device fails the session.
 """
 
@@ -32,9 +34,11 @@ def tests_numpy(session: nox.Session) -> None:
 
 @nox.session(name="tests-array_api_strict")
 def tests_array_api_strict(session: nox.Session) -> None:
-    """The test suite on array-api-strict, on its default device and on ``device1``."""
+    """The tests that run on the backend (``PORTABLE_DNN_TESTS=device``), on array-api-strict's
+    default device and on ``device1``; the others do not touch the backend, and ran in tests-numpy
+    with the same packages."""
     session.install("-e", ".[test]")
-    _run_tests(session, "array_api_strict")
+    _run_tests(session, "array_api_strict", PORTABLE_DNN_TESTS="device")
 
 
 def cuda_major(nvidia_smi_output: str) -> int | None:
@@ -68,16 +72,18 @@ def tests_cupy(session: nox.Session) -> None:
 
     Where an NVIDIA driver is present, installs CuPy (the ``cuda12``/``cuda13`` extra by the
     driver's CUDA version, or ``$PORTABLE_DNN_CUDA_EXTRA``) unless it is already installed
-    system-wide; there, a CuPy that cannot run fails the session. Without a driver the tests
-    skip with that reason.
+    system-wide; there, a CuPy that cannot run fails the session. Without a driver the tests that
+    run on the backend skip with that reason (and the others, the same as tests-numpy's, are not run).
     """
     session.install("-e", ".[test]")
     if shutil.which("nvidia-smi") is not None and not has_module(session, "cupy"):
         session.install("-e", f".[{cuda_extra()}]")
-    quiet = [] if nvidia_driver() else ["-q", "-rfE"]  # every test skips for one reason: say it once
-    if quiet:
-        session.log("No NVIDIA driver here: the CuPy tests skip (the summary line counts them)")
-    _run_tests(session, "cupy", *quiet)
+    if nvidia_driver():
+        _run_tests(session, "cupy")
+        return
+    session.log("No NVIDIA driver here: the CuPy tests skip (the summary line counts them); the tests that do not "
+                "touch the backend ran in tests-numpy")
+    _run_tests(session, "cupy", "-q", "-rfE", PORTABLE_DNN_TESTS="device")  # every test skips for one reason
 
 
 def nvidia_driver() -> bool:

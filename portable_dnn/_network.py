@@ -204,7 +204,10 @@ class NetworkEstimator:
                 fraction = check_fraction(self.validation_fraction, "validation_fraction", low_open=True)
                 named = {"X": columns, "y": targets} if weights is None else \
                     _weighted_samples({"X": columns, "y": targets, "sample_weight": weights})
-                kept, held = split_examples(named, fraction, self.seed, stratify=self._stratify(named["y"]))
+                stratify = self._stratify(named["y"])
+                # Not stratified (in memory): scikit-learn's train_test_split, drawn from the same generator.
+                unstratified = stratify is None and not is_dask_array(columns)
+                kept, held = split_examples(named, fraction, rng if unstratified else self.seed, stratify=stratify)
                 columns, targets, weights = (*kept, None)[:3]
                 validation = tuple(held)
             first_epoch = state.epochs
@@ -213,10 +216,11 @@ class NetworkEstimator:
             self.n_iter_ = state.epochs - first_epoch  # this fit's epochs (a warm start's too, as scikit-learn)
         if not stopped and self.n_iter_no_change is not None:
             warning = _sklearn_class("exceptions", "ConvergenceWarning", ConvergenceWarning)
+            advice = "Train longer, or scale the data (StandardScaler)." if _looks_unscaled(columns) else \
+                "Train longer (a larger num_iterations)."
             warnings.warn(f"{type(self).__name__}: num_iterations={self.num_iterations} epochs ran out before the "
                           f"stopping rule (n_iter_no_change={self.n_iter_no_change}, tol={self.tol}) ended training: "
-                          "it has not converged yet. Train longer, or scale the data (StandardScaler).", warning,
-                          stacklevel=2)
+                          f"it has not converged yet. {advice}", warning, stacklevel=2)
         return self
 
     def _warm(self, columns: Array, targets: Array, weights: Array | None,
@@ -509,6 +513,20 @@ AUTO_EARLY_STOPPING = 10_000
 
 #: Inputs larger than this in magnitude are likely unscaled: a divergence says so.
 UNSCALED = 1e4
+
+
+#: Features whose mean or standard deviation is beyond this look unscaled: a convergence warning says so.
+FAR_FROM_STANDARD = 3.0
+
+
+def _looks_unscaled(columns: Array) -> bool:
+    """Whether some feature of ``columns`` (n, m) is far from mean 0 and standard deviation 1
+    (measured where the data lives; a Dask array is not computed for this: False)."""
+    if is_dask_array(columns) or columns.shape[1] < 2:
+        return False
+    xp = array_api_compat.array_namespace(columns)
+    mean, deviation = xp.mean(columns, axis=1), xp.std(columns, axis=1)
+    return float(xp.max(xp.abs(mean))) > FAR_FROM_STANDARD or float(xp.max(deviation)) > FAR_FROM_STANDARD
 
 
 class ConvergenceWarning(UserWarning):

@@ -122,6 +122,11 @@ def permutation(m: int, seed: int) -> np.ndarray:
     return np.random.RandomState(seed).permutation(m)
 
 
+def is_generator(seed: object) -> bool:
+    """Whether ``seed`` is a ``numpy.random.RandomState`` (drawn from, rather than an integer seed)."""
+    return isinstance(seed, np.random.RandomState)
+
+
 def check_generator(shuffle: object, name: str = "shuffle") -> np.random.RandomState | None:
     """``shuffle``: None or a ``numpy.random.RandomState``, else ``TypeError`` naming it."""
     if shuffle is not None and not isinstance(shuffle, np.random.RandomState):
@@ -176,22 +181,27 @@ def _plain(label: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def held_out_count(m: int, fraction: float, name: str, held: str = "validation") -> int:
-    """How many of m examples a split holds out: ``round(fraction * m)``, at least one (as
-    scikit-learn's splits, which round up); ``ValueError`` naming ``name`` unless both sides get
-    at least one (``held``: what the held-out side is called)."""
-    count = max(1, round(fraction * m))
+def held_out_count(m: int, fraction: float, name: str, held: str = "validation", rounding: Any = round) -> int:
+    """How many of m examples a split holds out: ``rounding(fraction * m)`` (``math.ceil``:
+    scikit-learn's ``train_test_split``), at least one; ``ValueError`` naming ``name`` unless
+    both sides get at least one (``held``: what the held-out side is called)."""
+    count = max(1, int(rounding(fraction * m)))
     if not count < m:
         raise ValueError(f"{name}: {fraction} of n_samples = {m} leaves no {held} or no training examples")
     return count
 
 
-def held_out_indices(m: int, held: int, seed: int, stratify: Any = None,
+def held_out_indices(m: int, held: int, seed: int | np.random.RandomState, stratify: Any = None,
                      in_order: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``(kept, held_out)`` host indices of m examples: the first ``held`` of
-    :func:`permutation` held out, or with ``stratify`` (the m labels, any shape) of
+    :func:`permutation` held out (``seed`` a generator: of its next ``permutation(m)``, as
+    scikit-learn's ``train_test_split`` draws it), or with ``stratify`` (the m labels, any shape) of
     :func:`stratified_order`; with ``in_order``, each side sorted."""
-    order = permutation(m, seed) if stratify is None else stratified_order(np.asarray(stratify).reshape(-1), held,
-                                                                          seed)
+    if is_generator(seed):
+        order = seed.permutation(m)
+    elif stratify is None:
+        order = permutation(m, seed)
+    else:
+        order = stratified_order(np.asarray(stratify).reshape(-1), held, seed)
     kept, out = order[held:], order[:held]
     return (np.sort(kept), np.sort(out)) if in_order else (kept, out)

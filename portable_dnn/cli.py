@@ -41,6 +41,7 @@ from .io import load_metadata, load_parameters, move_to, save_parameters, to_num
 from .minibatch import hold_out
 from .models import predict_proba
 from .optimizers import OPTIMIZERS
+from .reports import warn_if_not_learning
 from .tables import is_table
 from .training import Settings, TrainingDivergedError, train
 
@@ -89,12 +90,20 @@ def _positive_float(text: str) -> float:
 
 
 def _non_negative_int(text: str) -> int:
+    return _integer(text, 0, "a non-negative integer")
+
+
+def _positive_int(text: str) -> int:
+    return _integer(text, 1, "a positive integer")
+
+
+def _integer(text: str, minimum: int, expected: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+        value = minimum - 1
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
 
 
@@ -114,8 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd.add_argument("--train", type=Path, help="the course's train_catvnoncat.h5 (with --test)")
     train_cmd.add_argument("--test", type=Path, help="the course's test_catvnoncat.h5 (with --train)")
     train_cmd.add_argument("--layers", type=_layers, help="layer sizes, default n_x,20,7,5,n_y (moons: 2,5,2,1)")
-    train_cmd.add_argument("--iterations", "--epochs", dest="iterations", type=_non_negative_int,
-                           help="epochs (full batches: iterations); default 3000 (moons: 5000)")
+    train_cmd.add_argument("--iterations", "--epochs", dest="iterations", type=_positive_int,
+                           help="epochs (full batches: iterations), at least 1; default 3000 (moons: 5000; your "
+                                "own table: at most 1000, the stopping rule ending training sooner)")
     train_cmd.add_argument("--learning-rate", type=_positive_float,
                            help=f"default {COURSE_LEARNING_RATE} with --train/--test, "
                                 f"{LEARNING_RATES['digits']} on the digits, {LEARNING_RATES['parity']} for parity, "
@@ -132,9 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 "--time-interval 1000)")
     train_cmd.add_argument("--time-interval", type=_non_negative_int,
                            help="epochs between learning-rate decays (default: every epoch)")
-    train_cmd.add_argument("--early-stopping", action="store_true",
+    train_cmd.add_argument("--early-stopping", action=argparse.BooleanOptionalAction, default=None,
                            help="hold out 10%% of the training data; stop after 10 epochs without a better "
-                                "accuracy on it and keep the best")
+                                "accuracy (R²) on it and keep the best (default: on for a regression on your own "
+                                "table, off otherwise)")
     train_cmd.add_argument("--init", choices=sorted(INIT_SCHEMES), help="default lecun (moons: he)")
     train_cmd.add_argument("--seed", type=int, help="initialisation and shuffling seed; default 1 (moons: 3)")
     train_cmd.add_argument("--out", type=Path, default=Path("portable-dnn-output"),
@@ -160,9 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd.add_argument("--test-fraction", type=float, default=0.2,
                            help="the share of your table held out for testing (default 0.2)")
     train_cmd.add_argument("--no-scale", action="store_true",
-                           help="your table's features as they are (default: standardised to mean 0 and "
-                                "standard deviation 1 on the training rows; the saved model takes raw "
-                                "features either way)")
+                           help="your table's features (and a regression's target) as they are (default: "
+                                "standardised to mean 0 and standard deviation 1 on the training rows; the saved "
+                                "model takes raw features and predicts in the target's units either way)")
 
     commands.add_parser("info", help="list the backends and devices available here")
     return parser
@@ -294,17 +305,6 @@ def _host_classes(points: np.ndarray, parameters: dict[str, Any]) -> np.ndarray:
 
     X = move_to(points, array_namespace(W1), device(W1), W1.dtype)
     return class_indices(to_numpy(predict_proba(X, parameters)))
-
-
-def warn_if_not_learning(recorded: list[tuple[int, float]], accuracy: float, classes: int,
-                         learning_rate: float) -> None:
-    """A warning on standard error when training ended with a cost above its first one, or with
-    the training accuracy no better than chance (the likely cause: the learning rate)."""
-    rose = len(recorded) > 1 and recorded[-1][1] > recorded[0][1]
-    if rose or accuracy <= 1.0 / classes + 0.01:
-        what = "the cost rose" if rose else f"the training accuracy {accuracy:.3f} is no better than chance"
-        print(f"portable-dnn: warning: the network did not learn ({what}); the likely cause is the learning "
-              f"rate: try --learning-rate {learning_rate / 10:g}", file=sys.stderr)
 
 
 def _train_with_progress(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from array_api_compat import device as array_device
 
 from ._backend import Array, get_namespace, is_lazy, on_the_arrays_device
-from ._random import check_seed, held_out_count, held_out_indices, shuffled_indices
+from ._random import check_seed, held_out_count, held_out_indices, is_generator, shuffled_indices
 from .io import move_to
 from .optimizers import check_count
 
@@ -66,15 +67,17 @@ def hold_out(X: Array, Y: Array, fraction: float, seed: int,
     return X_kept, Y_kept, (X_held, Y_held)
 
 
-def split_examples(named: Mapping[str, Array], fraction: float, seed: int,
+def split_examples(named: Mapping[str, Array], fraction: float, seed: Any,
                    stratify: Any = None) -> tuple[list[Array], list[Array]]:
     """``(kept, held)``: each of the ``named`` arrays (one namespace, the m examples along the last
     axis, as X (n, m), targets, sample weights (m,)), in order, split as :func:`hold_out` splits X
-    and Y."""
+    and Y; ``seed`` a generator (not stratified): scikit-learn's ``train_test_split`` from it, the
+    first ``ceil(fraction * m)`` of its next permutation held out."""
     xp = get_namespace(**named)
     arrays = list(named.values())
     m = arrays[0].shape[-1]
-    held = held_out_count(m, fraction, "validation_fraction")
+    from_generator = is_generator(seed)
+    held = held_out_count(m, fraction, "validation_fraction", rounding=math.ceil if from_generator else round)
     # Dask: each side in the examples' order, indexed by host indices: X's chunks, thinned.
     kept, out = held_out_indices(m, held, seed, stratify, in_order=is_lazy(xp))
     if is_lazy(xp):

@@ -1,8 +1,9 @@
 """The command line on your own table: :class:`DeepNeuralNetwork` (``--task classification``) or
-:class:`DeepNeuralNetworkRegressor` (``--task regression``) trained with their defaults (each flag
-given overrides its setting), the features standardised on the training rows unless ``--no-scale``
-(the scaling folded into the first layer, so the saved model takes raw features), a held-out test
-split, the scores, the model and its cost curve."""
+:class:`DeepNeuralNetworkRegressor` (``--task regression``) trained with their defaults but for
+:data:`TABLE_DEFAULTS` (each flag given overrides its setting), the features (and a regression's
+target) standardised on the training rows unless ``--no-scale`` (the scaling folded into the first
+layer, and the target's into the output layer, so the saved model takes raw features and predicts in
+the target's units), a held-out test split, the scores, the model and its cost curve."""
 
 from __future__ import annotations
 
@@ -21,7 +22,20 @@ from .estimator import DeepNeuralNetwork
 from .io import to_numpy
 from .optimizers import OptimizerState
 from .regressor import DeepNeuralNetworkRegressor
+from .reports import convergence_message, warn, warn_if_not_learning, warn_if_worse_than_the_mean
 from .tables import Table, read_table
+
+#: What a table's run changes of the estimators' defaults (measured in the command-line guide): enough
+#: epochs for the stopping rule to end training; a regression stops on held-out rows (its R²) from
+#: Glorot's initial weights (scikit-learn's, better than He's there). A classifier stops on its
+#: training cost: on small tables a held-out accuracy stops it too soon.
+TABLE_DEFAULTS = {
+    "classification": {"num_iterations": 1000},
+    "regression": {"num_iterations": 1000, "early_stopping": True, "init": "glorot"},
+}
+#: A numeric target with more than this many values, and fewer than :data:`ROWS_PER_CLASS` rows for
+#: each on average, is a number to predict rather than classes.
+MANY_CLASSES, ROWS_PER_CLASS = 20, 5
 
 
 def _estimator(args: argparse.Namespace) -> Any:
@@ -33,9 +47,8 @@ def _estimator(args: argparse.Namespace) -> Any:
     given = {"learning_rate": args.learning_rate, "num_iterations": args.iterations, "optimizer": args.optimizer,
              "init": args.init, "seed": args.seed, "alpha": args.lambd or None,
              "keep_prob": None if args.keep_prob == 1.0 else args.keep_prob, "decay_rate": args.decay_rate or None,
-             "early_stopping": True if args.early_stopping else None,
-             "hidden_layers": tuple(args.layers[1:-1]) if args.layers else None}
-    settings = {name: value for name, value in given.items() if value is not None}
+             "early_stopping": args.early_stopping, "hidden_layers": tuple(args.layers[1:-1]) if args.layers else None}
+    settings = {**TABLE_DEFAULTS[args.task], **{name: value for name, value in given.items() if value is not None}}
     if args.mini_batch_size is not None:  # 0: full batches
         settings["batch_size"] = args.mini_batch_size or None
     estimator = DeepNeuralNetworkRegressor if args.task == "regression" else DeepNeuralNetwork
@@ -69,47 +82,92 @@ def _standardise(model: Any, mean: np.ndarray, scale: np.ndarray) -> None:
     model.optimizer_state_ = OptimizerState(epochs=model.optimizer_state_.epochs)
 
 
+def _check_classes(path: str, table: Table) -> None:
+    """``ValueError`` suggesting ``--task regression`` where a classifier's target looks like a number
+    to predict: numbers that are not whole, or nearly one class per row."""
+    y = table.y
+    assert y is not None
+    if y.dtype.kind != "f":
+        return
+    values = np.unique(y)
+    if not np.all(values == np.round(values)):
+        example = next(v for v in values if v != round(v))
+        raise ValueError(f"{path}: the target column {table.target!r} holds numbers that are not whole (such as "
+                         f"{example:g}): a number to predict, not classes; use --task regression")
+    if len(values) > MANY_CLASSES and len(y) < ROWS_PER_CLASS * len(values):
+        raise ValueError(f"{path}: the target column {table.target!r} has {len(values)} different values in "
+                         f"{len(y)} rows (about {len(y) / len(values):.1f} rows each): a number to predict rather "
+                         "than classes; use --task regression (or give a column of class labels)")
+
+
+def _standardised(values: np.ndarray, scale: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(mean, standard deviation)`` of ``values``' columns (rows: samples), a constant column's
+    deviation 1 (it stays as it is); zeros and ones where ``scale`` is False."""
+    if not scale:
+        return np.zeros(values.shape[1:]), np.ones(values.shape[1:])
+    mean, deviation = values.mean(axis=0), values.std(axis=0)
+    return mean, np.where(deviation == 0.0, 1.0, deviation)
+
+
+def _unstandardise_outputs(model: Any, mean: np.ndarray, scale: np.ndarray) -> None:
+    """Fold ``y = scale * z + mean`` into the output layer, so the model trained on standardised
+    targets ``z`` predicts ``y``: ``W_L <- scale W_L``, ``b_L <- scale b_L + mean`` (each output its own)."""
+    L = len(model.parameters_) // 2
+    W, b = model.parameters_[f"W{L}"], model.parameters_[f"b{L}"]
+    xp = array_namespace(W)
+    on = {"dtype": W.dtype, "device": array_device(W)}
+    column = xp.asarray(scale.reshape(-1, 1), **on)
+    model.parameters_[f"W{L}"] = W * column
+    model.parameters_[f"b{L}"] = b * column + xp.asarray(mean.reshape(-1, 1), **on)
+
+
 def train_on_table(args: argparse.Namespace, xp: Any, device: Any) -> None:
     """``portable-dnn train --data TABLE``: see the module."""
     table = read_table(args.data, args.target)
     if table.y is None:
         raise ValueError(f"{args.data}: no target column to train on")
-    if args.task == "regression" and table.y.dtype.kind not in "biuf":
+    regression = args.task == "regression"
+    if regression and table.y.dtype.kind not in "biuf":
         raise ValueError(f"{args.data}: --task regression needs numbers in the target column {table.target!r}")
+    if not regression:
+        _check_classes(args.data, table)
     train, test = _split(args, table)
     model = _estimator(args)
-    mean, scale = train.X.mean(axis=0), train.X.std(axis=0)
-    scale[scale == 0.0] = 1.0  # a constant feature stays as it is
-    if args.no_scale:
-        mean, scale = np.zeros_like(mean), np.ones_like(scale)
+    mean, scale = _standardised(train.X, not args.no_scale)
+    y_train = train.y
+    if regression:
+        y_mean, y_scale = _standardised(train.y, not args.no_scale)
+        y_train = (train.y - y_mean) / y_scale
     X_train = xp.asarray((train.X - mean) / scale, device=device)
-    kind = "regression" if args.task == "regression" else "classification"
     if not args.quiet:
-        print(f"Training {type(model).__name__} ({kind}) on {len(train.X)} rows of {args.data}, "
-              f"{train.X.shape[1]} features, target {table.target!r}"
-              + ("" if args.no_scale else ", features standardised"))
+        scaled = "" if args.no_scale else ", features and target standardised" if regression else \
+            ", features standardised"
+        print(f"Training {type(model).__name__} ({args.task}) on {len(train.X)} rows of {args.data}, "
+              f"{train.X.shape[1]} features, target {table.target!r}{scaled}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model.fit(X_train, train.y)
+        model.fit(X_train, y_train)
     if not args.quiet:  # the course's cost lines: every 50th epoch and the last
         for epoch, cost in enumerate(model.costs_):
             if epoch % 50 == 0 or epoch == len(model.costs_) - 1:
                 print(f"Cost after epoch {epoch}: {cost}")
+    ran_out = False
     for warning in caught:  # one line each, as the command line's other messages
-        message = str(warning.message)
-        if type(warning.message).__name__ == "ConvergenceWarning":  # in the command line's words
-            message = (f"{model.n_iter_} epochs ran out before training converged (the cost was still falling); "
-                       f"train longer: --iterations {2 * model.n_iter_}")
-        print(f"portable-dnn: warning: {message}", file=sys.stderr)
+        ran_out = ran_out or type(warning.message).__name__ == "ConvergenceWarning"
+        warn(convergence_message(model.n_iter_) if type(warning.message).__name__ == "ConvergenceWarning"
+             else str(warning.message))
     _standardise(model, mean, scale)
-    score_name = "R²" if args.task == "regression" else "accuracy"
+    if regression:
+        _unstandardise_outputs(model, y_mean, y_scale)
+    score_name = "R²" if regression else "accuracy"
     train_score = model.score(xp.asarray(train.X, device=device), train.y)
     print(f"Train {score_name}: {train_score:.4f}")
     if test.y is not None and len(test.X):
         print(f"Test {score_name}: {model.score(xp.asarray(test.X, device=device), test.y):.4f}")
-    if args.task != "regression":
-        from .cli import warn_if_not_learning
-
+    if regression:
+        warn_if_worse_than_the_mean(train_score, scaled=not args.no_scale, ran_out=ran_out, epochs=model.n_iter_,
+                                    learning_rate=model.learning_rate)
+    else:
         warn_if_not_learning(list(enumerate(model.costs_)), train_score, len(model.classes_), model.learning_rate)
     from . import plots
 

@@ -134,7 +134,8 @@ def test_info_shows_no_library_notices():
         (["train", "--layers", "64,5,1", "--iterations", "1"], 1, "and end with 10 (the output units for 10 classes)"),
         (["train", "--learning-rate", "-1"], 2, "expected a positive number"),
         (["train", "--learning-rate", "fast"], 2, "argument --learning-rate: expected a positive number, got 'fast'"),
-        (["train", "--iterations", "x"], 2, "argument --iterations/--epochs: expected a non-negative integer, got 'x'"),
+        (["train", "--iterations", "x"], 2, "argument --iterations/--epochs: expected a positive integer, got 'x'"),
+        (["train", "--iterations", "0"], 2, "argument --iterations/--epochs: expected a positive integer, got '0'"),
         (["train", "--seed", "-1", "--iterations", "1"], 1, "seed: expected an integer from 0 to 2**32 - 1"),
         (["train", "--backend", "tensorflow"], 2, "invalid choice"),
         (["predict", "missing.npz", "digits"], 1, "missing.npz: no such model file"),
@@ -175,7 +176,7 @@ def test_module_and_console_entry_points(command):
     assert result.stdout.startswith(f"portable_dnn {dnn.__version__}\n")
     assert "array_api_strict" in result.stdout and "numpy" in result.stdout
     result = subprocess.run([*command, "train", "--iterations", "x"], capture_output=True, text=True, check=False)
-    assert result.returncode == 2 and "expected a non-negative integer" in result.stderr
+    assert result.returncode == 2 and "expected a positive integer" in result.stderr
 
 
 def test_ctrl_c_stops_cleanly_and_writes_nothing(tmp_path, monkeypatch, capsys):

@@ -35,8 +35,9 @@ Deliberate differences, kept as tests of this library's behaviour:
   cost whose gradient both libraries descend), scikit-learn's the mean; with sample weights and
   mini-batches it is the epoch's weighted mean cost, scikit-learn's the mean of the batches' weighted
   means (the steps are the same; the stopping rule reads these costs);
-- early stopping's held-out split is this library's own (stratified, seeded), not
-  ``train_test_split``'s.
+- early stopping's held-out split of a single-label classifier is this library's own (stratified,
+  seeded), not ``train_test_split``'s; unstratified (the regressor, multilabel targets) it is
+  ``train_test_split``'s, from the same generator, but that samples of weight 0 are left out of it.
 """
 
 from __future__ import annotations
@@ -477,6 +478,15 @@ SAME_TRAINING = {
     "regression, two outputs": ({"batch_size": 64, "max_iter": 6, "n_iter_no_change": np.inf},
                                 {"batch_size": 64, "num_iterations": 6, "init": "glorot", "n_iter_no_change": np.inf},
                                 X_outputs, Y_outputs, None),
+    "regression, early stopping": ({"batch_size": 64, "early_stopping": True, "validation_fraction": 0.121},
+                                   {"batch_size": 64, "early_stopping": True, "validation_fraction": 0.121,
+                                    "init": "glorot"}, X_reg, y_reg, None),  # 24.2 validation samples: 25
+    "regression, early stopping, weights": ({"batch_size": 64, "early_stopping": True, "max_iter": 30},
+                                            {"batch_size": 64, "early_stopping": True, "num_iterations": 30,
+                                             "init": "glorot"}, X_reg, y_reg, 1.0 + WEIGHTS[:len(y_reg)]),
+    "multilabel, early stopping": ({"batch_size": 40, "early_stopping": True, "validation_fraction": 0.2},
+                                   {"batch_size": 40, "early_stopping": True, "validation_fraction": 0.2},
+                                   X_labels, Y_labels, None),
 }
 
 
