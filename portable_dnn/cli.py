@@ -134,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="default gd (the course's); adam for your own table")
     train_cmd.add_argument("--mini-batch-size", type=_non_negative_int,
                            help="examples per step (0: full batches); default full batches (moons: 64)")
-    train_cmd.add_argument("--lambd", type=float, default=0.0, help="L2 strength (default 0)")
+    train_cmd.add_argument("--lambd", type=float,
+                           help="L2 strength (default 0; with your own table, the estimators' alpha 0.0001)")
     train_cmd.add_argument("--keep-prob", type=float, default=1.0, help="dropout: keep probability (default 1)")
     train_cmd.add_argument("--decay-rate", type=float, default=0.0,
                            help="learning-rate decay: lr / (1 + decay_rate * epoch), every epoch; with "
@@ -238,7 +239,7 @@ def command_train(args: argparse.Namespace) -> None:
     batch = _setting(args, "mini_batch_size", source) or None
     optimizer = args.optimizer or "gd"
     settings = {"learning_rate": learning_rate, "num_epochs": _setting(args, "iterations", source),
-                "optimizer": optimizer, "mini_batch_size": batch, "lambd": args.lambd,
+                "optimizer": optimizer, "mini_batch_size": batch, "lambd": args.lambd or 0.0,
                 "keep_prob": args.keep_prob, "decay_rate": args.decay_rate, "time_interval": args.time_interval,
                 "seed": seed}
     Settings(**{key: value for key, value in settings.items() if key != "num_epochs"})  # refused before training

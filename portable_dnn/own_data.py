@@ -45,7 +45,7 @@ def _estimator(args: argparse.Namespace) -> Any:
         raise ValueError("--time-interval: the estimators decay the learning rate after every epoch; "
                          "leave it out with your own table")
     given = {"learning_rate": args.learning_rate, "num_iterations": args.iterations, "optimizer": args.optimizer,
-             "init": args.init, "seed": args.seed, "alpha": args.lambd or None,
+             "init": args.init, "seed": args.seed, "alpha": args.lambd,
              "keep_prob": None if args.keep_prob == 1.0 else args.keep_prob, "decay_rate": args.decay_rate or None,
              "early_stopping": args.early_stopping, "hidden_layers": tuple(args.layers[1:-1]) if args.layers else None}
     settings = {**TABLE_DEFAULTS[args.task], **{name: value for name, value in given.items() if value is not None}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, is_dask_array
 from array_api_compat import device as array_device
 
 import portable_dnn as dnn
@@ -416,6 +416,21 @@ def test_an_epoch_limit_reached_first_warns_that_training_has_not_converged(digi
     DeepNeuralNetwork(hidden_layers=(4,), num_iterations=5, n_iter_no_change=1, tol=100.0).fit(X, y)  # stopped
     DeepNeuralNetwork(hidden_layers=(4,), num_iterations=3, n_iter_no_change=None).fit(X, y)  # no rule: quiet
     DeepNeuralNetwork(hidden_layers=(4,)).partial_fit(X, y, classes=[0, 1])  # one epoch by design: quiet
+
+
+@pytest.mark.parametrize(("shift", "scale", "advice"), [
+    (0.0, 1.0, "Train longer (a larger num_iterations)."),  # pixels in [0, 1]
+    (10.0, 1.0, "Train longer, or scale the data (StandardScaler)."),  # a mean far from 0
+    (0.0, 16.0, "Train longer, or scale the data (StandardScaler)."),  # the raw 0..16 pixels
+])
+def test_the_convergence_warning_advises_scaling_only_for_unscaled_data(digits, make, shift, scale, advice):
+    X, y, _, _ = digits
+    X = make(X * scale + shift)
+    if is_dask_array(X):  # not computed for a warning: a Dask array gets the advice without scaling
+        advice = "Train longer (a larger num_iterations)."
+    with pytest.warns(UserWarning, match="epochs ran out") as caught:
+        DeepNeuralNetwork(hidden_layers=(4,), num_iterations=2).fit(X, make(y, None))
+    assert str(caught[0].message).endswith(f"it has not converged yet. {advice}")
 
 
 def test_an_infinite_patience_never_stops_but_keeps_the_best_epoch(digits):

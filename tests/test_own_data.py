@@ -231,4 +231,4 @@ def test_decay_on_a_schedule_reaches_train(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(cli, "train", recording)
     assert run(capsys, "train", "--data", "moons", "--decay-rate", "1", "--time-interval", "1000", "--epochs", "3",
                "--out", tmp_path, "--quiet")[0] == 0
-    assert (seen["decay_rate"], seen["time_interval"]) == (1.0, 1000)
+    assert (seen["decay_rate"], seen["time_interval"], seen["lambd"]) == (1.0, 1000, 0.0)  # no L2 unless asked
