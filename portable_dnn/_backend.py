@@ -36,9 +36,14 @@ BACKENDS: dict[str, str] = {
 #: Library module -> backend name, where they differ (``backend=dask.array`` means Dask).
 LIBRARY_MODULES: dict[str, str] = {"dask.array": "dask", "jax.numpy": "jax"}
 
+def install_extra(extra: str) -> str:
+    """The command that installs the package's ``extra``, from its checkout (it is on no package index yet)."""
+    return f"python3 -m pip install '.[{extra}]' in the portable_dnn checkout"
+
+
 #: What to install when a backend's library is missing.
 _INSTALL_HINTS: dict[str, str] = {
-    "cupy": "pip install 'portable_dnn[cuda12]' (or [cuda13]) on a machine with an NVIDIA GPU",
+    "cupy": f"{install_extra('cuda12')} (or [cuda13]), on a machine with an NVIDIA GPU",
     "array_api_strict": "pip install array-api-strict",
     "torch": "pip install torch",
     "dask": "pip install 'dask[array]'",

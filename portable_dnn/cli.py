@@ -32,6 +32,7 @@ from ._backend import (
     BackendUnavailableError,
     backend_name,
     describe_dtype,
+    install_extra,
     resolve_device,
     resolve_namespace,
 )
@@ -422,8 +423,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CommandError, BackendUnavailableError, ValueError, TypeError, OSError) as error:
         print(f"portable-dnn: error: {error}", file=sys.stderr)
         return 1
-    except ImportError as error:
-        print(f"portable-dnn: error: {error}; the command line needs: pip install 'portable_dnn[cli]'",
-              file=sys.stderr)
+    except ImportError as error:  # its own install hint, or the command line's extra
+        hint = "" if "pip install" in str(error) else f"; the command line needs: {install_extra('cli')}"
+        print(f"portable-dnn: error: {error}{hint}", file=sys.stderr)
         return 1
     return 0

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._backend import Array, resolve_device, resolve_dtype, resolve_namespace
+from ._backend import Array, install_extra, resolve_device, resolve_dtype, resolve_namespace
 from .io import move_to
 
 
@@ -53,7 +53,7 @@ def _read_h5(path: Path, keys: list[str], optional: list[str]) -> dict[str, np.n
     try:
         import h5py
     except ImportError as error:
-        raise ImportError(f"reading {path} needs h5py: pip install 'portable_dnn[cli]'") from error
+        raise ImportError(f"reading {path} needs h5py: {install_extra('cli')}") from error
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     try:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ._backend import install_extra
 from .io import write_atomically
 
 
@@ -17,7 +18,7 @@ def _figure_module() -> Any:
     try:
         import matplotlib
     except ImportError as error:
-        raise ImportError("plots need matplotlib: pip install 'portable_dnn[cli]'") from error
+        raise ImportError(f"plots need matplotlib: {install_extra('cli')}") from error
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

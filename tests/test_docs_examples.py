@@ -29,7 +29,8 @@ def test_the_pages_have_examples():
 
 
 @pytest.mark.skipif(NUMPY_ONLY, reason="the examples run on NumPy: in the NumPy session")
-@pytest.mark.filterwarnings("ignore::UserWarning")  # examples may train briefly on purpose
+@pytest.mark.filterwarnings("error:.*epochs ran out before the stopping rule")  # training ends by its rule
+@pytest.mark.filterwarnings("ignore::UserWarning")  # though examples may train briefly on purpose
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("page", [page for page in PAGES if any(reason is None for _, reason in blocks(page))],
                          ids=lambda page: str(page.relative_to(ROOT)))
@@ -68,3 +69,28 @@ def test_the_figures_script_redraws_every_picture(tmp_path):
     finally:
         sys.argv = argv
     assert {path.name for path in tmp_path.glob("*.png")} == pictures
+
+
+@pytest.mark.skipif(NUMPY_ONLY, reason="the examples run on NumPy: in the NumPy session")
+def test_the_readmes_own_table_example_runs_as_written(tmp_path):
+    """The README's shell lines for a table of one's own, one after another in a scratch folder:
+    each exits 0 with nothing on standard error (no warning with the defaults)."""
+    pytest.importorskip("sklearn", reason="the example writes scikit-learn's wine data")
+    import shlex
+    import subprocess
+    import sys
+
+    block = next(code for code in re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+                 if "examples/wine_csv.py" in code)
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    outputs = []
+    for line in block.splitlines():
+        words = shlex.split(line.split("#")[0])
+        program = {"python3": [sys.executable], "portable-dnn": [sys.executable, "-m", "portable_dnn"]}[words[0]]
+        arguments = [str(ROOT / word) if word.startswith("examples/") else word for word in words[1:]]
+        result = subprocess.run([*program, *arguments], cwd=tmp_path, capture_output=True, text=True, check=False,
+                                env={**os.environ, "PYTHONPATH": path})
+        assert (result.returncode, result.stderr) == (0, ""), line
+        outputs.append(result.stdout)
+    assert len(outputs) == 3 and "Test accuracy: 0.9722" in outputs[1] and outputs[2].splitlines()[-1].startswith(
+        "Accuracy: ")

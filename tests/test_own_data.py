@@ -232,3 +232,20 @@ def test_decay_on_a_schedule_reaches_train(tmp_path, capsys, monkeypatch):
     assert run(capsys, "train", "--data", "moons", "--decay-rate", "1", "--time-interval", "1000", "--epochs", "3",
                "--out", tmp_path, "--quiet")[0] == 0
     assert (seen["decay_rate"], seen["time_interval"], seen["lambd"]) == (1.0, 1000, 0.0)  # no L2 unless asked
+
+
+def test_a_missing_extra_names_the_install_from_the_checkout(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "h5py", None)  # as if the extra were not installed: importing it fails
+    (tmp_path / "t.h5").write_bytes(b"")
+    code, _, err = run(capsys, "train", "--data", tmp_path / "t.h5", "--out", tmp_path, "--quiet")
+    assert code == 1 and f"reading {tmp_path / 't.h5'} needs h5py: python3 -m pip install '.[cli]' in the " \
+        "portable_dnn checkout" in err and err.count("pip install") == 1
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    code, _, err = run(capsys, "train", "--iterations", "1", "--out", tmp_path)  # the progress bar's tqdm
+    assert code == 1 and err.endswith("; the command line needs: python3 -m pip install '.[cli]' in the "
+                                      "portable_dnn checkout\n")
+    from portable_dnn import plots
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match=r"plots need matplotlib: python3 -m pip install '\.\[cli\]' in the"):
+        plots.save_cost_curve(tmp_path / "c.png", [0], [1.0], "title")

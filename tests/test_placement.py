@@ -170,7 +170,8 @@ def test_unavailable_backend_names_the_install():
     try:
         import cupy  # noqa: F401
     except ImportError:
-        with pytest.raises(dnn.BackendUnavailableError, match=r"backend 'cupy' is not available.*cuda12"):
+        hint = r"python3 -m pip install '\.\[cuda12\]' in the portable_dnn checkout"
+        with pytest.raises(dnn.BackendUnavailableError, match=rf"backend 'cupy' is not available.*{hint}"):
             dnn.initialize_parameters(2, 2, 1, backend="cupy")
     else:
         pytest.skip("CuPy is installed here")
