@@ -94,3 +94,14 @@ def test_the_readmes_own_table_example_runs_as_written(tmp_path):
         outputs.append(result.stdout)
     assert len(outputs) == 3 and "Test accuracy: 0.9722" in outputs[1] and outputs[2].splitlines()[-1].startswith(
         "Accuracy: ")
+
+
+@pytest.mark.skipif(NUMPY_ONLY, reason="the table is measured on NumPy: in the NumPy session")
+def test_the_cli_guides_table_of_the_defaults_is_current():
+    """``scripts/cli_defaults.py`` regenerates the command-line guide's table of the defaults."""
+    pytest.importorskip("sklearn", reason="the table compares with scikit-learn's MLPs")
+    import runpy
+
+    table = runpy.run_path(str(ROOT / "scripts" / "cli_defaults.py"))["table"]()
+    page = (ROOT / "docs" / "guide" / "cli.md").read_text()
+    assert page.split("<!-- cli-defaults -->\n")[1].split("<!-- /cli-defaults -->")[0].strip() == table
