@@ -58,13 +58,16 @@ nitpick_ignore_regex = [
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"portable_dnn {version}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["wrap.css"]
 templates_path = ["_templates"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
 }
-html_sidebars = {"**": ["sidebar-nav-bs"]}
+# The section navigation, but none on the top-level pages that have no section under them (it would
+# be an empty sidebar there).
+html_sidebars = {"**": ["sidebar-nav-bs"], "index": [], "getting-started": []}
 
 write_cli_reference(Path(__file__).resolve().parent / "guide" / "cli-reference.md")
