@@ -206,6 +206,10 @@ CASES = {
         lambda mk: dnn.train(mk(X3), mk(np.array([[0, np.nan, 1, 0, 1]])), net(mk), learning_rate=0.1,
                              num_iterations=1),
         ValueError, "Y: expected labels 0 and 1 only"),
+    "NaN regression targets": (
+        lambda mk: dnn.train(mk(X3), mk(np.array([[0.5, np.nan, 1.0, 0.0, 2.0]])), net(mk), learning_rate=0.1,
+                             num_iterations=1, loss="squared_error"),
+        ValueError, "Y: contains NaN or infinity"),
     "predict labels length": (
         lambda mk: dnn.predict(mk(X3), mk(np.ones((1, 4))), net(mk), print_accuracy=False),
         ValueError, "y: expected shape (1, 5) or (5,)"),

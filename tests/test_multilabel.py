@@ -65,3 +65,33 @@ def test_partial_fit_and_early_stopping_on_an_indicator_matrix():
                                 num_iterations=20).fit(X, Y)
     assert len(stopped.validation_scores_) == stopped.n_iter_  # subset accuracies of the held-out examples
     assert all(abs(score * 20 - round(score * 20)) < 1e-9 for score in stopped.validation_scores_)
+
+
+def test_scores_are_subset_accuracies_where_they_differ_from_any_label_right(make):
+    """After one epoch few examples have every label right, most have some: the validation score and
+    ``score`` count the first (scikit-learn's subset accuracy)."""
+    X, Y = indicator(m=120, seed=2)
+    parameters = {key: make(value) for key, value in dnn.initialize_parameters_deep([20, 8, 4], seed=3).items()}
+    scores = []
+    trained, _ = dnn.train(make(X.T), make(Y.T.astype(float)), parameters, learning_rate=0.01, num_epochs=1,
+                           n_iter_no_change=5, validation_data=(make(X.T), make(Y.T.astype(float))),
+                           on_score=lambda epoch, score: scores.append(score), **LOSS)
+    AL, _ = dnn.L_model_forward(make(X.T), trained, **LOSS)
+    predicted = dnn.to_numpy(AL).T > 0.5
+    subset, any_right = np.all(predicted == Y, axis=1).mean(), np.any(predicted == Y, axis=1).mean()
+    assert subset + 0.3 < any_right and scores == [pytest.approx(subset, abs=1e-12)]
+    model = DeepNeuralNetwork(hidden_layers=(8,), num_iterations=1, n_iter_no_change=None).fit(make(X), make(Y))
+    labels = dnn.to_numpy(model.predict(make(X)))
+    assert model.score(make(X), make(Y)) == pytest.approx(np.all(labels == Y, axis=1).mean(), abs=1e-12)
+    assert np.all(labels == Y, axis=1).mean() + 0.3 < np.any(labels == Y, axis=1).mean()
+
+
+def test_a_single_0_1_column_is_binary_not_multilabel(make):
+    X, Y = indicator(m=60)
+    column = Y[:, :1]  # (m, 1) of 0 and 1
+    warning = pytest.importorskip("sklearn.exceptions").DataConversionWarning
+    with pytest.warns(warning, match="A column-vector y was passed when a 1d array was expected"):
+        model = DeepNeuralNetwork(hidden_layers=(4,), num_iterations=2, n_iter_no_change=None).fit(make(X),
+                                                                                                   make(column))
+    assert not model.multilabel_ and model.classes_.tolist() == [0, 1] and model.layer_dims_[-1] == 1
+    assert model.predict(make(X)).shape == (60,)

@@ -82,6 +82,18 @@ def test_weights_of_one_and_scaled_weights(optimizer, make, rtol):
     assert not np.allclose(fit(make, X, Y, units, "softmax", sample_weight=weights, **settings)[1], unweighted[1])
 
 
+@pytest.mark.parametrize("loss", ["cross_entropy", "softmax", "squared_error"])
+def test_float32_weighted_training_stays_float32(loss, make):
+    X, Y, units = data(loss, m=24)
+    parameters = {key: make(value, "float32") for key, value in
+                  dnn.initialize_parameters_deep([X.shape[0], 5, units], seed=1).items()}
+    targets = make(Y, None) if Y.dtype.kind == "i" else make(Y, "float32")
+    trained, costs = dnn.train(make(X, "float32"), targets, parameters, learning_rate=0.05, num_epochs=2,
+                               mini_batch_size=8, loss="cross_entropy" if loss == "softmax" else loss,
+                               sample_weight=make(np.linspace(0.5, 1.5, 24), "float32"))
+    assert {str(value.dtype).split(".")[-1] for value in trained.values()} == {"float32"} and len(costs) == 1
+
+
 def test_a_weighted_step_by_hand(make, rtol):
     """One full-batch gradient-descent step on a one-layer sigmoid network: W -= lr * (sum_i w_i (a_i -
     y_i) x_i / sum_i w_i + lambd W / sum_i w_i), and the recorded cost is the weighted mean."""

@@ -160,3 +160,63 @@ def test_dask_mls_wrappers():
     post = wrappers.ParallelPostFit(dnn.DeepNeuralNetwork(hidden_layers=(8,), num_iterations=5)).fit(X.T, labels)
     np.testing.assert_array_equal(post.predict(rows).compute(), post.estimator.predict(X.T))
     np.testing.assert_allclose(post.predict_proba(rows).compute(), post.estimator.predict_proba(X.T))
+
+
+def streamed(m=60, chunk=20, units=1):
+    """Dask X (4, m) in blocks of ``chunk`` examples and the starting parameters as Dask arrays."""
+    X, labels = blobs(m, classes=2)
+    return X, labels, da.from_array(X, chunks=(4, chunk)), {key: da.from_array(value)
+                                                            for key, value in start(units=units).items()}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ("weight", "sample_weight: expected finite, non-negative weights"),
+    ("nan", "X: contains NaN or infinity"),
+])
+def test_a_stream_refuses_bad_values_in_a_block(change, message):
+    X, labels, dX, parameters = streamed()
+    weights = np.ones(60)
+    if change == "weight":
+        weights[45] = -1.0  # in the last block
+    else:
+        X[2, 45] = np.nan
+        dX = da.from_array(X, chunks=(4, 20))
+    with pytest.raises(ValueError, match=message):
+        dnn.train(dX, da.from_array(labels[None, :].astype(float), chunks=(1, 20)), parameters, learning_rate=0.1,
+                  num_epochs=2, mini_batch_size=8, sample_weight=da.from_array(weights, chunks=20))
+
+
+def test_a_one_hot_target_chunked_across_its_classes_is_refused():
+    _, labels, dX, parameters = streamed(units=3)
+    Y = da.from_array(np.eye(3)[labels % 3].T, chunks=(1, 20))  # (3, 60): three chunks along the classes
+    with pytest.raises(ValueError, match=r"Y: its chunks \(\(1, 1, 1\), \(20, 20, 20\)\) do not line up"):
+        dnn.train(dX, Y, parameters, learning_rate=0.1, num_epochs=1, mini_batch_size=8)
+
+
+def test_each_block_is_fetched_once_an_epoch_and_the_next_epochs_first_ahead(monkeypatch):
+    from portable_dnn import streaming
+
+    started = []
+    fetch = streaming.BlockFetcher._start
+
+    def counting(self, i):
+        started.append(i)
+        return fetch(self, i)
+
+    monkeypatch.setattr(streaming.BlockFetcher, "_start", counting)
+    _, labels, dX, parameters = streamed()
+    dnn.train(dX, da.from_array(labels, chunks=20), parameters, learning_rate=0.1, num_epochs=4, mini_batch_size=8,
+              seed=2)
+    orders = [list(np.random.RandomState(2 + epoch + 1).permutation(3)) for epoch in range(5)]
+    assert started == [*orders[0], *orders[1], *orders[2], *orders[3], orders[4][0]]  # 13 computes, none wasted
+
+
+def test_the_estimator_streams_with_host_sample_weights():
+    X, labels, _, _ = streamed()
+    dX = da.from_array(X.T, chunks=(20, 4))
+    settings = {"hidden_layers": (6,), "num_iterations": 3, "n_iter_no_change": None, "batch_size": 20, "alpha": 0.0}
+    unweighted = dnn.DeepNeuralNetwork(**settings).fit(dX, labels)
+    uniform = dnn.DeepNeuralNetwork(**settings).fit(dX, labels, sample_weight=np.full(60, 3.0))
+    np.testing.assert_allclose(uniform.costs_, unweighted.costs_, rtol=1e-12)  # a weighted mean: the scale cancels
+    weighted = dnn.DeepNeuralNetwork(**settings).fit(dX, labels, sample_weight=np.linspace(0.1, 2.0, 60))
+    assert weighted.n_iter_ == 3 and np.abs(np.array(weighted.costs_) - unweighted.costs_).min() > 1e-3
