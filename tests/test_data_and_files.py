@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -224,3 +225,21 @@ def test_moons_are_two_seeded_half_circles(backend_kwargs, xp, device):
     again = dnn.load_moons(**backend_kwargs)
     np.testing.assert_array_equal(dnn.to_numpy(again.train_x), X)  # seeded
     assert not np.array_equal(dnn.to_numpy(data.test_x), X)  # the test points are other draws
+
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def test_files_saved_by_version_0_1_load_and_predict_as_then():
+    """Model files written by portable_dnn 0.1 (tests/data/) load, and predict what they predicted."""
+    expected = json.loads((DATA / "saved-0.1.json").read_text())
+    X = np.array(expected["X"])
+    classifier = dnn.DeepNeuralNetwork.load(DATA / "classifier-0.1.npz")
+    np.testing.assert_allclose(classifier.predict_proba(X), expected["classifier_proba"], rtol=1e-12)
+    assert classifier.predict(X).tolist() == expected["classifier_labels"] and classifier.n_iter_ == 3
+    assert classifier.classes_.tolist() == ["a", "b", "c"] and classifier.get_params()["hidden_layers"] == (5,)
+    regressor = dnn.DeepNeuralNetworkRegressor.load(DATA / "regressor-0.1.npz")
+    np.testing.assert_allclose(regressor.predict(X), expected["regressor"], rtol=1e-12)
+    parameters = dnn.load_parameters(DATA / "parameters-0.1.npz")
+    np.testing.assert_array_equal(parameters["W1"], expected["parameters_W1"])
+    assert dnn.load_metadata(DATA / "parameters-0.1.npz")["init"] == "lecun"
