@@ -214,9 +214,11 @@ class NetworkEstimator:
             stopped = self._train(columns, targets, parameters, state, self.num_iterations, layer_dims, spec,
                                   validation, costs, weights, rng)
             self.n_iter_ = state.epochs - first_epoch  # this fit's epochs (a warm start's too, as scikit-learn)
-        if not stopped and self.n_iter_no_change is not None:
+            unconverged = not stopped and self.n_iter_no_change is not None
+            unscaled = unconverged and _looks_unscaled(columns)
+        if unconverged:
             warning = _sklearn_class("exceptions", "ConvergenceWarning", ConvergenceWarning)
-            advice = "Train longer, or scale the data (StandardScaler)." if _looks_unscaled(columns) else \
+            advice = "Train longer, or scale the data (StandardScaler)." if unscaled else \
                 "Train longer (a larger num_iterations)."
             warnings.warn(f"{type(self).__name__}: num_iterations={self.num_iterations} epochs ran out before the "
                           f"stopping rule (n_iter_no_change={self.n_iter_no_change}, tol={self.tol}) ended training: "

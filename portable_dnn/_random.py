@@ -197,7 +197,7 @@ def held_out_indices(m: int, held: int, seed: int | np.random.RandomState, strat
     :func:`permutation` held out (``seed`` a generator: of its next ``permutation(m)``, as
     scikit-learn's ``train_test_split`` draws it), or with ``stratify`` (the m labels, any shape) of
     :func:`stratified_order`; with ``in_order``, each side sorted."""
-    if is_generator(seed):
+    if isinstance(seed, np.random.RandomState):  # a generator: its next permutation(m)
         order = seed.permutation(m)
     elif stratify is None:
         order = permutation(m, seed)

@@ -29,7 +29,7 @@ from .tables import Table, read_table
 #: epochs for the stopping rule to end training; a regression stops on held-out rows (its R²) from
 #: Glorot's initial weights (scikit-learn's, better than He's there). A classifier stops on its
 #: training cost: on small tables a held-out accuracy stops it too soon.
-TABLE_DEFAULTS = {
+TABLE_DEFAULTS: dict[str, dict[str, Any]] = {
     "classification": {"num_iterations": 1000},
     "regression": {"num_iterations": 1000, "early_stopping": True, "init": "glorot"},
 }
@@ -136,8 +136,9 @@ def train_on_table(args: argparse.Namespace, xp: Any, device: Any) -> None:
     mean, scale = _standardised(train.X, not args.no_scale)
     y_train = train.y
     if regression:
-        y_mean, y_scale = _standardised(train.y, not args.no_scale)
-        y_train = (train.y - y_mean) / y_scale
+        assert y_train is not None  # read_table's target, checked above
+        y_mean, y_scale = _standardised(y_train, not args.no_scale)
+        y_train = (y_train - y_mean) / y_scale
     X_train = xp.asarray((train.X - mean) / scale, device=device)
     if not args.quiet:
         scaled = "" if args.no_scale else ", features and target standardised" if regression else \

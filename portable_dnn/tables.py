@@ -77,8 +77,8 @@ def read_table(path: str | Path, target: str | None = None, *, features: int | N
         for k in range(X.shape[1]):
             _refuse_missing(path, f"column {k} of {X_key}", np.isnan(X[:, k]), rows=None)
         if y is not None:
-            _refuse_missing(path, f"the target {y_key}", _missing_targets(y).reshape(len(X), -1).any(axis=1),
-                            rows=None)
+            missing = np.asarray(_missing_targets(y).reshape(len(X), -1).any(axis=1))
+            _refuse_missing(path, f"the target {y_key}", missing, rows=None)
         return Table(X, y, [str(k) for k in range(X.shape[1])], y_key)
     raise ValueError(f"{path}: expected a .csv, .npy, .npz or .h5 file")
 
@@ -141,8 +141,10 @@ def _number_or_missing(text: str) -> bool:
 def _missing_targets(y: np.ndarray) -> np.ndarray:
     """Which of the targets ``y`` are missing: NaN, or a cell of :data:`MISSING`."""
     if y.dtype.kind == "f":
-        return np.isnan(y)
-    return np.isin(y.astype(str), list(MISSING)) if y.dtype.kind in "OUS" else np.zeros(y.shape, dtype=bool)
+        return np.asarray(np.isnan(y))
+    if y.dtype.kind in "OUS":
+        return np.asarray(np.isin(y.astype(str), list(MISSING)))
+    return np.zeros(y.shape, dtype=bool)
 
 
 def _refuse_missing(path: Path, column: str, missing: np.ndarray, rows: np.ndarray | None) -> None:
