@@ -45,8 +45,9 @@ import numpy as np
 
 import portable_dnn as dnn
 from portable_dnn._backend import resolve_device, resolve_namespace
-from portable_dnn._kernels import one_pass_enabled
-from portable_dnn.training import Settings, Trainer
+from portable_dnn._engine.kernels import one_pass_enabled
+from portable_dnn._engine.settings import Settings
+from portable_dnn._engine.trainer import Trainer
 
 Epoch = Callable[[], None]
 

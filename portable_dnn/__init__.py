@@ -23,7 +23,8 @@ from .activations import (
 )
 from .cost import compute_cost, one_hot
 from .datasets import Dataset, load_digits, load_digits_parity, load_h5_dataset, load_moons
-from .estimator import DeepNeuralNetwork
+from .estimators.classifier import DeepNeuralNetwork
+from .estimators.regressor import DeepNeuralNetworkRegressor
 from .gradient_check import dictionary_to_vector, gradient_check_n, gradients_to_vector, vector_to_dictionary
 from .initialization import INIT_SCHEMES, initialize_parameters, initialize_parameters_deep
 from .io import load_metadata, load_parameters, load_state, move_to, save_parameters, to_numpy
@@ -49,7 +50,6 @@ from .propagation import (
     linear_backward,
     linear_forward,
 )
-from .regressor import DeepNeuralNetworkRegressor
 from .regularization import compute_cost_with_regularization
 from .training import TrainingDivergedError, train
 

@@ -13,8 +13,8 @@ from types import ModuleType
 from array_api_compat import device as array_device
 
 from ._backend import Array, check_float, get_namespace, on_the_arrays_device
+from ._engine.step import forward_activations
 from ._parameters import check_parameters, num_layers
-from ._step import forward_activations
 from .activations import check_loss
 from .cost import mean_cost_kernel, targets
 from .initialization import check_layer_dims

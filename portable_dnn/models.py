@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from array_api_compat import device as array_device
 
 from ._backend import Array, as_float_labels, get_namespace, on_the_arrays_device
+from ._engine.step import forward_activations
 from ._parameters import check_parameters
-from ._step import forward_activations
 from .initialization import Parameters, check_layer_dims, initialize_parameters_deep
 from .propagation import check_hidden_activation
 from .training import train

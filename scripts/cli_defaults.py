@@ -24,7 +24,7 @@ from sklearn.preprocessing import StandardScaler
 import portable_dnn as dnn
 from portable_dnn._random import held_out_count, held_out_indices
 from portable_dnn.cli import main
-from portable_dnn.own_data import TABLE_DEFAULTS
+from portable_dnn.cli.own_data import TABLE_DEFAULTS
 
 TABLES = [("wine", load_wine, "classification"), ("breast cancer", load_breast_cancer, "classification"),
           ("diabetes (unscaled)", lambda: load_diabetes(scaled=False), "regression")]

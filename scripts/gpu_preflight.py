@@ -25,10 +25,11 @@ from typing import Any
 import numpy as np
 
 import portable_dnn as dnn
-from portable_dnn import _kernels
 from portable_dnn._backend import resolve_device, resolve_namespace, resolve_placement
-from portable_dnn._kernels import adam_portable, kernels, momentum_portable
-from portable_dnn.training import Settings, Trainer
+from portable_dnn._engine import kernels as _kernels
+from portable_dnn._engine.kernels import adam_portable, kernels, momentum_portable
+from portable_dnn._engine.settings import Settings
+from portable_dnn._engine.trainer import Trainer
 
 
 class NeedsGPU(Exception):

@@ -183,7 +183,7 @@ def test_ctrl_c_stops_cleanly_and_writes_nothing(tmp_path, monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("portable_dnn.cli.train", interrupted)
+    monkeypatch.setattr("portable_dnn.cli.commands.train", interrupted)
     out = tmp_path / "out"
     assert main(["train", "--out", str(out), "--quiet"]) == 130
     assert "interrupted" in capsys.readouterr().err

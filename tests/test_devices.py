@@ -15,7 +15,7 @@ import pytest
 
 import portable_dnn as dnn
 from portable_dnn._backend import resolve_device, resolve_namespace, resolve_placement
-from portable_dnn._kernels import kernels
+from portable_dnn._engine.kernels import kernels
 
 pytestmark = pytest.mark.device_specific  # the GPU check runs these first (tests/conftest.py)
 

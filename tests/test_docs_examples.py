@@ -45,7 +45,7 @@ def test_every_example_runs(page, tmp_path, monkeypatch, capsys):
 
 @pytest.mark.skipif(NUMPY_ONLY, reason="the examples run on NumPy: in the NumPy session")
 @pytest.mark.filterwarnings("ignore::UserWarning")
-@pytest.mark.parametrize("module", ["portable_dnn.estimator", "portable_dnn.regressor"])
+@pytest.mark.parametrize("module", ["portable_dnn.estimators.classifier", "portable_dnn.estimators.regressor"])
 def test_the_docstrings_examples_run(module):
     import doctest
     import importlib

@@ -154,7 +154,7 @@ def test_a_diverging_fit_keeps_the_last_finite_parameters_and_the_costs(digits, 
         calls.append(None)
         return real(xp, loss, AL, Y) * (float("nan") if len(calls) == 3 else 1.0)
 
-    monkeypatch.setattr(dnn.training, "mean_cost_kernel", cost)
+    monkeypatch.setattr(dnn._engine.step, "mean_cost_kernel", cost)
     model = DeepNeuralNetwork(**settings, num_iterations=3)
     with pytest.raises(dnn.TrainingDivergedError, match="iteration 2 "):
         model.fit(X, y)

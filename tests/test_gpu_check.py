@@ -49,16 +49,17 @@ def test_a_host_sync_in_the_training_loop_is_caught(library, preflight, monkeypa
     """A step that reads a value back on the host (here ``bool`` of an array) fails the check."""
     if library == "torch":
         pytest.importorskip("torch", reason="the dry run's stand-in for cuda:0 is PyTorch's CPU device")
-    from portable_dnn import training
+    from portable_dnn._engine import step, trainer
 
-    real = training.training_step
+    real = step.training_step
 
     def syncing_step(xp, *args, **kwargs):
         result = real(xp, *args, **kwargs)
         bool(xp.all(result[3] >= 0))
         return result
 
-    monkeypatch.setattr(training, "training_step", syncing_step)
+    monkeypatch.setattr(trainer, "training_step", syncing_step)  # in-place steps
+    monkeypatch.setattr(step, "training_step", syncing_step)  # gathering steps
     status, line = preflight.run_check("sync", lambda where: preflight.host_syncs(where, library),
                                        preflight.Placement(dry_run=True))
     assert status == "failed" and "host sync" in line, line

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import portable_dnn as dnn
-from portable_dnn._kernels import (
+from portable_dnn._engine.kernels import (
     adam_portable,
     add_scaled_portable,
     kernels,
@@ -108,8 +108,8 @@ def test_pytorch_fused_updates_are_used_only_where_they_agree(xp, ops, fresh, ch
     """PyTorch's fused optimiser kernels (private functions) are probed once per device type:
     used where they give the in-place forms' numbers, replaced by those forms where a version
     changed them."""
-    from portable_dnn import _kernels
     from portable_dnn._backend import backend_name
+    from portable_dnn._engine import kernels as _kernels
 
     if backend_name(xp) != "torch":
         pytest.skip("PyTorch's fused optimiser kernels")
@@ -137,8 +137,8 @@ def test_numba_one_pass_updates_give_the_out_forms_numbers_to_the_bit(dtype, cac
     numbers to the bit, in either memory layout, whether numba can cache them on disk or not
     (it raises ``RuntimeError`` where no location is writable); ``PORTABLE_DNN_NUMBA=0``
     switches them off."""
-    from portable_dnn import _kernels
     from portable_dnn._backend import backend_name
+    from portable_dnn._engine import kernels as _kernels
 
     if backend_name(xp) != "numpy":
         pytest.skip("numba compiles NumPy's updates only")
@@ -188,8 +188,8 @@ def test_pytorch_fused_updates_need_one_layout_and_momentum(xp, make, monkeypatc
     what CUDA refuses: training from transposed (non-contiguous) parameters, and momentum with
     ``beta=0``, run, give the in-place forms' numbers, and keep the fused kernels where they
     apply."""
-    from portable_dnn import _kernels
     from portable_dnn._backend import backend_name
+    from portable_dnn._engine import kernels as _kernels
 
     if backend_name(xp) != "torch":
         pytest.skip("PyTorch's fused optimiser kernels")

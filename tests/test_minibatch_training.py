@@ -9,7 +9,7 @@ from array_api_compat import array_namespace, is_dask_array
 from array_api_compat import device as array_device
 
 import portable_dnn as dnn
-from portable_dnn._kernels import kernels
+from portable_dnn._engine.kernels import kernels
 from portable_dnn.optimizers import OptimizerState
 
 
@@ -244,7 +244,7 @@ def test_early_stopping_ties_keep_the_first_best_and_do_not_reset_the_count(make
     """Scripted validation scores with tol=0: the epoch that first reaches the best is the one
     kept, and later epochs that only equal it count towards n_iter_no_change (2 here), so
     training stops at the fifth epoch, before the better sixth."""
-    from portable_dnn.training import EarlyStopping
+    from portable_dnn._engine.stopping import EarlyStopping
 
     script = iter([0.5, 0.7, 0.7, 0.7, 0.6, 0.9, 0.9, 0.9])
     monkeypatch.setattr(EarlyStopping, "accuracy", lambda self, parameters: next(script))
@@ -267,8 +267,9 @@ def test_early_stopping_ties_keep_the_first_best_and_do_not_reset_the_count(make
 def test_compiled_and_eager_steps_agree(optimizer, xp, make, backend_kwargs, float_dtypes):
     """Where the library compiles the step (``jax.jit``), the compiled step gives the eager one's
     numbers; elsewhere compiling is the identity."""
-    from portable_dnn._kernels import kernels
-    from portable_dnn.training import Settings, Trainer
+    from portable_dnn._engine.kernels import kernels
+    from portable_dnn._engine.settings import Settings
+    from portable_dnn._engine.trainer import Trainer
 
     dtype = float_dtypes[-1]
     host_X, labels = blobs(50, 3, seed=6)
@@ -291,7 +292,8 @@ def test_later_runs_reuse_the_compiled_step(xp, make, backend_kwargs, float_dtyp
     """A second run with the same settings (``partial_fit``'s next epoch), or other numbers (a
     search over learning rates), takes the first run's step, so JAX compiles it once (per batch
     size); in-place backends step through their own buffers instead."""
-    from portable_dnn.training import Settings, Trainer
+    from portable_dnn._engine.settings import Settings
+    from portable_dnn._engine.trainer import Trainer
 
     dtype = float_dtypes[-1]
     host_X, labels = blobs(20, 3, seed=6)
@@ -318,7 +320,8 @@ def test_steady_state_steps_allocate_no_arrays(optimizer, xp):
     import tracemalloc
 
     from portable_dnn._backend import backend_name
-    from portable_dnn.training import Settings, Trainer
+    from portable_dnn._engine.settings import Settings
+    from portable_dnn._engine.trainer import Trainer
 
     if backend_name(xp) != "numpy":
         pytest.skip("tracemalloc sees NumPy's allocations only")
@@ -341,8 +344,9 @@ def test_every_layout_of_X_trains_alike(copy_X, xp, make, backend_kwargs, float_
     """The course's C-ordered (n0, m) columns, and the transpose of row-major samples, give the same
     training; with copy_X the mini-batches are gathered from an example-contiguous copy (one made
     where X is C-ordered, none where it is already example-contiguous), without it from X itself."""
-    from portable_dnn._kernels import kernels
-    from portable_dnn.training import Settings, Trainer
+    from portable_dnn._engine.kernels import kernels
+    from portable_dnn._engine.settings import Settings
+    from portable_dnn._engine.trainer import Trainer
 
     dtype = float_dtypes[-1]
     host_X, labels = blobs(45, 3, seed=8)

@@ -14,7 +14,7 @@ import pytest
 
 import portable_dnn as dnn
 from portable_dnn.cli import build_parser, main
-from portable_dnn.tables import read_table
+from portable_dnn.cli.tables import read_table
 
 pytest.importorskip("matplotlib", reason="the command line's extra is not installed")
 QUIET = pytest.mark.filterwarnings("ignore:.*epochs ran out before the stopping rule")
@@ -208,7 +208,7 @@ def test_help_is_plain_text_and_says_the_defaults():
 
 def test_the_cost_curve_shows_every_recorded_cost_and_the_last(tmp_path, capsys, monkeypatch):
     seen = {}
-    from portable_dnn import plots
+    from portable_dnn.cli import plots
 
     def record(path, epochs, costs, title, unit="iteration"):
         seen.update(epochs=list(epochs), costs=list(costs), title=title)
@@ -222,7 +222,7 @@ def test_the_cost_curve_shows_every_recorded_cost_and_the_last(tmp_path, capsys,
 
 def test_decay_on_a_schedule_reaches_train(tmp_path, capsys, monkeypatch):
     seen = {}
-    import portable_dnn.cli as cli
+    import portable_dnn.cli.commands as cli
 
     def recording(X, Y, parameters, **settings):
         seen.update(settings)
@@ -244,7 +244,7 @@ def test_a_missing_extra_names_the_install_from_the_checkout(tmp_path, capsys, m
     code, _, err = run(capsys, "train", "--iterations", "1", "--out", tmp_path)  # the progress bar's tqdm
     assert code == 1 and err.endswith("; the command line needs: python3 -m pip install '.[cli]' in the "
                                       "portable_dnn checkout\n")
-    from portable_dnn import plots
+    from portable_dnn.cli import plots
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r"plots need matplotlib: python3 -m pip install '\.\[cli\]' in the"):

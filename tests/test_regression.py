@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import portable_dnn as dnn
-from portable_dnn.training import r2_kernel
+from portable_dnn._engine.stopping import r2_kernel
 
 LOSS = {"loss": "squared_error"}
 

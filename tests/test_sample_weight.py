@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import portable_dnn as dnn
-from portable_dnn.training import r2_kernel
+from portable_dnn._engine.stopping import r2_kernel
 
 
 def data(loss, m=15, n=4, seed=0):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import portable_dnn as dnn
-from portable_dnn.streaming import BLOCK_SEED_STRIDE
+from portable_dnn._engine.streaming import BLOCK_SEED_STRIDE
 
 da = pytest.importorskip("dask.array", reason="Dask is not installed")
 
@@ -194,7 +194,7 @@ def test_a_one_hot_target_chunked_across_its_classes_is_refused():
 
 
 def test_each_block_is_fetched_once_an_epoch_and_the_next_epochs_first_ahead(monkeypatch):
-    from portable_dnn import streaming
+    from portable_dnn._engine import streaming
 
     started = []
     fetch = streaming.BlockFetcher._start

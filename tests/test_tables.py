@@ -12,8 +12,8 @@ import pytest
 from test_own_data import blobs, run, write_csv
 
 import portable_dnn as dnn
-from portable_dnn import own_data
-from portable_dnn.tables import read_table
+from portable_dnn.cli import own_data
+from portable_dnn.cli.tables import read_table
 
 pytest.importorskip("matplotlib", reason="the command line's extra is not installed")
 

@@ -131,7 +131,7 @@ def nan_cost_from_call(monkeypatch, n):
         value = real(xp, loss, AL, Y)
         return value * math.nan if len(calls) == n + 1 else value
 
-    monkeypatch.setattr(dnn.training, "mean_cost_kernel", cost)
+    monkeypatch.setattr(dnn._engine.step, "mean_cost_kernel", cost)
 
 
 @pytest.mark.parametrize(("bad_call", "snapshot"), [(4, 9), (1, 0)])

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import install_extra
-from .io import write_atomically
+from .._backend import install_extra
+from ..io import write_atomically
 
 
 def _figure_module() -> Any:

@@ -10,15 +10,19 @@ where the backend writes in place.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from types import ModuleType
 
 from array_api_compat import device as array_device
 
-from ._backend import Array
-from ._kernels import Kernels, kernels
-from ._random import DeviceRandom
-from .activations import ACTIVATIONS, layer_activations
+from .._backend import Array
+from .._random import DeviceRandom
+from ..activations import ACTIVATIONS, layer_activations
+from ..cost import mean_cost_kernel, weighted_cost_kernel
+from .inputs import split_weights
+from .kernels import Kernels, kernels
+from .settings import Settings
 
 #: ``update(key, parameter, gradient) -> new parameter`` for one parameter (momentum, Adam).
 Update = Callable[[str, Array, Array], Array]
@@ -207,3 +211,86 @@ def descend(
             if lambd:
                 dW = ops.add_scaled(dW, W, gradient_scale * lambd / m, (scratch or {}).get(f"W{l}"))
             parameters[f"W{l}"] = update(f"W{l}", W, dW)
+
+
+def _optimizer_update(ops: Kernels, settings: Settings, scratch: Mapping[str, Array], v: dict[str, Array],
+                      s: dict[str, Array], learning_rate: float, step_size: float,
+                      eps_hat: float) -> Callable[[str, Array, Array], Array] | None:
+    """The per-parameter update of momentum or Adam (None for gradient descent), writing the
+    new averages into ``v`` and ``s``."""
+    if settings.optimizer == "gd":
+        return None
+    if settings.optimizer == "momentum":
+        def momentum(key: str, parameter: Array, gradient: Array) -> Array:
+            parameter, v["d" + key] = ops.momentum(
+                parameter, gradient, v["d" + key], scratch.get(key), settings.beta, learning_rate)
+            return parameter
+        return momentum
+
+    def adam(key: str, parameter: Array, gradient: Array) -> Array:
+        parameter, v["d" + key], s["d" + key] = ops.adam(
+            parameter, gradient, v["d" + key], s["d" + key], scratch.get(key),
+            settings.beta1, settings.beta2, step_size, eps_hat)
+        return parameter
+    return adam
+
+
+def training_step(
+    xp: ModuleType, settings: Settings, L: int, workspace: Workspace, scratch: Mapping[str, Array],
+    parameters: dict[str, Array], v: dict[str, Array], s: dict[str, Array], X: Array, Y: Array,
+    learning_rate: float, step_size: float, eps_hat: float, dropout: Dropout | None = None,
+    total: float | None = None,
+) -> tuple[dict[str, Array], dict[str, Array], dict[str, Array], Array]:
+    """One step on the batch ``X``, ``Y``: ``(parameters, v, s, AL)``, AL the output the step
+    started from (the backward pass never overwrites it). The dicts are new; their arrays are
+    updated in place where the backend allows (``workspace``'s buffers and the optimiser's
+    ``scratch`` reused). With ``settings.weighted``, Y's last row holds the batch's sample
+    weights, ``total`` their sum."""
+    parameters, v, s = dict(parameters), dict(v), dict(s)
+    Y, weights = split_weights(Y, settings.weighted)
+    activations = forward_activations(xp, X, parameters, L, workspace, settings.hidden_activation, dropout,
+                                      settings.loss)
+    update = _optimizer_update(workspace.kernels, settings, scratch, v, s, learning_rate, step_size, eps_hat)
+    descend(xp, activations, Y, parameters, L, learning_rate, workspace, settings.hidden_activation,
+            lambd=settings.lambd, dropout=dropout, update=update,
+            gradient_scale=1.0 - (settings.beta1 if settings.optimizer == "adam" else settings.beta), scratch=scratch,
+            weights=weights, total=total)
+    return parameters, v, s, activations[L]
+
+
+
+#: A step's ``(parameters, v, s, AL, Y)``: AL the output it started from, Y the batch's targets.
+StepResult = tuple[dict[str, Array], dict[str, Array], dict[str, Array], Array, Array]
+#: ``step(parameters, v, s, X, Y, indices, learning_rate, step_size, eps_hat, total, dropout=None)``.
+GatheringStep = Callable[..., StepResult]
+
+
+@functools.lru_cache(maxsize=32)
+def gathering_steps(xp: ModuleType, device: object, settings: Settings, L: int) -> tuple[GatheringStep, GatheringStep]:
+    """For backends without in-place kernels: ``(step, compiled)``, the step on the columns
+    ``indices`` of X and Y (all of them for None), gathered inside it (from their
+    ``Kernels.batch_source`` layouts), and the same step compiled where the backend compiles
+    (``jax.jit``: the gather joins the step's program; no dropout). Made once per
+    ``settings.for_the_step()``, so later runs (``partial_fit``'s epochs, a search over learning
+    rates) reuse the compiled programs."""
+    ops = kernels(xp, device)
+
+    def step(parameters: dict[str, Array], v: dict[str, Array], s: dict[str, Array], X: Array, Y: Array,
+             indices: Array | None, learning_rate: float, step_size: float, eps_hat: float, total: float | None,
+             dropout: Dropout | None = None) -> StepResult:
+        if indices is not None:
+            X, Y = ops.take_columns(X, indices, None), ops.take_columns(Y, indices, None)
+        workspace = Workspace(xp, parameters, L, X.shape[1])
+        return (*training_step(xp, settings, L, workspace, {}, parameters, v, s, X, Y, learning_rate, step_size,
+                               eps_hat, dropout, total), Y)
+
+    return step, ops.compile(step)
+
+
+def batch_cost(xp: ModuleType, settings: Settings, AL: Array, Y: Array) -> Array:
+    """The cost of output AL for targets Y (0-d): the mean over the examples, or with
+    ``settings.weighted`` (Y's last row the sample weights) the weighted mean."""
+    T, weights = split_weights(Y, settings.weighted)
+    if weights is None:
+        return mean_cost_kernel(xp, settings.loss, AL, T)
+    return weighted_cost_kernel(xp, settings.loss, AL, T, weights)

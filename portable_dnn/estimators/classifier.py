@@ -15,10 +15,10 @@ import array_api_compat
 import numpy as np
 from array_api_compat import is_dask_array
 
-from ._backend import Array, default_float_dtype
-from ._network import AUTO_EARLY_STOPPING, UNSCALED, ConvergenceWarning, NetworkEstimator
-from ._validation import encode_labels, host_sample_weight
-from .io import move_to, to_numpy
+from .._backend import Array, default_float_dtype
+from .._validation import encode_labels, host_sample_weight
+from ..io import move_to, to_numpy
+from .base import AUTO_EARLY_STOPPING, UNSCALED, ConvergenceWarning, NetworkEstimator
 
 __all__ = ["AUTO_EARLY_STOPPING", "UNSCALED", "ConvergenceWarning", "DeepNeuralNetwork"]
 

@@ -17,11 +17,11 @@ import numpy as np
 from array_api_compat import array_namespace
 from array_api_compat import device as array_device
 
-from ._random import held_out_count, held_out_indices
-from .estimator import DeepNeuralNetwork
-from .io import to_numpy
-from .optimizers import OptimizerState
-from .regressor import DeepNeuralNetworkRegressor
+from .._random import held_out_count, held_out_indices
+from ..estimators.classifier import DeepNeuralNetwork
+from ..estimators.regressor import DeepNeuralNetworkRegressor
+from ..io import to_numpy
+from ..optimizers import OptimizerState
 from .reports import convergence_message, warn, warn_if_not_learning, warn_if_worse_than_the_mean
 from .tables import Table, read_table
 

@@ -19,17 +19,17 @@ import array_api_compat
 import numpy as np
 from array_api_compat import is_dask_array
 
-from ._backend import Array, device_scope, dtype_name, resolve_dtype, resolve_placement
-from ._parameters import num_layers
-from ._random import random_state
-from ._step import forward_activations
-from ._validation import _sklearn_class, check_features, host_sample_weight, not_fitted_error
-from .initialization import check_layer_dims, initialize_parameters_deep
-from .io import load_metadata, load_parameters, load_state, move_to, save_parameters, to_numpy
-from .minibatch import split_examples
-from .optimizers import OptimizerState, check_count, check_fraction
-from .propagation import check_hidden_activation
-from .training import TrainingDivergedError, train
+from .._backend import Array, device_scope, dtype_name, resolve_dtype, resolve_placement
+from .._engine.step import forward_activations
+from .._parameters import num_layers
+from .._random import random_state
+from .._validation import _sklearn_class, check_features, host_sample_weight, not_fitted_error
+from ..initialization import check_layer_dims, initialize_parameters_deep
+from ..io import load_metadata, load_parameters, load_state, move_to, save_parameters, to_numpy
+from ..minibatch import split_examples
+from ..optimizers import OptimizerState, check_count, check_fraction
+from ..propagation import check_hidden_activation
+from ..training import TrainingDivergedError, train
 
 Self = TypeVar("Self", bound="NetworkEstimator")
 

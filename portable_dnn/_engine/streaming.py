@@ -22,10 +22,14 @@ from typing import Any
 import array_api_compat
 from array_api_compat import is_dask_array
 
-from ._backend import Array, resolve_device
-from ._random import permutation
-from ._validation import positive_total
-from .optimizers import OptimizerState
+from .._backend import Array, resolve_device
+from .._random import permutation
+from .._validation import positive_total
+from ..cost import targets
+from ..io import move_to
+from ..optimizers import OptimizerState
+from .inputs import check_finite, check_targets, weighted
+from .trainer import Trainer
 
 #: Seeds of the blocks' shuffles within an epoch are this far apart (a prime).
 BLOCK_SEED_STRIDE = 7919
@@ -124,7 +128,7 @@ class BlockFetcher:
 
 
 class StreamTrainer:
-    """A :class:`~portable_dnn.training.Trainer` for Dask ``X`` (n0, m) and targets ``Y``, checked
+    """A :class:`~portable_dnn._engine.trainer.Trainer` for Dask ``X`` (n0, m) and targets ``Y``, checked
     by :func:`check_stream`: :meth:`run_epoch` trains one epoch block by block (see the module),
     each block moved to the training placement (that of ``X``'s chunks) with its targets for
     ``units`` output units; the first time a block is seen, its values and targets are checked.
@@ -145,10 +149,6 @@ class StreamTrainer:
 
     def _load(self, i: int, block: tuple[Any, ...]) -> Any:
         """The trainer, loaded with block ``i`` on the training placement."""
-        from .cost import targets
-        from .io import move_to
-        from .training import Trainer, check_finite, check_targets, weighted  # training builds on this module
-
         xp, loss = self.xp, self.settings.loss
         X, Y = (move_to(part, xp, self.device) for part in block[:2])
         if i in self._checked:

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .datasets import _read_h5
+from ..datasets import _read_h5
 
 SUFFIXES = (".csv", ".npy", ".npz", ".h5", ".hdf5")
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, NamedTuple
 
-from ._backend import backend_name, is_lazy, on_cpu
+from ..._backend import backend_name, is_lazy, on_cpu
 
 
 def momentum_portable(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
@@ -60,7 +60,7 @@ def own_copy_portable(xp: ModuleType, x: Any) -> Any:
 
 def upload_portable(xp: ModuleType, device: Any, host: Any) -> Any:
     """The host NumPy array ``host`` on ``device`` (:func:`portable_dnn.io.move_to`)."""
-    from .io import move_to  # io builds on the math modules, which build on this one
+    from ...io import move_to  # io builds on the math modules, which build on this one
 
     return move_to(host, xp, device)
 
@@ -390,7 +390,7 @@ def kernels(xp: ModuleType, device: Any = None) -> Kernels:
     PyTorch (whose functions take ``out=`` and multiply float by bool), the standard's forms
     elsewhere. PyTorch's CPU heuristics (bias folding by alignment, the mask in chunks) apply
     only on CPU devices: on a GPU each chunk would be a kernel launch."""
-    from .activations import relu_kernel, sigmoid_kernel  # activations builds on this module
+    from ...activations import relu_kernel, sigmoid_kernel  # activations builds on this module
 
     name = backend_name(xp)
     sigmoid = functools.partial(sigmoid_kernel, xp)

@@ -26,8 +26,8 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import __version__
-from ._backend import (
+from .. import __version__
+from .._backend import (
     BACKENDS,
     BackendUnavailableError,
     backend_name,
@@ -36,15 +36,16 @@ from ._backend import (
     resolve_device,
     resolve_namespace,
 )
-from .datasets import Dataset, load_digits, load_digits_parity, load_h5_dataset, load_moons, read_h5_split
-from .initialization import INIT_SCHEMES, initialize_parameters_deep
-from .io import load_metadata, load_parameters, move_to, save_parameters, to_numpy
-from .minibatch import hold_out
-from .models import predict_proba
-from .optimizers import OPTIMIZERS
+from .._engine.settings import Settings
+from ..datasets import Dataset, load_digits, load_digits_parity, load_h5_dataset, load_moons, read_h5_split
+from ..initialization import INIT_SCHEMES, initialize_parameters_deep
+from ..io import load_metadata, load_parameters, move_to, save_parameters, to_numpy
+from ..minibatch import hold_out
+from ..models import predict_proba
+from ..optimizers import OPTIMIZERS
+from ..training import TrainingDivergedError, train
 from .reports import warn_if_not_learning
 from .tables import is_table
-from .training import Settings, TrainingDivergedError, train
 
 #: Defaults by dataset: the course's settings for its cat files and its two moons (the optimisation
 #: chapter: [2, 5, 2, 1], He initialisation with seed 3, batches of 64, learning rate 0.0007, 5000

@@ -10,11 +10,11 @@ import array_api_compat
 import numpy as np
 from array_api_compat import is_dask_array
 
-from ._backend import Array
-from ._network import NetworkEstimator
-from ._validation import check_targets_host, host_sample_weight
-from .io import move_to, to_numpy
-from .training import r2_kernel
+from .._backend import Array
+from .._engine.stopping import r2_kernel
+from .._validation import check_targets_host, host_sample_weight
+from ..io import move_to, to_numpy
+from .base import NetworkEstimator
 
 __all__ = ["DeepNeuralNetworkRegressor"]
 

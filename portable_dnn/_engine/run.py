@@ -1,0 +1,101 @@
+"""The engine's one entry: :func:`run` trains parameters with checked :class:`Settings` (each step)
+and a :class:`Plan` (the run: epochs, recording, stopping, order, callbacks), in memory or streamed
+from Dask blocks. :func:`~portable_dnn.train` and the estimators both call it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from array_api_compat import is_dask_array
+
+from .._backend import Array, is_lazy
+from .._random import check_generator
+from ..io import move_to
+from ..optimizers import OptimizerState, check_count
+from .inputs import check_finite, check_targets, weighted
+from .settings import Settings
+from .stopping import CostCallback, EarlyStopping, IterationCallback
+from .streaming import StreamTrainer, chunk_placement
+from .trainer import EpochRunner, Trainer, TrainingDivergedError, run_epochs
+
+
+@dataclass(frozen=True)
+class Callbacks:
+    """``on_iteration(epoch)`` after each epoch; ``on_cost(epoch, cost)`` for the recorded epochs and
+    the last; ``on_score(epoch, score)`` for each validation score; ``on_stop(epoch)`` when the
+    stopping rule ends training. None: not called."""
+
+    on_iteration: IterationCallback | None = None
+    on_cost: CostCallback | None = None
+    on_score: CostCallback | None = None
+    on_stop: IterationCallback | None = None
+
+
+@dataclass
+class Plan:
+    """What a run does beyond each step (see :func:`~portable_dnn.train` for each), checked once."""
+
+    epochs: int
+    record_every: int = 100
+    state: OptimizerState | None = None
+    shuffle: np.random.RandomState | None = None
+    n_iter_no_change: float | None = None
+    tol: float = 1e-4
+    copy_X: bool = True
+    callbacks: Callbacks = field(default_factory=Callbacks)
+
+    def __post_init__(self) -> None:
+        self.epochs = check_count(self.epochs, "num_epochs")
+        self.record_every = check_count(self.record_every, "record_every", minimum=1)
+        if self.state is not None and not isinstance(self.state, OptimizerState):
+            raise TypeError(f"state: expected an OptimizerState, got {type(self.state).__name__}")
+
+
+def run(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array], L: int, settings: Settings,
+        plan: Plan, validation_data: tuple[Array, ...] | None = None,
+        sample_weight: Any = None) -> tuple[dict[str, Array], list[float]]:
+    """Train ``parameters`` (finite, never modified) on ``X`` (n0, m) and targets ``Y`` (as
+    :func:`~portable_dnn.train` takes them): ``(parameters, costs)``. A Dask ``X`` with mini-batches
+    streams block by block on its chunks' library, and the results come back as Dask arrays."""
+    shuffle = check_generator(plan.shuffle)
+    units = parameters[f"W{L}"].shape[0]
+    if settings.mini_batch_size is not None and is_lazy(xp) and is_dask_array(X):  # streamed, block by block
+        if shuffle is not None:
+            raise ValueError("shuffle: a generator orders examples in memory; a Dask stream's blocks and their "
+                             "examples are shuffled by seed (pass shuffle=None)")
+        lazy_xp, (xp, device) = xp, chunk_placement(X)
+        parameters = {key: move_to(value, xp, device) for key, value in parameters.items()}
+        if isinstance(validation_data, (tuple, list)):
+            validation_data = tuple(move_to(part, xp, device) for part in validation_data)
+        stream = StreamTrainer(X, Y, parameters, L, settings, plan.state, units, plan.copy_X, sample_weight)
+        like = xp.empty((X.shape[0], 0), dtype=parameters["W1"].dtype, device=device)
+        try:
+            trained, costs = _epochs(xp, stream, settings, plan, parameters, L, units, validation_data, like)
+        except TrainingDivergedError as error:
+            error.parameters = {key: move_to(value, lazy_xp, None) for key, value in error.parameters.items()}
+            raise
+        finally:
+            stream.close()
+        return {key: move_to(value, lazy_xp, None) for key, value in trained.items()}, costs  # the caller's library
+    Y = check_targets(xp, Y, X, units, loss=settings.loss)
+    check_finite(xp, X=X)
+    host_weights = None
+    if sample_weight is not None:
+        Y, host_weights = weighted(xp, Y, sample_weight)
+    trainer = Trainer(xp, X, Y, parameters, L, settings, plan.state, copy_X=plan.copy_X, host_weights=host_weights,
+                      shuffle=shuffle)
+    return _epochs(xp, trainer, settings, plan, parameters, L, units, validation_data, X)
+
+
+def _epochs(xp: ModuleType, trainer: EpochRunner, settings: Settings, plan: Plan, parameters: Mapping[str, Array],
+            L: int, units: int, validation_data: Any, like: Array) -> tuple[dict[str, Array], list[float]]:
+    """The plan's epochs of ``trainer``, with its stopping rule on ``validation_data`` (or the cost)."""
+    stopping = EarlyStopping(xp, L, plan.n_iter_no_change, plan.tol, validation_data, units,
+                             settings.hidden_activation, like, settings.loss)
+    calls = plan.callbacks
+    return run_epochs(xp, trainer, settings, plan.epochs, plan.record_every, stopping, parameters, calls.on_cost,
+                      calls.on_iteration, calls.on_score, calls.on_stop)

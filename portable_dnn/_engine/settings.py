@@ -1,0 +1,109 @@
+"""How to train, checked once: :class:`Settings` (what shapes each step), and the checks of the
+run's own options (epochs, patience, flags)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from .._random import check_seed
+from ..activations import check_loss
+from ..optimizers import (
+    check_count,
+    check_fraction,
+    check_learning_rate,
+    check_non_negative,
+    check_optimizer,
+    schedule_lr_decay,
+    update_lr,
+)
+from ..propagation import check_hidden_activation
+from ..regularization import check_keep_prob, check_lambd
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to train, checked once: see :func:`train` for each setting."""
+
+    learning_rate: float
+    hidden_activation: str = "relu"
+    optimizer: str = "gd"
+    mini_batch_size: int | None = None
+    beta: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
+    lambd: float = 0.0
+    keep_prob: float = 1.0
+    decay_rate: float = 0.0
+    time_interval: int | None = None
+    seed: int = 0
+    loss: str = "cross_entropy"
+    epsilon_hat: bool = False
+    #: Whether the targets carry the sample weights as their last row (:func:`weighted`).
+    weighted: bool = False
+
+    def __post_init__(self) -> None:
+        checked = {
+            "learning_rate": check_learning_rate(self.learning_rate),
+            "hidden_activation": check_hidden_activation(self.hidden_activation),
+            "optimizer": check_optimizer(self.optimizer),
+            "mini_batch_size": None if self.mini_batch_size is None
+            else check_count(self.mini_batch_size, "mini_batch_size", minimum=1),
+            "beta": check_fraction(self.beta, "beta"),
+            "beta1": check_fraction(self.beta1, "beta1"),
+            "beta2": check_fraction(self.beta2, "beta2"),
+            "epsilon": check_learning_rate(self.epsilon, "epsilon"),
+            "lambd": check_lambd(self.lambd),
+            "keep_prob": check_keep_prob(self.keep_prob),
+            "decay_rate": check_non_negative(self.decay_rate, "decay_rate"),
+            "time_interval": None if self.time_interval is None
+            else check_count(self.time_interval, "time_interval", minimum=1),
+            "seed": check_seed(self.seed),
+            "loss": check_loss(self.loss),
+            "epsilon_hat": check_flag(self.epsilon_hat, "epsilon_hat"),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+
+    def for_the_step(self) -> Settings:
+        """These settings with those that do not shape a step's program set to their defaults
+        (the learning rate and epsilon enter it as numbers; batching, decay, dropout and the seed
+        act outside it): equal for runs that can share a compiled step."""
+        return replace(self, learning_rate=1.0, mini_batch_size=None, epsilon=1e-8, keep_prob=1.0, decay_rate=0.0,
+                       time_interval=None, seed=0, epsilon_hat=False)
+
+    def learning_rate_at(self, epoch: int) -> float:
+        """The learning rate of epoch ``epoch`` (from 0). As the course's model, which decays
+        after each epoch: epoch e runs at ``decay(learning_rate, e - 1)`` (e >= 1)."""
+        if not self.decay_rate or epoch == 0:
+            return self.learning_rate
+        if self.time_interval is None:
+            return update_lr(self.learning_rate, epoch - 1, self.decay_rate)
+        return schedule_lr_decay(self.learning_rate, epoch - 1, self.decay_rate, self.time_interval)
+
+
+
+def check_flag(value: object, name: str) -> bool:
+    """``value``: True or False, else ``TypeError`` naming it."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name}: expected True or False, got {value!r}")
+    return value
+
+
+def check_patience(n_iter_no_change: object) -> float:
+    """``n_iter_no_change``: an integer >= 1, or ``math.inf`` (scikit-learn's spelling of "never": the
+    scores are still kept, and the best validation epoch's parameters returned)."""
+    if isinstance(n_iter_no_change, float) and n_iter_no_change == math.inf:
+        return math.inf
+    return check_count(n_iter_no_change, "n_iter_no_change", 1)
+
+
+def check_epochs(num_iterations: object, num_epochs: object) -> int:
+    """The number of epochs from ``num_iterations`` or ``num_epochs`` (exactly one given)."""
+    if (num_iterations is None) == (num_epochs is None):
+        raise TypeError("train: give the number of epochs as num_epochs or num_iterations (one of them), got "
+                        f"num_iterations={num_iterations!r}, num_epochs={num_epochs!r}")
+    if num_epochs is not None:
+        return check_count(num_epochs, "num_epochs")
+    return check_count(num_iterations, "num_iterations")
