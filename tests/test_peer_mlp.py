@@ -51,7 +51,7 @@ import pytest
 
 import portable_dnn as dnn
 from portable_dnn import DeepNeuralNetwork, DeepNeuralNetworkRegressor, TrainingDivergedError
-from portable_dnn.estimators.classifier import Labels
+from portable_dnn.estimators.targets import Labels
 
 sklearn = pytest.importorskip("sklearn", reason="scikit-learn is not installed")
 from sklearn.datasets import load_digits, load_iris, make_multilabel_classification, make_regression  # noqa: E402

@@ -1,13 +1,12 @@
-"""What the network estimators share: the constructor's settings, scikit-learn's estimator
-protocol, training (fit, partial fit, warm start, early stopping, streaming from Dask), placement,
-prediction outside the training device's scope, and saving. :class:`DeepNeuralNetwork` (the
-classifier) and :class:`DeepNeuralNetworkRegressor` say what their targets are."""
+"""What the network estimators share: the constructor's settings, training (fit, partial fit,
+warm start, early stopping, streaming from Dask) through the engine's one entry, placement and the
+network's output. The targets are objects (:mod:`.targets`); scikit-learn's parameter protocol
+(:mod:`.params`), predictions outside the device scope (:mod:`.elsewhere`) and model files
+(:mod:`.model_files`) have their own modules."""
 
 from __future__ import annotations
 
-import copy
 import importlib
-import inspect
 import os
 import warnings
 from collections.abc import Iterable, Sequence
@@ -20,74 +19,38 @@ import numpy as np
 from array_api_compat import is_dask_array
 
 from .._backend import Array, device_scope, dtype_name, resolve_dtype, resolve_placement
+from .._engine.run import Callbacks, Plan, run
+from .._engine.settings import Settings
 from .._engine.step import forward_activations
+from .._engine.trainer import TrainingDivergedError
 from .._parameters import num_layers
 from .._random import random_state
 from .._validation import _sklearn_class, check_features, host_sample_weight, not_fitted_error
 from ..initialization import check_layer_dims, initialize_parameters_deep
-from ..io import load_metadata, load_parameters, load_state, move_to, save_parameters, to_numpy
+from ..io import move_to
 from ..minibatch import split_examples
 from ..optimizers import OptimizerState, check_count, check_fraction
 from ..propagation import check_hidden_activation
-from ..training import TrainingDivergedError, train
+from .elsewhere import predict_elsewhere
+from .model_files import load_model, save_model
+from .params import EstimatorParams
+from .targets import Targets
 
 Self = TypeVar("Self", bound="NetworkEstimator")
 
 
-class NetworkEstimator:
+class NetworkEstimator(EstimatorParams):
     """The settings and training shared by the classifier and the regressor (see
-    :class:`DeepNeuralNetwork` for each setting). Subclasses give the target hooks:
-    ``_encode``, ``_place``, ``_units``, ``_stratify``, ``_same_targets``, ``_set_targets`` and
-    ``_target_metadata``/``_restored_targets``."""
+    :class:`DeepNeuralNetwork` for each setting). What their targets are is an object of
+    ``_targets`` (:mod:`.targets`)."""
 
     #: What fit sets; a model without them is not fitted.
     _fitted_attributes: tuple[str, ...] = ("parameters_", "costs_", "layer_dims_", "n_features_in_",
                                            "optimizer_state_", "n_iter_", "validation_scores_",
                                            "best_validation_score_")
 
-    # -- the targets: what each estimator says of its own -----------------------------------------
-
-    def _encode(self, X: Any, y: Any, spec: Any) -> tuple[Any, Any]:
-        """``(y checked and encoded on the host, or None where it stays lazy, spec)``; ``spec`` the
-        fitted one (partial fit, warm start) or None."""
-        raise NotImplementedError
-
-    def _place(self, encoded: Any, y: Any, spec: Any, xp: ModuleType, device: Any, dtype: Any) -> Array:
-        """The targets on the training placement: class indices (m,) or values (k, m)."""
-        raise NotImplementedError
-
-    def _units(self, spec: Any) -> int:
-        """The output layer's number of units."""
-        raise NotImplementedError
-
-    def _loss_for(self, spec: Any) -> str:
-        """The cost the output layer is trained for, for the targets ``spec`` describes."""
-        raise NotImplementedError
-
-    def _fitted_spec(self) -> Any:
-        """The ``spec`` of the fitted targets."""
-        raise NotImplementedError
-
-    def _stratify(self, targets: Array) -> Any:
-        """The labels to stratify a held-out split by (None: not stratified)."""
-        return None
-
-    def _same_targets(self, spec: Any, message: str) -> None:
-        """``ValueError`` (``message`` formatted with ``what``, ``fitted``, ``given``) unless
-        ``spec`` is the fitted one."""
-        raise NotImplementedError
-
-    def _set_targets(self, spec: Any) -> None:
-        """Set the fitted attributes that describe the targets."""
-        raise NotImplementedError
-
-    def _target_metadata(self) -> dict[str, Any]:
-        """What :meth:`save` records of the targets."""
-        raise NotImplementedError
-
-    def _restored_targets(self, metadata: dict[str, Any]) -> Any:
-        """The ``spec`` of a saved model, from its metadata."""
-        raise NotImplementedError
+    #: What the targets are (:class:`~.targets.Labels` or :class:`~.targets.Outputs`).
+    _targets: type[Targets]
 
     def __init__(
         self,
@@ -139,32 +102,6 @@ class NetworkEstimator:
         self.print_cost = print_cost
         self.hidden_activation = hidden_activation
 
-    # -- scikit-learn's estimator protocol -----------------------------------------------
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor's parameters, by name."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self: Self, **params: Any) -> Self:
-        """Set constructor parameters by name; unknown names raise ``ValueError``."""
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(f"{name!r} is not a parameter of {type(self).__name__}; valid: {valid}")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = inspect.signature(type(self).__init__).parameters
-        changed = {
-            name: value for name, value in self.get_params().items() if not _equal(value, defaults[name].default)
-        }
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
-
     # -- training and prediction ----------------------------------------------------------------
 
     def _columns(self, X: Any, xp: ModuleType, device: Any, dtype: Any) -> Array:
@@ -204,7 +141,7 @@ class NetworkEstimator:
                 fraction = check_fraction(self.validation_fraction, "validation_fraction", low_open=True)
                 named = {"X": columns, "y": targets} if weights is None else \
                     _weighted_samples({"X": columns, "y": targets, "sample_weight": weights})
-                stratify = self._stratify(named["y"])
+                stratify = spec.stratify(named["y"])
                 # Not stratified (in memory): scikit-learn's train_test_split, drawn from the same generator.
                 unstratified = stratify is None and not is_dask_array(columns)
                 kept, held = split_examples(named, fraction, rng if unstratified else self.seed, stratify=stratify)
@@ -230,8 +167,8 @@ class NetworkEstimator:
         """For ``warm_start``: ``(columns, targets, weights, parameters, layer_dims)``, the data on the
         fitted parameters' placement, once it is checked to fit them."""
         self._check_n_features(columns)
-        self._same_targets(spec, "warm_start can only be used where `y` has the same {what} as in the previous call "
-                                 "to fit. Previously got {fitted}, `y` has {given}")
+        spec.check_same(self._fitted_targets(), "warm_start can only be used where `y` has the same {what} as in "
+                                                "the previous call to fit. Previously got {fitted}, `y` has {given}")
         expected = [columns.shape[0], *self._hidden_sizes(), self.layer_dims_[-1]]
         if expected != self.layer_dims_:
             raise ValueError(f"warm_start: hidden_layers={self.hidden_layers!r} does not match the fitted layers "
@@ -258,7 +195,8 @@ class NetworkEstimator:
                             rng)
             return self
         self._check_n_features(columns)
-        self._same_targets(spec, "partial_fit: y must have the same {what} as before: {fitted}, got {given}")
+        spec.check_same(self._fitted_targets(),
+                        "partial_fit: y must have the same {what} as before: {fitted}, got {given}")
         columns, targets, weights = self._on_the_fitted_placement(columns, targets, weights)
         with self._fitted_device_scope():
             self._train(columns, targets, self.parameters_, self.optimizer_state_, 1, self.layer_dims_, spec, None,
@@ -269,7 +207,7 @@ class NetworkEstimator:
                      rng: np.random.RandomState) -> tuple[list[int], dict[str, Array]]:
         """``(layer_dims, parameters)`` of a new network for ``columns`` (n, m) and the targets
         ``spec`` describes, on their placement, drawn from ``rng``."""
-        layer_dims = [columns.shape[0], *self._hidden_sizes(), self._units(spec)]
+        layer_dims = [columns.shape[0], *self._hidden_sizes(), spec.units]
         parameters = initialize_parameters_deep(
             layer_dims, seed=rng, init=self._init_scheme(), backend=array_api_compat.array_namespace(columns),
             device=array_api_compat.device(columns), dtype=columns.dtype)
@@ -316,7 +254,7 @@ class NetworkEstimator:
         if is_dask_array(X) and is_dask_array(y) and y.shape[0] != X.shape[0]:
             raise ValueError(f"Found input variables with inconsistent numbers of samples: "
                              f"[{X.shape[0]}, {y.shape[0]}]")
-        encoded, spec = self._encode(X, y, spec)
+        encoded, spec = self._targets.encode(X, y, spec, type(self).__name__)
         xp, device = resolve_placement(self.device, X)
         dtype = self.dtype
         if dtype is None and array_api_compat.is_array_api_obj(X):
@@ -327,7 +265,7 @@ class NetworkEstimator:
         dtype = resolve_dtype(xp, dtype, device)
         with device_scope(device):
             columns = self._columns(X, xp, device, dtype)
-            targets = self._place(encoded, y, spec, xp, device, dtype)
+            targets = spec.place(encoded, y, xp, device, dtype)
             weights = None if sample_weight is None else self._weights(sample_weight, columns)
             if is_dask_array(columns):  # streamed with X's blocks
                 targets = targets.rechunk({targets.ndim - 1: columns.chunks[1]})
@@ -348,7 +286,7 @@ class NetworkEstimator:
         return move_to(host_sample_weight(sample_weight, m), xp, array_api_compat.device(columns), columns.dtype)
 
     def _train(self, columns: Array, labels: Array, parameters: dict[str, Array], state: OptimizerState,
-               epochs: int, layer_dims: list[int], spec: Any, validation: tuple[Array, ...] | None,
+               epochs: int, layer_dims: list[int], spec: Targets, validation: tuple[Array, ...] | None,
                costs: list[float], weights: Array | None = None, rng: np.random.RandomState | None = None) -> bool:
         """Train ``epochs`` epochs with this model's settings (the samples weighted by ``weights``,
         their mini-batches in the order ``rng`` draws, as scikit-learn's MLPs shuffle; a Dask
@@ -364,20 +302,20 @@ class NetworkEstimator:
             if self.print_cost:
                 print(f"Cost after epoch {state.epochs - 1}: {cost}")
 
+        settings = Settings(
+            learning_rate=self.learning_rate, hidden_activation=self.hidden_activation, optimizer=self.optimizer,
+            mini_batch_size=batch, beta=self.beta, beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon,
+            lambd=self.alpha, keep_prob=self.keep_prob, decay_rate=self.decay_rate, seed=self.seed, loss=spec.loss,
+            epsilon_hat=True, weighted=weights is not None)
+        plan = Plan(epochs, 1, state, None if is_dask_array(columns) else rng, self.n_iter_no_change, self.tol,
+                    callbacks=Callbacks(on_cost=record, on_score=lambda i, score: scores.append(score),
+                                        on_stop=stopped.append))
+        xp = array_api_compat.array_namespace(columns)
         try:
-            trained, _ = train(
-                columns, labels, parameters, learning_rate=self.learning_rate, num_epochs=epochs, record_every=1,
-                hidden_activation=self.hidden_activation, optimizer=self.optimizer, mini_batch_size=batch,
-                beta=self.beta, beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon, lambd=self.alpha,
-                keep_prob=self.keep_prob, decay_rate=self.decay_rate, seed=self.seed, state=state,
-                n_iter_no_change=self.n_iter_no_change, tol=self.tol, validation_data=validation,
-                on_cost=record, on_score=lambda i, score: scores.append(score), on_stop=stopped.append,
-                loss=self._loss_for(spec), sample_weight=weights, shuffle=None if is_dask_array(columns) else rng,
-                epsilon_hat=True,
-            )
+            trained, _ = run(xp, columns, labels, parameters, len(layer_dims) - 1, settings, plan, validation, weights)
         except TrainingDivergedError as error:
             self._set_fitted(error.parameters, costs, layer_dims, spec, state)
-            xp = array_api_compat.array_namespace(columns)  # the largest input, where the data lives (not a copy)
+            # the largest input, where the data lives (not a copy)
             scale = 0.0 if is_dask_array(columns) or not columns.shape[1] else float(xp.max(xp.abs(columns)))
             if scale > UNSCALED:
                 error.args = (f"{error.args[0]}. The inputs reach {scale:.3g} in magnitude: scale your data first "
@@ -392,9 +330,13 @@ class NetworkEstimator:
                     spec: Any, state: OptimizerState | None = None) -> None:
         self.parameters_, self.costs_, self.layer_dims_ = parameters, list(costs), list(layer_dims)
         self.n_features_in_ = layer_dims[0]
-        self._set_targets(spec)
+        self.__dict__.update(spec.attributes())
         self.optimizer_state_ = OptimizerState() if state is None else state
         self.n_iter_ = self.optimizer_state_.epochs
+
+    def _fitted_targets(self) -> Targets:
+        """The fitted model's targets."""
+        return self._targets.of(self)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "parameters_"):
@@ -419,50 +361,14 @@ class NetworkEstimator:
         columns = self._columns(check_features(X, type(self).__name__), xp, device, W1.dtype)
         self._check_n_features(columns)
         AL = forward_activations(xp, columns, self.parameters_, num_layers(self.parameters_),
-                                 hidden_activation=self.hidden_activation, loss=self._loss_for(self._fitted_spec()))[-1]
+                                 hidden_activation=self.hidden_activation, loss=self._fitted_targets().loss)[-1]
         return AL, home_xp, home_device
-
-    def _blockwise(self, X: Any, method: str) -> Any:
-        """``method`` (``"predict"``, ``"predict_proba"``) of a Dask ``X`` (m, n), lazily, block by
-        block (in parallel on the workers of a ``dask.distributed`` cluster): the fitted model,
-        its parameters on the host, is one object of the task graph, sent to each worker once."""
-        dask = importlib.import_module("dask")
-        self._check_fitted()
-        if len(X.chunks[1]) != 1:
-            raise ValueError(f"X: expected a Dask array chunked along the samples only (axis 0 of (m, n)), got "
-                             f"{len(X.chunks[1])} chunks along the features; rechunk with X.rechunk({{1: -1}})")
-        host = self._on_the_host()
-        example = getattr(host, method)(np.zeros((1, X.shape[1]), dtype=X.dtype))  # the blocks' dtype and width
-        model = dask.delayed(host, pure=True)
-        if example.ndim == 2:
-            return X.map_blocks(_method_of_block, model, method, chunks=(X.chunks[0], (example.shape[1],)),
-                                dtype=example.dtype, meta=example[:0])
-        return X.map_blocks(_method_of_block, model, method, drop_axis=1, dtype=example.dtype, meta=example[:0])
 
     def _elsewhere(self, X: Any, method: str) -> Any:
         """``method`` (``"predict"``, ``"predict_proba"``) where it does not run in this model's
-        device scope: of a Dask ``X`` (:meth:`_blockwise`), or with a host copy of Dask parameters;
-        None otherwise."""
-        if is_dask_array(X):
-            return self._blockwise(X, method)
-        if self._fitted_on_dask():
-            return getattr(self._on_the_host(), method)(X)
-        return None
-
-    def _fitted_on_dask(self) -> bool:
-        """Whether the parameters are Dask arrays (then predictions on in-memory data are made
-        with a host copy of them, not through a task graph)."""
+        device scope (:func:`.elsewhere.predict_elsewhere`), else None."""
         self._check_fitted()
-        return is_dask_array(self.parameters_["W1"])
-
-    def _on_the_host(self: Self) -> Self:
-        """This model, or a copy of it whose parameters are NumPy arrays."""
-        if all(isinstance(value, np.ndarray) for value in self.parameters_.values()):
-            return self
-        host = copy.copy(self)
-        host.parameters_ = {key: to_numpy(value) for key, value in self.parameters_.items()}
-        host.device = None
-        return host
+        return predict_elsewhere(self, X, method)
 
     # -- saving ------------------------------------------------------------------------------------
 
@@ -470,15 +376,7 @@ class NetworkEstimator:
         """Save the fitted network (parameters, optimiser state, constructor settings) atomically
         to ``path``: a loaded model predicts the same and goes on training where this one stopped."""
         self._check_fitted()
-        settings = {k: v for k, v in self.get_params().items() if k not in ("device", "dtype")}
-        settings["hidden_layers"] = list(settings["hidden_layers"])
-        state = self.optimizer_state_
-        arrays = {**{f"v.{key}": value for key, value in state.v.items()},
-                  **{f"s.{key}": value for key, value in state.s.items()}}
-        return save_parameters(path, self.parameters_, hidden_activation=self.hidden_activation,
-                               init=self._init_scheme(), estimator=settings, costs=list(self.costs_),
-                               loss=self._loss_for(self._fitted_spec()), kind=type(self).__name__, state=arrays,
-                               optimizer_state={"t": state.t, "epochs": state.epochs}, **self._target_metadata())
+        return save_model(self, path)
 
     @classmethod
     def load(
@@ -487,27 +385,7 @@ class NetworkEstimator:
         """A fitted network from :meth:`save`, placed on ``device`` (default: NumPy, CPU).
 
         Files written before multi-class support (no ``classes``) load as classes ``[0, 1]``."""
-        metadata = load_metadata(path)
-        kind = metadata.get("kind", "DeepNeuralNetwork")  # files from before the regressor: classifiers
-        if kind != cls.__name__:
-            raise ValueError(f"{path}: holds a {kind} trained for {metadata.get('loss')}, not a {cls.__name__}; "
-                             "load it with its own class")
-        xp, where = resolve_placement(device)
-        settings = dict(metadata.get("estimator", {}))
-        if "hidden_layers" in settings:
-            settings["hidden_layers"] = tuple(settings["hidden_layers"])
-        model = cls(**settings, device=device, dtype=dtype)
-        parameters = load_parameters(path, backend=xp, device=where, dtype=dtype)
-        arrays = load_state(path, backend=xp, device=where, dtype=parameters["W1"].dtype)
-        counts = metadata.get("optimizer_state", {})
-        state = OptimizerState(
-            v={key[2:]: value for key, value in arrays.items() if key.startswith("v.")},
-            s={key[2:]: value for key, value in arrays.items() if key.startswith("s.")},
-            t=int(counts.get("t", 0)), epochs=int(counts.get("epochs", 0)),
-        )
-        model._set_fitted(parameters, metadata.get("costs", []), metadata["layer_dims"],
-                          model._restored_targets(metadata), state)
-        return model
+        return load_model(cls, path, device, dtype)
 
 
 #: ``early_stopping="auto"`` holds out a validation set above this many examples.
@@ -546,16 +424,3 @@ def _weighted_samples(named: dict[str, Array]) -> dict[str, Array]:
     xp = array_api_compat.array_namespace(weights)
     (indices,) = xp.nonzero(weights > 0)
     return {name: xp.take(array, indices, axis=array.ndim - 1) for name, array in named.items()}
-
-
-def _method_of_block(block: Any, model: Any, method: str) -> Any:
-    """``model.method(block)``: a block of a Dask array's predictions."""
-    return getattr(model, method)(block)
-
-
-def _equal(value: Any, default: Any) -> bool:
-    """``value == default`` where that is one truth value (an array compared with a tuple is not)."""
-    try:
-        return bool(value == default)
-    except (TypeError, ValueError):
-        return False

@@ -7,18 +7,17 @@ It follows scikit-learn's estimator conventions (samples in rows, ``get_params``
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any
 
 import array_api_compat
 import numpy as np
-from array_api_compat import is_dask_array
 
 from .._backend import Array, default_float_dtype
-from .._validation import encode_labels, host_sample_weight
+from .._validation import host_sample_weight
 from ..io import move_to, to_numpy
 from .base import AUTO_EARLY_STOPPING, UNSCALED, ConvergenceWarning, NetworkEstimator
+from .targets import Labels
 
 __all__ = ["AUTO_EARLY_STOPPING", "UNSCALED", "ConvergenceWarning", "DeepNeuralNetwork"]
 
@@ -133,6 +132,9 @@ class DeepNeuralNetwork(NetworkEstimator):
     """
 
     _fitted_attributes = (*NetworkEstimator._fitted_attributes, "classes_", "multilabel_")
+    _targets = Labels
+    classes_: np.ndarray
+    multilabel_: bool
 
     def __sklearn_tags__(self) -> Any:
         from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
@@ -143,63 +145,6 @@ class DeepNeuralNetwork(NetworkEstimator):
             classifier_tags=ClassifierTags(multi_class=True, multi_label=True),
             input_tags=InputTags(),
         )
-
-    # -- the targets: class labels --------------------------------------------------------------
-
-    def _encode(self, X: Any, y: Any, known: Any) -> tuple[Any, Labels]:
-        """``(class indices (m,) on the host, or a 0/1 indicator (m, k) for multilabel y, or None
-        for a Dask y encoded on its blocks; the labels)``; ``known`` the fitted labels, or the
-        classes given to the first ``partial_fit``."""
-        classes = known.classes if isinstance(known, Labels) else known
-        if is_dask_array(X) and is_dask_array(y) and y.ndim == 1:  # checked by their distinct values
-            distinct = importlib.import_module("dask.array").unique(y).compute()
-            classes, _ = encode_labels(distinct, distinct.shape[0], type(self).__name__, classes)
-            return None, Labels(classes)
-        indicator = multilabel_indicator(y, X.shape[0])
-        if indicator is not None:
-            if classes is not None and not np.array_equal(np.asarray(classes), np.arange(indicator.shape[1])):
-                raise ValueError(f"classes={np.asarray(classes).tolist()} do not name the {indicator.shape[1]} "
-                                 f"columns of a multilabel y (expected {list(range(indicator.shape[1]))})")
-            return indicator, Labels(np.arange(indicator.shape[1]), multilabel=True)
-        classes, indices = encode_labels(y, X.shape[0], type(self).__name__, classes)
-        return indices, Labels(classes)
-
-    def _place(self, encoded: Any, y: Any, labels: Labels, xp: Any, device: Any, dtype: Any) -> Array:
-        """Class indices (m,), or the indicator's columns (k, m), on the training placement (a Dask
-        y: encoded on its blocks)."""
-        if encoded is None:
-            return y.map_blocks(_class_indices, labels.classes, dtype=dtype)
-        return move_to(encoded.T if labels.multilabel else encoded, xp, device, dtype)
-
-    def _units(self, labels: Labels) -> int:
-        """One sigmoid unit for two classes, a softmax over more; multilabel: a sigmoid unit each."""
-        if labels.multilabel:
-            return len(labels.classes)
-        return 1 if len(labels.classes) == 2 else len(labels.classes)
-
-    def _loss_for(self, labels: Labels) -> str:
-        return "binary_cross_entropy" if labels.multilabel else "cross_entropy"
-
-    def _stratify(self, targets: Array) -> np.ndarray | None:
-        """Held-out splits keep each class in proportion, as scikit-learn's (not for multilabel y)."""
-        return None if targets.ndim == 2 else to_numpy(targets)
-
-    def _same_targets(self, labels: Labels, message: str) -> None:
-        if labels.multilabel != self.multilabel_ or not np.array_equal(labels.classes, self.classes_):
-            what = "multilabel columns" if self.multilabel_ or labels.multilabel else "classes"
-            raise ValueError(message.format(what=what, fitted=self.classes_, given=np.asarray(labels.classes)))
-
-    def _set_targets(self, labels: Labels) -> None:
-        self.classes_, self.multilabel_ = np.asarray(labels.classes), bool(labels.multilabel)
-
-    def _fitted_spec(self) -> Labels:
-        return Labels(self.classes_, self.multilabel_)
-
-    def _target_metadata(self) -> dict[str, Any]:
-        return {"classes": self.classes_.tolist(), "multilabel": self.multilabel_}
-
-    def _restored_targets(self, metadata: dict[str, Any]) -> Labels:
-        return Labels(np.asarray(metadata.get("classes", [0, 1])), bool(metadata.get("multilabel", False)))
 
     # -- training and prediction ----------------------------------------------------------------
 
@@ -213,7 +158,7 @@ class DeepNeuralNetwork(NetworkEstimator):
         if fitted and classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
             raise ValueError(f"classes={np.unique(np.asarray(classes)).tolist()} is not the same as on the first "
                              f"call to partial_fit ({self.classes_.tolist()})")
-        return self._partial_fit(X, y, self._fitted_spec() if fitted else classes, sample_weight)
+        return self._partial_fit(X, y, Labels.of(self) if fitted else classes, sample_weight)
 
     def predict_log_proba(self, X: Any) -> Array:
         """The natural logarithm of :meth:`predict_proba` (``-inf`` where a probability is 0)."""
@@ -277,30 +222,3 @@ class DeepNeuralNetwork(NetworkEstimator):
         right = np.all(right, axis=1) if right.ndim == 2 else right  # multilabel: every label
         weights = None if sample_weight is None else host_sample_weight(sample_weight, right.shape[0])
         return float(np.average(right, weights=weights))
-
-
-
-class Labels(NamedTuple):
-    """What a classifier's targets are: the sorted ``classes`` and whether ``y`` is a multilabel
-    indicator matrix (then ``classes`` are its column numbers)."""
-
-    classes: np.ndarray
-    multilabel: bool = False
-
-
-def multilabel_indicator(y: Any, m: int) -> np.ndarray | None:
-    """``y`` as a float64 (m, k) indicator matrix where it is one (2-D, k >= 2 columns of 0 and 1,
-    as scikit-learn's ``type_of_target`` says "multilabel-indicator"), else None."""
-    if y is None or (not hasattr(y, "shape") and not isinstance(y, (list, tuple))):
-        return None
-    values = to_numpy(y) if array_api_compat.is_array_api_obj(y) else np.asarray(y)
-    if values.ndim != 2 or values.shape[1] < 2 or values.shape[0] != m or values.dtype.kind not in "biuf":
-        return None
-    if not np.isin(values, (0, 1)).all():
-        return None
-    return values.astype(np.float64)
-
-
-def _class_indices(labels: Any, classes: np.ndarray, dtype: Any = None) -> Any:
-    """Each label's index in the sorted ``classes`` (a block of a Dask array of labels), as ``dtype``."""
-    return np.searchsorted(classes, np.asarray(labels)).astype(dtype)

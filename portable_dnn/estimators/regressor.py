@@ -3,18 +3,16 @@ squared error, as scikit-learn's ``MLPRegressor``."""
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 import array_api_compat
 import numpy as np
-from array_api_compat import is_dask_array
 
-from .._backend import Array
 from .._engine.stopping import r2_kernel
-from .._validation import check_targets_host, host_sample_weight
+from .._validation import host_sample_weight
 from ..io import move_to, to_numpy
 from .base import NetworkEstimator
+from .targets import Outputs
 
 __all__ = ["DeepNeuralNetworkRegressor"]
 
@@ -63,6 +61,8 @@ validation_scores_, best_validation_score_
     """
 
     _fitted_attributes = (*NetworkEstimator._fitted_attributes, "n_outputs_")
+    _targets = Outputs
+    n_outputs_: int
     _auto_init = "he"
 
     def __sklearn_tags__(self) -> Any:
@@ -75,60 +75,13 @@ validation_scores_, best_validation_score_
             input_tags=InputTags(),
         )
 
-    # -- the targets: real values ----------------------------------------------------------------
-
-    def _encode(self, X: Any, y: Any, outputs: Any) -> tuple[Any, int]:
-        """``(y as a float64 NumPy array (m, k), or None for a Dask y, k)``."""
-        if is_dask_array(y):
-            if y.ndim not in (1, 2) or (y.ndim == 2 and len(y.chunks[1]) != 1):
-                raise ValueError(f"y: expected a Dask array (m,) or (m, k) chunked along the samples only, got "
-                                 f"shape {y.shape} with chunks {y.chunks}")
-            k = 1 if y.ndim == 1 else int(y.shape[1])
-            return None, self._checked_outputs(k, outputs)
-        values = check_targets_host(y, X.shape[0], type(self).__name__)
-        return values, self._checked_outputs(values.shape[1], outputs)
-
-    def _checked_outputs(self, k: int, outputs: Any) -> int:
-        if outputs is not None and k != outputs:
-            raise ValueError(f"y has {k} outputs, but {type(self).__name__} was fitted with {outputs}")
-        return k
-
-    def _place(self, values: Any, y: Any, outputs: int, xp: ModuleType, device: Any, dtype: Any) -> Array:
-        """The targets (k, m) on the training placement (a Dask y: transposed lazily)."""
-        if values is None:
-            lazy = y if y.ndim == 2 else y[:, None]
-            return lazy.astype(dtype).T
-        return move_to(values.T, xp, device, dtype)
-
-    def _units(self, outputs: int) -> int:
-        return outputs
-
-    def _loss_for(self, outputs: int) -> str:
-        return "squared_error"
-
-    def _same_targets(self, outputs: Any, message: str) -> None:
-        if outputs != self.n_outputs_:
-            raise ValueError(message.format(what="number of outputs", fitted=self.n_outputs_, given=outputs))
-
-    def _set_targets(self, outputs: Any) -> None:
-        self.n_outputs_ = int(outputs)
-
-    def _fitted_spec(self) -> int:
-        return self.n_outputs_
-
-    def _target_metadata(self) -> dict[str, Any]:
-        return {"n_outputs": self.n_outputs_}
-
-    def _restored_targets(self, metadata: dict[str, Any]) -> Any:
-        return int(metadata["n_outputs"])
-
     # -- training and prediction ----------------------------------------------------------------
 
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> DeepNeuralNetworkRegressor:
         """One epoch on ``X`` (m, n_features), ``y`` (m,) or (m, k), going on from the current
         parameters and optimiser state (the first call starts new ones), the samples weighted by
         ``sample_weight`` (m,) as in :meth:`fit`. Returns ``self``."""
-        return self._partial_fit(X, y, self.n_outputs_ if hasattr(self, "parameters_") else None, sample_weight)
+        return self._partial_fit(X, y, Outputs.of(self) if hasattr(self, "parameters_") else None, sample_weight)
 
     def predict(self, X: Any) -> Any:
         """Predictions (m,) for one output, else (m, k), in ``X``'s namespace and on its device (a

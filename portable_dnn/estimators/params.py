@@ -1,0 +1,46 @@
+"""scikit-learn's estimator protocol without scikit-learn: the constructor's parameters by name
+(``get_params``, ``set_params``) and a ``repr`` of those that differ from their defaults."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, TypeVar
+
+Self = TypeVar("Self", bound="EstimatorParams")
+
+
+class EstimatorParams:
+    """``get_params``, ``set_params`` and ``__repr__`` from the constructor's signature (every
+    parameter stored under its own name, as scikit-learn requires)."""
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's parameters, by name."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self: Self, **params: Any) -> Self:
+        """Set constructor parameters by name; unknown names raise ``ValueError``."""
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"{name!r} is not a parameter of {type(self).__name__}; valid: {valid}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = inspect.signature(type(self).__init__).parameters
+        changed = {
+            name: value for name, value in self.get_params().items() if not _equal(value, defaults[name].default)
+        }
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+
+def _equal(value: Any, default: Any) -> bool:
+    """``value == default`` where that is one truth value (an array compared with a tuple is not)."""
+    try:
+        return bool(value == default)
+    except (TypeError, ValueError):
+        return False
