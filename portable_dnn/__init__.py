@@ -4,9 +4,8 @@ The same functions run on NumPy, CuPy, array-api-strict (and other array API
 libraries): every function takes its namespace and device from its array arguments.
 """
 
-__version__ = "0.1.0"
-
 from ._backend import BACKENDS, BackendUnavailableError, resolve_device, resolve_namespace
+from ._version import __version__ as __version__
 from .activations import (
     ACTIVATIONS,
     HIDDEN_ACTIVATIONS,

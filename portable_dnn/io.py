@@ -14,9 +14,9 @@ from typing import IO, Any
 import array_api_compat
 import numpy as np
 
-from . import __version__
 from ._backend import Array, device_scope, dtype_name, resolve_device, resolve_dtype, resolve_namespace
 from ._parameters import check_parameters, num_layers
+from ._version import __version__
 from .activations import layer_activations
 
 

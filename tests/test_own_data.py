@@ -208,13 +208,13 @@ def test_help_is_plain_text_and_says_the_defaults():
 
 def test_the_cost_curve_shows_every_recorded_cost_and_the_last(tmp_path, capsys, monkeypatch):
     seen = {}
-    from portable_dnn.cli import plots
+    from portable_dnn.cli import commands
 
     def record(path, epochs, costs, title, unit="iteration"):
         seen.update(epochs=list(epochs), costs=list(costs), title=title)
         return path
 
-    monkeypatch.setattr(plots, "save_cost_curve", record)
+    monkeypatch.setattr(commands, "save_cost_curve", record)
     assert run(capsys, "train", "--data", "moons", "--optimizer", "momentum", "--epochs", "250", "--out", tmp_path,
                "--quiet")[0] == 0
     assert seen["epochs"] == [0, 100, 200, 249] and seen["title"].startswith("momentum")

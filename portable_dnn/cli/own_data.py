@@ -22,7 +22,8 @@ from ..estimators.classifier import DeepNeuralNetwork
 from ..estimators.regressor import DeepNeuralNetworkRegressor
 from ..io import to_numpy
 from ..optimizers import OptimizerState
-from .reports import convergence_message, warn, warn_if_not_learning, warn_if_worse_than_the_mean
+from .plots import save_cost_curve
+from .reports import convergence_message, cost_line, warn, warn_if_not_learning, warn_if_worse_than_the_mean, wrote
 from .tables import Table, read_table
 
 #: What a table's run changes of the estimators' defaults (measured in the command-line guide): enough
@@ -151,7 +152,7 @@ def train_on_table(args: argparse.Namespace, xp: Any, device: Any) -> None:
     if not args.quiet:  # the course's cost lines: every 50th epoch and the last
         for epoch, cost in enumerate(model.costs_):
             if epoch % 50 == 0 or epoch == len(model.costs_) - 1:
-                print(f"Cost after epoch {epoch}: {cost}")
+                print(cost_line("epoch", epoch, cost))
     ran_out = False
     for warning in caught:  # one line each, as the command line's other messages
         ran_out = ran_out or type(warning.message).__name__ == "ConvergenceWarning"
@@ -170,13 +171,11 @@ def train_on_table(args: argparse.Namespace, xp: Any, device: Any) -> None:
                                     learning_rate=model.learning_rate)
     else:
         warn_if_not_learning(list(enumerate(model.costs_)), train_score, len(model.classes_), model.learning_rate)
-    from . import plots
-
     out: Path = args.out
     written = [model.save(out / "model.npz"),
-               plots.save_cost_curve(out / "cost_curve.png", range(len(model.costs_)), model.costs_,
+               save_cost_curve(out / "cost_curve.png", range(len(model.costs_)), model.costs_,
                                      f"{model.optimizer}, learning rate {model.learning_rate}", "epoch")]
-    print(f"Wrote {', '.join(map(str, written))}")
+    wrote(written)
 
 
 def predict_table(args: argparse.Namespace, metadata: dict[str, Any]) -> None:

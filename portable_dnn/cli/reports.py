@@ -1,10 +1,23 @@
-"""The command line's warnings about a run's result, one line each on standard error: training that
-did not learn (a classifier), a regression that predicts worse than the mean, and a
-``ConvergenceWarning`` in the command line's words."""
+"""The command line's report lines: the course's cost lines and the files written (standard output),
+and its warnings about a run's result, one line each on standard error: training that did not
+learn (a classifier), a regression that predicts worse than the mean, and a ``ConvergenceWarning``
+in the command line's words."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def cost_line(unit: str, epoch: int, cost: float) -> str:
+    """The course's line for a recorded cost: ``Cost after epoch 100: 0.52...``."""
+    return f"Cost after {unit} {epoch}: {cost}"
+
+
+def wrote(paths: Sequence[Path]) -> None:
+    """``Wrote`` and the files a run wrote."""
+    print(f"Wrote {', '.join(map(str, paths))}")
 
 
 def warn(message: str) -> None:
