@@ -26,7 +26,7 @@ import numpy as np
 
 import portable_dnn as dnn
 from portable_dnn._backend import resolve_device, resolve_namespace, resolve_placement
-from portable_dnn._engine import kernels as _kernels
+from portable_dnn._engine.kernels import torch as _torch_kernels
 from portable_dnn._engine.kernels import adam_portable, kernels, momentum_portable
 from portable_dnn._engine.settings import Settings
 from portable_dnn._engine.trainer import Trainer
@@ -160,8 +160,8 @@ def torch_fused_kernels(where: Placement) -> str:
     """PyTorch's fused Adam and SGD kernels are the ones the training uses on the device."""
     tx, device = where.torch
     torch = sys.modules["torch"]
-    _kernels._fused_agree.cache_clear()
-    assert _kernels._fused_agree(device.type), f"the fused kernels do not run, or disagree, on {device}"
+    _torch_kernels._fused_agree.cache_clear()
+    assert _torch_kernels._fused_agree(device.type), f"the fused kernels do not run, or disagree, on {device}"
     calls = {"_fused_adam_": 0, "_fused_sgd_": 0}
     real = {name: getattr(torch, name) for name in calls}
 

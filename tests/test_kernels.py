@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 import portable_dnn as dnn
-from portable_dnn._engine.kernels import (
+from portable_dnn._engine.kernels import kernels
+from portable_dnn._engine.kernels.portable import (
     adam_portable,
     add_scaled_portable,
-    kernels,
     momentum_portable,
     own_copy_portable,
     upload_portable,
@@ -109,7 +109,7 @@ def test_pytorch_fused_updates_are_used_only_where_they_agree(xp, ops, fresh, ch
     used where they give the in-place forms' numbers, replaced by those forms where a version
     changed them."""
     from portable_dnn._backend import backend_name
-    from portable_dnn._engine import kernels as _kernels
+    from portable_dnn._engine.kernels import torch as _kernels
 
     if backend_name(xp) != "torch":
         pytest.skip("PyTorch's fused optimiser kernels")
@@ -138,7 +138,7 @@ def test_numba_one_pass_updates_give_the_out_forms_numbers_to_the_bit(dtype, cac
     (it raises ``RuntimeError`` where no location is writable); ``PORTABLE_DNN_NUMBA=0``
     switches them off."""
     from portable_dnn._backend import backend_name
-    from portable_dnn._engine import kernels as _kernels
+    from portable_dnn._engine.kernels import numpy as _kernels
 
     if backend_name(xp) != "numpy":
         pytest.skip("numba compiles NumPy's updates only")
@@ -189,7 +189,7 @@ def test_pytorch_fused_updates_need_one_layout_and_momentum(xp, make, monkeypatc
     ``beta=0``, run, give the in-place forms' numbers, and keep the fused kernels where they
     apply."""
     from portable_dnn._backend import backend_name
-    from portable_dnn._engine import kernels as _kernels
+    from portable_dnn._engine.kernels import torch as _kernels
 
     if backend_name(xp) != "torch":
         pytest.skip("PyTorch's fused optimiser kernels")
