@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
 from array_api_compat import device as array_device
 
-from ._backend import Array, get_namespace, is_lazy, on_the_arrays_device
-from ._random import check_seed, held_out_count, held_out_indices, is_generator, shuffled_indices
-from .io import move_to
+from ._backend import Array, get_namespace, on_the_arrays_device
+from ._random import check_seed, shuffled_indices
+from ._splits import split_examples
 from .optimizers import check_count
 
 
@@ -65,23 +63,3 @@ def hold_out(X: Array, Y: Array, fraction: float, seed: int,
     one example."""
     (X_kept, Y_kept), (X_held, Y_held) = split_examples({"X": X, "Y": Y}, fraction, seed, stratify)
     return X_kept, Y_kept, (X_held, Y_held)
-
-
-def split_examples(named: Mapping[str, Array], fraction: float, seed: Any,
-                   stratify: Any = None) -> tuple[list[Array], list[Array]]:
-    """``(kept, held)``: each of the ``named`` arrays (one namespace, the m examples along the last
-    axis, as X (n, m), targets, sample weights (m,)), in order, split as :func:`hold_out` splits X
-    and Y; ``seed`` a generator (not stratified): scikit-learn's ``train_test_split`` from it, the
-    first ``ceil(fraction * m)`` of its next permutation held out."""
-    xp = get_namespace(**named)
-    arrays = list(named.values())
-    m = arrays[0].shape[-1]
-    from_generator = is_generator(seed)
-    held = held_out_count(m, fraction, "validation_fraction", rounding=math.ceil if from_generator else round)
-    # Dask: each side in the examples' order, indexed by host indices: X's chunks, thinned.
-    kept, out = held_out_indices(m, held, seed, stratify, in_order=is_lazy(xp))
-    if is_lazy(xp):
-        return [array[..., kept] for array in arrays], [array[..., out] for array in arrays]
-    kept, out = (move_to(indices, xp, array_device(arrays[0])) for indices in (kept, out))
-    return ([xp.take(array, kept, axis=array.ndim - 1) for array in arrays],
-            [xp.take(array, out, axis=array.ndim - 1) for array in arrays])

@@ -22,7 +22,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import portable_dnn as dnn
-from portable_dnn._random import held_out_count, held_out_indices
+from portable_dnn._splits import held_out_count, held_out_indices
 from portable_dnn.cli import main
 from portable_dnn.cli.own_data import TABLE_DEFAULTS
 

@@ -26,8 +26,8 @@ import numpy as np
 
 import portable_dnn as dnn
 from portable_dnn._backend import resolve_device, resolve_namespace, resolve_placement
-from portable_dnn._engine.kernels import torch as _torch_kernels
 from portable_dnn._engine.kernels import adam_portable, kernels, momentum_portable
+from portable_dnn._engine.kernels import torch as _torch_kernels
 from portable_dnn._engine.settings import Settings
 from portable_dnn._engine.trainer import Trainer
 

@@ -9,7 +9,7 @@ from array_api_compat import device as array_device
 
 import portable_dnn as dnn
 from portable_dnn import DeepNeuralNetwork
-from portable_dnn._random import stratified_order
+from portable_dnn._splits import stratified_order
 
 #: The notebook's training: full-batch gradient descent, no L2, LeCun's scale, every epoch.
 COURSE = {"optimizer": "gd", "batch_size": None, "alpha": 0.0, "n_iter_no_change": None, "init": "lecun",

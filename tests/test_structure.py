@@ -13,13 +13,13 @@ PACKAGE = Path(portable_dnn.__file__).parent
 #: Modules where the host is genuinely involved: seeded draws, host copies and files, the command line,
 #: the estimators (labels: strings, sorted classes; scikit-learn-style input checks), and the engine's
 #: entry (a shuffle is a NumPy generator).
-HOST_MODULES = {"_random.py", "io.py", "datasets.py", "__main__.py", "_validation.py", "_engine/run.py"}
+HOST_MODULES = {"_random.py", "_splits.py", "io.py", "datasets.py", "__main__.py", "_validation.py", "_engine/run.py"}
 HOST_FOLDERS = {"cli", "estimators"}
 
 #: The layers, lowest first: a module imports only from its own layer and the ones below it.
 LAYERS = [
     {"_backend", "_version"},
-    {"_parameters", "_random", "_validation", "activations", "cost", "regularization", "initialization",
+    {"_parameters", "_random", "_splits", "_validation", "activations", "cost", "regularization", "initialization",
      "optimizers", "propagation", "minibatch", "io", "datasets"},
     {"_engine"},
     {"training", "models", "gradient_check"},

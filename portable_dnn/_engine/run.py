@@ -14,6 +14,7 @@ from array_api_compat import is_dask_array
 
 from .._backend import Array, is_lazy
 from .._random import check_generator
+from ..cost import targets
 from ..io import move_to
 from ..optimizers import OptimizerState, check_count
 from .inputs import check_finite, check_targets, weighted
@@ -47,6 +48,9 @@ class Plan:
     tol: float = 1e-4
     copy_X: bool = True
     callbacks: Callbacks = field(default_factory=Callbacks)
+    #: The caller checked X, the targets, the sample weights and the validation data once where
+    #: they entered (the estimators): they are encoded here, not checked again.
+    checked: bool = False
 
     def __post_init__(self) -> None:
         self.epochs = check_count(self.epochs, "num_epochs")
@@ -81,11 +85,14 @@ def run(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array], L: 
         finally:
             stream.close()
         return {key: move_to(value, lazy_xp, None) for key, value in trained.items()}, costs  # the caller's library
-    Y = check_targets(xp, Y, X, units, loss=settings.loss)
-    check_finite(xp, X=X)
+    if plan.checked:
+        Y = targets(xp, Y, units, X, loss=settings.loss)
+    else:
+        Y = check_targets(xp, Y, X, units, loss=settings.loss)
+        check_finite(xp, X=X)
     host_weights = None
     if sample_weight is not None:
-        Y, host_weights = weighted(xp, Y, sample_weight)
+        Y, host_weights = weighted(xp, Y, sample_weight, check=not plan.checked)
     trainer = Trainer(xp, X, Y, parameters, L, settings, plan.state, copy_X=plan.copy_X, host_weights=host_weights,
                       shuffle=shuffle)
     return _epochs(xp, trainer, settings, plan, parameters, L, units, validation_data, X)
@@ -95,7 +102,7 @@ def _epochs(xp: ModuleType, trainer: EpochRunner, settings: Settings, plan: Plan
             L: int, units: int, validation_data: Any, like: Array) -> tuple[dict[str, Array], list[float]]:
     """The plan's epochs of ``trainer``, with its stopping rule on ``validation_data`` (or the cost)."""
     stopping = EarlyStopping(xp, L, plan.n_iter_no_change, plan.tol, validation_data, units,
-                             settings.hidden_activation, like, settings.loss)
+                             settings.hidden_activation, like, settings.loss, checked=plan.checked)
     calls = plan.callbacks
     return run_epochs(xp, trainer, settings, plan.epochs, plan.record_every, stopping, parameters, calls.on_cost,
                       calls.on_iteration, calls.on_score, calls.on_stop)

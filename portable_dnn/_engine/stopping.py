@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 
 from .._backend import Array, check_float, get_namespace
+from ..cost import targets
 from ..optimizers import check_non_negative
 from .inputs import check_targets, weight_row
 from .settings import check_patience
@@ -29,7 +30,7 @@ class EarlyStopping:
 
     def __init__(self, xp: ModuleType, L: int, n_iter_no_change: float | None, tol: float,
                  validation_data: tuple[Array, Array] | None, units: int, hidden_activation: str,
-                 X: Array, loss: str = "cross_entropy") -> None:
+                 X: Array, loss: str = "cross_entropy", checked: bool = False) -> None:
         self.xp, self.L, self.hidden_activation, self.loss = xp, L, hidden_activation, loss
         self.active = n_iter_no_change is not None
         self.patience: float = 0 if n_iter_no_change is None else check_patience(n_iter_no_change)
@@ -47,7 +48,8 @@ class EarlyStopping:
             if X_val.ndim != 2 or X_val.shape[0] != X.shape[0] or X_val.shape[1] == 0:
                 raise ValueError(f"validation_data: expected X_val of shape ({X.shape[0]}, m_val), "
                                  f"got {tuple(X_val.shape)}")
-            T = check_targets(xp, Y_val, X_val, units, "validation_data Y_val", loss)
+            T = targets(xp, Y_val, units, X_val, "validation_data Y_val", loss) if checked else \
+                check_targets(xp, Y_val, X_val, units, "validation_data Y_val", loss)
             if weights is not None:
                 self.weights, _ = weight_row(xp, weights, X_val, name="validation_data sample_weight_val")
             self.validation = (X_val, T)

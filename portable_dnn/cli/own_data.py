@@ -17,7 +17,7 @@ import numpy as np
 from array_api_compat import array_namespace
 from array_api_compat import device as array_device
 
-from .._random import held_out_count, held_out_indices
+from .._splits import held_out_count, held_out_indices
 from ..estimators.classifier import DeepNeuralNetwork
 from ..estimators.regressor import DeepNeuralNetworkRegressor
 from ..io import to_numpy

@@ -6,9 +6,7 @@ network's output. The targets are objects (:mod:`.targets`); scikit-learn's para
 
 from __future__ import annotations
 
-import importlib
 import os
-import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -18,20 +16,19 @@ import array_api_compat
 import numpy as np
 from array_api_compat import is_dask_array
 
-from .._backend import Array, device_scope, dtype_name, resolve_dtype, resolve_placement
+from .._backend import Array, device_scope, resolve_placement
 from .._engine.run import Callbacks, Plan, run
 from .._engine.settings import Settings
 from .._engine.step import forward_activations
 from .._engine.trainer import TrainingDivergedError
 from .._parameters import num_layers
 from .._random import random_state
-from .._validation import _sklearn_class, check_features, host_sample_weight, not_fitted_error
+from .._validation import check_features, not_fitted_error
 from ..initialization import check_layer_dims, initialize_parameters_deep
-from ..io import move_to
-from ..minibatch import split_examples
 from ..optimizers import OptimizerState, check_count, check_fraction
-from ..propagation import check_hidden_activation
+from .advice import explain_divergence, looks_unscaled, warn_not_converged
 from .elsewhere import predict_elsewhere
+from .inputs import FitData, as_columns, placed_weights, training_placement
 from .model_files import load_model, save_model
 from .params import EstimatorParams
 from .targets import Targets
@@ -102,12 +99,7 @@ class NetworkEstimator(EstimatorParams):
         self.print_cost = print_cost
         self.hidden_activation = hidden_activation
 
-    # -- training and prediction ----------------------------------------------------------------
-
-    def _columns(self, X: Any, xp: ModuleType, device: Any, dtype: Any) -> Array:
-        """``X`` (m, n), checked by :func:`check_features`, on the training placement as columns (n, m)."""
-        X = move_to(X, xp, device)
-        return xp.astype(X, dtype).T if X.dtype != dtype else X.T
+    # -- training ---------------------------------------------------------------------------------
 
     def fit(self: Self, X: Any, y: Any, sample_weight: Any = None) -> Self:
         """Train on ``X`` (m, n_features) and targets ``y`` from new parameters (with
@@ -127,87 +119,95 @@ class NetworkEstimator(EstimatorParams):
         if not warm:
             for name in self._fitted_attributes:
                 self.__dict__.pop(name, None)
-        columns, targets, weights, spec = self._prepare(X, y, None, sample_weight)
+        hidden = self._hidden_sizes()
+        X, encoded, spec = self._checked(X, y, None)
+        xp, device, dtype = self._fitted_placement() if warm else training_placement(X, self.device, self.dtype)
         rng = random_state(self.seed)  # the initial weights' draws, then the epochs' shuffles (scikit-learn's)
-        if warm:
-            columns, targets, weights, parameters, layer_dims = self._warm(columns, targets, weights, spec)
-            state, costs = OptimizerState(epochs=self.optimizer_state_.epochs), list(self.costs_)
-        else:
-            layer_dims, parameters = self._new_network(columns, spec, rng)
-            state, costs = OptimizerState(), []
-        with device_scope(array_api_compat.device(columns)):  # CuPy: on the training device, whichever is current
+        with device_scope(device):  # CuPy: on the training device, whichever is current (fit's one scope)
+            data = self._placed(X, y, encoded, spec, sample_weight, xp, device, dtype)
+            if warm:
+                layer_dims, parameters = self._warm(data, hidden), self.parameters_
+                state, costs = OptimizerState(epochs=self.optimizer_state_.epochs), list(self.costs_)
+            else:
+                layer_dims, parameters = self._new_network(data, hidden, rng)
+                state, costs = OptimizerState(), []
             validation = None
-            if self._early_stopping(columns.shape[1]):
+            if self._early_stopping(data.columns.shape[1]):
                 fraction = check_fraction(self.validation_fraction, "validation_fraction", low_open=True)
-                named = {"X": columns, "y": targets} if weights is None else \
-                    _weighted_samples({"X": columns, "y": targets, "sample_weight": weights})
-                stratify = spec.stratify(named["y"])
-                # Not stratified (in memory): scikit-learn's train_test_split, drawn from the same generator.
-                unstratified = stratify is None and not is_dask_array(columns)
-                kept, held = split_examples(named, fraction, rng if unstratified else self.seed, stratify=stratify)
-                columns, targets, weights = (*kept, None)[:3]
-                validation = tuple(held)
+                data, validation = data.held_out(fraction, rng, self.seed)
             first_epoch = state.epochs
-            stopped = self._train(columns, targets, parameters, state, self.num_iterations, layer_dims, spec,
-                                  validation, costs, weights, rng)
+            stopped = self._train(data, parameters, state, self.num_iterations, layer_dims, validation, costs, rng)
             self.n_iter_ = state.epochs - first_epoch  # this fit's epochs (a warm start's too, as scikit-learn)
             unconverged = not stopped and self.n_iter_no_change is not None
-            unscaled = unconverged and _looks_unscaled(columns)
+            unscaled = unconverged and looks_unscaled(data.columns)
         if unconverged:
-            warning = _sklearn_class("exceptions", "ConvergenceWarning", ConvergenceWarning)
-            advice = "Train longer, or scale the data (StandardScaler)." if unscaled else \
-                "Train longer (a larger num_iterations)."
-            warnings.warn(f"{type(self).__name__}: num_iterations={self.num_iterations} epochs ran out before the "
-                          f"stopping rule (n_iter_no_change={self.n_iter_no_change}, tol={self.tol}) ended training: "
-                          f"it has not converged yet. {advice}", warning, stacklevel=2)
+            warn_not_converged(self, unscaled)
         return self
-
-    def _warm(self, columns: Array, targets: Array, weights: Array | None,
-              spec: Any) -> tuple[Array, Array, Array | None, dict[str, Array], list[int]]:
-        """For ``warm_start``: ``(columns, targets, weights, parameters, layer_dims)``, the data on the
-        fitted parameters' placement, once it is checked to fit them."""
-        self._check_n_features(columns)
-        spec.check_same(self._fitted_targets(), "warm_start can only be used where `y` has the same {what} as in "
-                                                "the previous call to fit. Previously got {fitted}, `y` has {given}")
-        expected = [columns.shape[0], *self._hidden_sizes(), self.layer_dims_[-1]]
-        if expected != self.layer_dims_:
-            raise ValueError(f"warm_start: hidden_layers={self.hidden_layers!r} does not match the fitted layers "
-                             f"{self.layer_dims_}; set warm_start=False to start a new network")
-        return (*self._on_the_fitted_placement(columns, targets, weights), self.parameters_, list(self.layer_dims_))
-
-    def _on_the_fitted_placement(self, *arrays: Array | None) -> tuple[Any, ...]:
-        """``arrays`` (None stays None) moved to the fitted parameters' namespace, device and dtype."""
-        W1 = self.parameters_["W1"]
-        xp, device = array_api_compat.array_namespace(W1), array_api_compat.device(W1)
-        with device_scope(device):
-            return tuple(None if a is None else move_to(a, xp, device, W1.dtype) for a in arrays)
 
     def _partial_fit(self: Self, X: Any, y: Any, spec: Any, sample_weight: Any = None) -> Self:
         """One epoch from the current parameters and optimiser state (new ones the first time, for
         the targets ``spec`` describes), the samples weighted by ``sample_weight`` (as in :meth:`fit`)."""
         fitted = hasattr(self, "parameters_")
-        columns, targets, weights, spec = self._prepare(X, y, spec, sample_weight)
+        hidden = self._hidden_sizes()
+        X, encoded, spec = self._checked(X, y, spec)
+        xp, device, dtype = self._fitted_placement() if fitted else training_placement(X, self.device, self.dtype)
         rng = random_state(self.seed)  # each call anew, as scikit-learn's partial_fit
-        if not fitted:
-            with device_scope(array_api_compat.device(columns)):
-                layer_dims, parameters = self._new_network(columns, spec, rng)
-                self._train(columns, targets, parameters, OptimizerState(), 1, layer_dims, spec, None, [], weights,
-                            rng)
-            return self
-        self._check_n_features(columns)
-        spec.check_same(self._fitted_targets(),
-                        "partial_fit: y must have the same {what} as before: {fitted}, got {given}")
-        columns, targets, weights = self._on_the_fitted_placement(columns, targets, weights)
-        with self._fitted_device_scope():
-            self._train(columns, targets, self.parameters_, self.optimizer_state_, 1, self.layer_dims_, spec, None,
-                        list(self.costs_), weights, rng)
+        with device_scope(device):
+            data = self._placed(X, y, encoded, spec, sample_weight, xp, device, dtype)
+            if not fitted:
+                layer_dims, parameters = self._new_network(data, hidden, rng)
+                self._train(data, parameters, OptimizerState(), 1, layer_dims, None, [], rng)
+                return self
+            self._check_n_features(data.columns)
+            spec.check_same(self._fitted_targets(),
+                            "partial_fit: y must have the same {what} as before: {fitted}, got {given}")
+            self._train(data, self.parameters_, self.optimizer_state_, 1, self.layer_dims_, None, list(self.costs_),
+                        rng)
         return self
 
-    def _new_network(self, columns: Array, spec: Any,
+    def _checked(self, X: Any, y: Any, spec: Any) -> tuple[Array, Any, Targets]:
+        """Where the data enters, each input checked once: ``(X, the targets encoded on the host,
+        their spec)`` (:func:`check_features`; :meth:`~.targets.Labels.encode`)."""
+        X = check_features(X, type(self).__name__)
+        if is_dask_array(X) and is_dask_array(y) and y.shape[0] != X.shape[0]:
+            raise ValueError(f"Found input variables with inconsistent numbers of samples: "
+                             f"[{X.shape[0]}, {y.shape[0]}]")
+        encoded, spec = self._targets.encode(X, y, spec, type(self).__name__)
+        return X, encoded, spec
+
+    @staticmethod
+    def _placed(X: Array, y: Any, encoded: Any, spec: Targets, sample_weight: Any, xp: ModuleType, device: Any,
+                dtype: Any) -> FitData:
+        """The checked data placed once for training (in ``device``'s scope): X as columns (n, m), the
+        targets beside them, the sample weights on the host (a Dask stream's chunked as X's)."""
+        columns = as_columns(X, xp, device, dtype)
+        targets = spec.place(encoded, y, xp, device, dtype)
+        weights = None if sample_weight is None else placed_weights(sample_weight, columns)
+        if is_dask_array(columns):  # streamed with X's blocks
+            targets = targets.rechunk({targets.ndim - 1: columns.chunks[1]})
+        return FitData(columns, targets, spec, encoded, weights)
+
+    def _fitted_placement(self) -> tuple[ModuleType, Any, Any]:
+        """``(xp, device, dtype)`` of the fitted parameters: where a warm start or partial fit trains."""
+        W1 = self.parameters_["W1"]
+        return array_api_compat.array_namespace(W1), array_api_compat.device(W1), W1.dtype
+
+    def _warm(self, data: FitData, hidden: list[int]) -> list[int]:
+        """For ``warm_start``: the fitted ``layer_dims``, once ``data`` is checked to fit them."""
+        self._check_n_features(data.columns)
+        data.spec.check_same(self._fitted_targets(), "warm_start can only be used where `y` has the same {what} as "
+                                                     "in the previous call to fit. Previously got {fitted}, `y` has "
+                                                     "{given}")
+        if [data.columns.shape[0], *hidden, self.layer_dims_[-1]] != self.layer_dims_:
+            raise ValueError(f"warm_start: hidden_layers={self.hidden_layers!r} does not match the fitted layers "
+                             f"{self.layer_dims_}; set warm_start=False to start a new network")
+        return list(self.layer_dims_)
+
+    def _new_network(self, data: FitData, hidden: list[int],
                      rng: np.random.RandomState) -> tuple[list[int], dict[str, Array]]:
-        """``(layer_dims, parameters)`` of a new network for ``columns`` (n, m) and the targets
-        ``spec`` describes, on their placement, drawn from ``rng``."""
-        layer_dims = [columns.shape[0], *self._hidden_sizes(), spec.units]
+        """``(layer_dims, parameters)`` of a new network for ``data`` on its placement, drawn from ``rng``."""
+        columns = data.columns
+        layer_dims = [columns.shape[0], *hidden, data.spec.units]
         parameters = initialize_parameters_deep(
             layer_dims, seed=rng, init=self._init_scheme(), backend=array_api_compat.array_namespace(columns),
             device=array_api_compat.device(columns), dtype=columns.dtype)
@@ -244,87 +244,46 @@ class NetworkEstimator(EstimatorParams):
         return check_layer_dims(tuple(self.hidden_layers) if not isinstance(self.hidden_layers, Sequence)
                                 else self.hidden_layers, "hidden_layers", minimum=0)
 
-    def _prepare(self, X: Any, y: Any, spec: Any, sample_weight: Any = None) -> tuple[Array, Array, Array | None, Any]:
-        """Checked ``X`` as columns (n, m) on the training placement, the targets there (class
-        indices (m,) or values (k, m)), the sample weights there (m,) (None where not given), and
-        the targets' ``spec`` (the classes, or the outputs)."""
-        self._hidden_sizes()
-        check_hidden_activation(self.hidden_activation)
-        X = check_features(X, type(self).__name__)
-        if is_dask_array(X) and is_dask_array(y) and y.shape[0] != X.shape[0]:
-            raise ValueError(f"Found input variables with inconsistent numbers of samples: "
-                             f"[{X.shape[0]}, {y.shape[0]}]")
-        encoded, spec = self._targets.encode(X, y, spec, type(self).__name__)
-        xp, device = resolve_placement(self.device, X)
-        dtype = self.dtype
-        if dtype is None and array_api_compat.is_array_api_obj(X):
-            try:  # keep X's float32/float64 when training on another library
-                dtype = dtype_name(array_api_compat.array_namespace(X), X.dtype)
-            except TypeError:
-                dtype = None
-        dtype = resolve_dtype(xp, dtype, device)
-        with device_scope(device):
-            columns = self._columns(X, xp, device, dtype)
-            targets = spec.place(encoded, y, xp, device, dtype)
-            weights = None if sample_weight is None else self._weights(sample_weight, columns)
-            if is_dask_array(columns):  # streamed with X's blocks
-                targets = targets.rechunk({targets.ndim - 1: columns.chunks[1]})
-            return columns, targets, weights, spec
-
-    @staticmethod
-    def _weights(sample_weight: Any, columns: Array) -> Array:
-        """``sample_weight`` checked (m non-negative, finite numbers) and placed as ``columns`` (n, m)
-        are: on their device in their dtype, or for Dask columns, chunked as their examples."""
-        m = columns.shape[1]
-        if is_dask_array(columns):
-            dask_array = importlib.import_module("dask.array")
-            weights = sample_weight if is_dask_array(sample_weight) else dask_array.asarray(sample_weight)
-            if weights.shape != (m,):
-                raise ValueError(f"sample_weight: expected shape ({m},) (one weight per sample), got {weights.shape}")
-            return weights.astype(columns.dtype).rechunk(columns.chunks[1])  # values checked block by block
-        xp = array_api_compat.array_namespace(columns)
-        return move_to(host_sample_weight(sample_weight, m), xp, array_api_compat.device(columns), columns.dtype)
-
-    def _train(self, columns: Array, labels: Array, parameters: dict[str, Array], state: OptimizerState,
-               epochs: int, layer_dims: list[int], spec: Targets, validation: tuple[Array, ...] | None,
-               costs: list[float], weights: Array | None = None, rng: np.random.RandomState | None = None) -> bool:
-        """Train ``epochs`` epochs with this model's settings (the samples weighted by ``weights``,
-        their mini-batches in the order ``rng`` draws, as scikit-learn's MLPs shuffle; a Dask
-        stream's by ``seed``) and set the fitted attributes (appending to ``costs``). Returns whether
-        the stopping rule ended training."""
+    def _train(self, data: FitData, parameters: dict[str, Array], state: OptimizerState, epochs: int,
+               layer_dims: list[int], validation: tuple[Any, ...] | None, costs: list[float],
+               rng: np.random.RandomState) -> bool:
+        """Train ``epochs`` epochs on ``data`` with this model's settings, through the engine's one
+        entry (its mini-batches in the order ``rng`` draws, as scikit-learn's MLPs shuffle; a Dask
+        stream's by ``seed``), and set the fitted attributes (appending to ``costs``). Returns
+        whether the stopping rule ended training."""
         scores: list[float] = []
         stopped: list[int] = []
-        batch = None if self.batch_size is None else min(
-            check_count(self.batch_size, "batch_size", minimum=1), columns.shape[1])
 
         def record(epoch: int, cost: float) -> None:
             costs.append(cost)
             if self.print_cost:
                 print(f"Cost after epoch {state.epochs - 1}: {cost}")
 
-        settings = Settings(
-            learning_rate=self.learning_rate, hidden_activation=self.hidden_activation, optimizer=self.optimizer,
-            mini_batch_size=batch, beta=self.beta, beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon,
-            lambd=self.alpha, keep_prob=self.keep_prob, decay_rate=self.decay_rate, seed=self.seed, loss=spec.loss,
-            epsilon_hat=True, weighted=weights is not None)
-        plan = Plan(epochs, 1, state, None if is_dask_array(columns) else rng, self.n_iter_no_change, self.tol,
+        plan = Plan(epochs, 1, state, None if is_dask_array(data.columns) else rng, self.n_iter_no_change, self.tol,
                     callbacks=Callbacks(on_cost=record, on_score=lambda i, score: scores.append(score),
-                                        on_stop=stopped.append))
-        xp = array_api_compat.array_namespace(columns)
+                                        on_stop=stopped.append), checked=True)
+        xp = array_api_compat.array_namespace(data.columns)
         try:
-            trained, _ = run(xp, columns, labels, parameters, len(layer_dims) - 1, settings, plan, validation, weights)
+            trained, _ = run(xp, data.columns, data.targets, parameters, len(layer_dims) - 1, self._settings(data),
+                             plan, validation, data.weights)
         except TrainingDivergedError as error:
-            self._set_fitted(error.parameters, costs, layer_dims, spec, state)
-            # the largest input, where the data lives (not a copy)
-            scale = 0.0 if is_dask_array(columns) or not columns.shape[1] else float(xp.max(xp.abs(columns)))
-            if scale > UNSCALED:
-                error.args = (f"{error.args[0]}. The inputs reach {scale:.3g} in magnitude: scale your data first "
-                              "(for example with StandardScaler), which is the likelier cause",)
+            self._set_fitted(error.parameters, costs, layer_dims, data.spec, state)
+            explain_divergence(error, data.columns)
             raise
-        self._set_fitted(trained, costs, layer_dims, spec, state)
+        self._set_fitted(trained, costs, layer_dims, data.spec, state)
         self.validation_scores_ = scores if validation is not None else None
         self.best_validation_score_ = max(scores) if validation is not None else None
         return bool(stopped)
+
+    def _settings(self, data: FitData) -> Settings:
+        """The engine's settings for training on ``data``, checked once (:class:`Settings`)."""
+        batch = None if self.batch_size is None else min(
+            check_count(self.batch_size, "batch_size", minimum=1), data.columns.shape[1])
+        return Settings(
+            learning_rate=self.learning_rate, hidden_activation=self.hidden_activation, optimizer=self.optimizer,
+            mini_batch_size=batch, beta=self.beta, beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon,
+            lambd=self.alpha, keep_prob=self.keep_prob, decay_rate=self.decay_rate, seed=self.seed,
+            loss=data.spec.loss, epsilon_hat=True, weighted=data.weights is not None)
 
     def _set_fitted(self, parameters: dict[str, Array], costs: list[float], layer_dims: list[int],
                     spec: Any, state: OptimizerState | None = None) -> None:
@@ -333,6 +292,8 @@ class NetworkEstimator(EstimatorParams):
         self.__dict__.update(spec.attributes())
         self.optimizer_state_ = OptimizerState() if state is None else state
         self.n_iter_ = self.optimizer_state_.epochs
+
+    # -- prediction ---------------------------------------------------------------------------------
 
     def _fitted_targets(self) -> Targets:
         """The fitted model's targets."""
@@ -358,7 +319,7 @@ class NetworkEstimator(EstimatorParams):
             home_xp, home_device = array_api_compat.array_namespace(X), array_api_compat.device(X)
         else:
             home_xp, home_device = resolve_placement(None)
-        columns = self._columns(check_features(X, type(self).__name__), xp, device, W1.dtype)
+        columns = as_columns(check_features(X, type(self).__name__), xp, device, W1.dtype, check_cast=False)
         self._check_n_features(columns)
         AL = forward_activations(xp, columns, self.parameters_, num_layers(self.parameters_),
                                  hidden_activation=self.hidden_activation, loss=self._fitted_targets().loss)[-1]
@@ -390,37 +351,3 @@ class NetworkEstimator(EstimatorParams):
 
 #: ``early_stopping="auto"`` holds out a validation set above this many examples.
 AUTO_EARLY_STOPPING = 10_000
-
-#: Inputs larger than this in magnitude are likely unscaled: a divergence says so.
-UNSCALED = 1e4
-
-
-#: Features whose mean or standard deviation is beyond this look unscaled: a convergence warning says so.
-FAR_FROM_STANDARD = 3.0
-
-
-def _looks_unscaled(columns: Array) -> bool:
-    """Whether some feature of ``columns`` (n, m) is far from mean 0 and standard deviation 1
-    (measured where the data lives; a Dask array is not computed for this: False)."""
-    if is_dask_array(columns) or columns.shape[1] < 2:
-        return False
-    xp = array_api_compat.array_namespace(columns)
-    mean, deviation = xp.mean(columns, axis=1), xp.std(columns, axis=1)
-    return float(xp.max(xp.abs(mean))) > FAR_FROM_STANDARD or float(xp.max(deviation)) > FAR_FROM_STANDARD
-
-
-class ConvergenceWarning(UserWarning):
-    """Training stopped at its epoch limit before it converged (scikit-learn's ``ConvergenceWarning``
-    is used instead where scikit-learn is installed)."""
-
-
-def _weighted_samples(named: dict[str, Array]) -> dict[str, Array]:
-    """The samples of positive ``sample_weight`` among the ``named`` arrays (each with the samples
-    along its last axis): those of weight 0 would change nothing in training, and a held-out
-    validation set needs a positive total weight. Dask arrays are left whole."""
-    weights = named["sample_weight"]
-    if is_dask_array(weights):
-        return named
-    xp = array_api_compat.array_namespace(weights)
-    (indices,) = xp.nonzero(weights > 0)
-    return {name: xp.take(array, indices, axis=array.ndim - 1) for name, array in named.items()}

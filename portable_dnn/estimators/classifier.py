@@ -16,7 +16,8 @@ import numpy as np
 from .._backend import Array, default_float_dtype
 from .._validation import host_sample_weight
 from ..io import move_to, to_numpy
-from .base import AUTO_EARLY_STOPPING, UNSCALED, ConvergenceWarning, NetworkEstimator
+from .advice import UNSCALED, ConvergenceWarning
+from .base import AUTO_EARLY_STOPPING, NetworkEstimator
 from .targets import Labels
 
 __all__ = ["AUTO_EARLY_STOPPING", "UNSCALED", "ConvergenceWarning", "DeepNeuralNetwork"]

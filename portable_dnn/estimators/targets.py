@@ -69,7 +69,7 @@ class Labels:
         """Held-out splits keep each class in proportion, as scikit-learn's (not for multilabel y)."""
         return None if placed.ndim == 2 else to_numpy(placed)
 
-    def check_same(self, fitted: Labels, message: str) -> None:
+    def check_same(self, fitted: Any, message: str) -> None:
         """``ValueError`` (``message`` formatted with ``what``, ``fitted``, ``given``) unless these
         are the ``fitted`` labels."""
         if self.multilabel != fitted.multilabel or not np.array_equal(self.classes, fitted.classes):
@@ -136,7 +136,7 @@ class Outputs:
         """Regression splits are not stratified."""
         return None
 
-    def check_same(self, fitted: Outputs, message: str) -> None:
+    def check_same(self, fitted: Any, message: str) -> None:
         """``ValueError`` (``message`` formatted) unless these are the ``fitted`` outputs."""
         if self.k != fitted.k:
             raise ValueError(message.format(what="number of outputs", fitted=fitted.k, given=self.k))
