@@ -5,6 +5,7 @@ libraries): every function takes its namespace and device from its array argumen
 """
 
 from ._backend import BACKENDS, BackendUnavailableError, resolve_device, resolve_namespace
+from ._backend.transfers import move_to, to_numpy
 from ._version import __version__ as __version__
 from .activations import (
     ACTIVATIONS,
@@ -26,7 +27,7 @@ from .estimators.classifier import DeepNeuralNetwork
 from .estimators.regressor import DeepNeuralNetworkRegressor
 from .gradient_check import dictionary_to_vector, gradient_check_n, gradients_to_vector, vector_to_dictionary
 from .initialization import INIT_SCHEMES, initialize_parameters, initialize_parameters_deep
-from .io import load_metadata, load_parameters, load_state, move_to, save_parameters, to_numpy
+from .io import load_metadata, load_parameters, load_state, save_parameters
 from .minibatch import random_mini_batches
 from .models import L_layer_model, predict, predict_proba, two_layer_model
 from .optimizers import (

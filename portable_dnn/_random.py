@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ._backend import Array, backend_name, device_scope
+from ._backend.transfers import move_to
 
 
 def check_seed(seed: object) -> int:
@@ -53,8 +54,6 @@ def host_draws(
     The draws are made on the host in float64, cast there to ``dtype`` and then moved to
     ``device`` with one explicit ``xp.asarray`` per array.
     """
-    from .io import move_to  # io builds on the math modules, which build on this one
-
     rng = random_state(seed)
     drawn = [draw(rng, shape) for shape in shapes]
     return [(move_to(W, xp, device, dtype), None if b is None else move_to(b, xp, device, dtype)) for W, b in drawn]
@@ -99,8 +98,6 @@ class DeviceRandom:
             self.mask = self._host_mask
 
     def _host_mask(self, shape: tuple[int, int], keep_prob: float) -> Array:
-        from .io import move_to
-
         return move_to(self._generator.random_sample(shape) < keep_prob, self.xp, self.device)
 
     def _torch_mask(self, shape: tuple[int, int], keep_prob: float) -> Array:
@@ -149,6 +146,4 @@ class Reshuffled:
 
 def shuffled_indices(m: int, seed: int, xp: ModuleType, device: Any) -> Array:
     """:func:`permutation` moved to ``device``."""
-    from .io import move_to
-
     return move_to(permutation(m, seed), xp, device)

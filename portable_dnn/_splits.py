@@ -12,8 +12,8 @@ import numpy as np
 from array_api_compat import device as array_device
 
 from ._backend import Array, get_namespace, is_lazy
+from ._backend.transfers import move_to
 from ._random import is_generator, permutation
-from .io import move_to
 
 
 def stratified_order(labels: np.ndarray, held: int, seed: int) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 from array_api_compat import is_dask_array
 
 from ._backend import Array, device_scope
-from .io import to_numpy
+from ._backend.transfers import to_numpy
 
 
 def _sklearn_class(module: str, name: str, fallback: type) -> type:
@@ -118,6 +118,12 @@ def host_sample_weight(sample_weight: Any, m: int, check: bool = True, whole: bo
     return np.array(host, dtype=np.float64)
 
 
+def check_consistent_length(m: int, samples: int) -> None:
+    """``ValueError`` in scikit-learn's words unless y's ``samples`` are X's ``m``."""
+    if samples != m:
+        raise ValueError(f"Found input variables with inconsistent numbers of samples: [{m}, {samples}]")
+
+
 def positive_total(total: float, name: str = "sample_weight") -> float:
     """``total``, the samples' total weight, or ``ValueError`` where it is 0."""
     if not total > 0:
@@ -139,8 +145,7 @@ def check_targets_host(y: Any, m: int, estimator: str) -> np.ndarray:
         raise ValueError(f"y: expected real numbers, got values of dtype {values.dtype}") from None
     if values.ndim not in (1, 2):
         raise ValueError(f"y: expected shape ({m},) or ({m}, n_outputs), got {values.shape}")
-    if values.shape[0] != m:
-        raise ValueError(f"Found input variables with inconsistent numbers of samples: [{m}, {values.shape[0]}]")
+    check_consistent_length(m, values.shape[0])
     if not np.isfinite(values).all():
         raise ValueError("Input y contains NaN or infinity.")
     return values.reshape(m, -1)
@@ -162,8 +167,7 @@ def encode_labels(y: Any, m: int, estimator: str, classes: Any = None) -> tuple[
         labels = labels[:, 0]
     if labels.ndim != 1:
         raise ValueError(f"y should be a 1d array, got an array of shape {labels.shape} instead.")
-    if labels.shape[0] != m:
-        raise ValueError(f"Found input variables with inconsistent numbers of samples: [{m}, {labels.shape[0]}]")
+    check_consistent_length(m, labels.shape[0])
     if labels.dtype.kind == "O":  # e.g. a list mixing Python and NumPy numbers, or strings
         for kind, numpy_type in ((str, np.str_), (numbers.Integral, np.int64), (numbers.Real, np.float64)):
             if all(isinstance(value, kind) for value in labels):

@@ -218,30 +218,3 @@ def check_activation(activation: object, name: str = "activation", choices: tupl
     if not isinstance(activation, str) or activation not in choices:
         raise ValueError(f"{name}: expected one of {sorted(choices)}, got {activation!r}")
     return activation
-
-
-#: The costs the output layer can be trained for (see :func:`portable_dnn.compute_cost`).
-LOSSES = ("cross_entropy", "binary_cross_entropy", "squared_error")
-
-
-def check_loss(loss: object) -> str:
-    """``loss`` if it is one of :data:`LOSSES`, else ``ValueError``."""
-    if not isinstance(loss, str) or loss not in LOSSES:
-        raise ValueError(f"loss: expected one of {list(LOSSES)}, got {loss!r}")
-    return loss
-
-
-def output_activation(units: int, loss: str = "cross_entropy") -> str:
-    """The output layer's activation for its number of units and its cost: for the cross-entropy,
-    sigmoid for 1 unit and softmax for more; for the binary cross-entropy of each unit (multilabel),
-    sigmoid; for the squared error, the identity."""
-    if loss == "squared_error":
-        return "identity"
-    return "sigmoid" if units == 1 or loss == "binary_cross_entropy" else "softmax"
-
-
-def layer_activations(L: int, output_units: int = 1, hidden_activation: str = "relu",
-                      loss: str = "cross_entropy") -> list[str]:
-    """The activation of each of the L layers: ``hidden_activation`` for 1..L-1, then the
-    output layer's (:func:`output_activation`)."""
-    return [hidden_activation] * (L - 1) + [output_activation(output_units, loss)]

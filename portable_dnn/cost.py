@@ -10,15 +10,13 @@ from array_api_compat import device as array_device
 
 from ._backend import (
     Array,
-    as_float_labels,
     check_float,
     check_ndim,
     default_float_dtype,
-    describe_dtype,
     get_namespace,
     on_the_arrays_device,
 )
-from .activations import check_loss
+from ._outputs import all_one_hot, check_loss, class_targets, targets
 
 
 def clipped(xp: ModuleType, AL: Array) -> Array:
@@ -55,57 +53,6 @@ def weighted_cost_kernel(xp: ModuleType, loss: str, AL: Array, Y: Array, weights
     """The cost of ``loss`` weighted by the sample weights (1, m): ``sum_i w_i cost_i / sum_i w_i``
     (with equal weights, :func:`mean_cost_kernel`'s mean)."""
     return xp.sum(weights * example_costs_kernel(xp, loss, AL, Y)) / xp.sum(weights)
-
-
-def one_hot_kernel(xp: ModuleType, labels: Array, num_classes: int, dtype: Any) -> Array:
-    """(num_classes, m) of ``dtype``: column j is 1 in row ``labels[j]`` (no value checks)."""
-    m = labels.shape[-1]
-    rows = xp.reshape(xp.arange(num_classes, device=array_device(labels)), (num_classes, 1))
-    return xp.astype(xp.reshape(labels, (1, m)) == xp.astype(rows, labels.dtype), dtype)
-
-
-def class_targets(xp: ModuleType, Y: Array, shape: tuple[int, int], dtype: Any, name: str = "Y") -> Array:
-    """``Y`` as one-hot targets of ``shape`` (C, m) and ``dtype``: ``Y`` is one-hot (C, m) or
-    class indices of shape (m,) or (1, m) (values not inspected: no host sync)."""
-    C, m = shape
-    if tuple(Y.shape) == (C, m):
-        return Y if Y.dtype == dtype else xp.astype(Y, dtype)
-    if tuple(Y.shape) not in ((m,), (1, m)):
-        raise ValueError(f"{name}: expected one-hot labels of shape ({C}, {m}) or class indices of shape "
-                         f"({m},) or (1, {m}), got {tuple(Y.shape)}")
-    if not xp.isdtype(Y.dtype, ("integral", "real floating")):
-        raise TypeError(f"{name}: expected integer class indices, got dtype {describe_dtype(Y.dtype)}")
-    return one_hot_kernel(xp, Y, C, dtype)
-
-
-def regression_targets(xp: ModuleType, Y: Array, units: int, like: Array, name: str = "Y") -> Array:
-    """Real targets (units, m) in ``like``'s dtype from ``Y`` (units, m), or (m,) for one unit."""
-    m = like.shape[1]
-    if tuple(Y.shape) != (units, m) and not (units == 1 and tuple(Y.shape) == (m,)):
-        shapes = f"({units}, {m})" + (f" or ({m},)" if units == 1 else "")
-        raise ValueError(f"{name}: expected targets of shape {shapes}, got {tuple(Y.shape)}")
-    if not xp.isdtype(Y.dtype, ("integral", "real floating", "bool")):
-        raise TypeError(f"{name}: expected real targets, got dtype {describe_dtype(Y.dtype)}")
-    Y = Y if Y.dtype == like.dtype else xp.astype(Y, like.dtype)
-    return xp.reshape(Y, (units, m))
-
-
-def targets(xp: ModuleType, Y: Array, units: int, like: Array, name: str = "Y", loss: str = "cross_entropy") -> Array:
-    """``Y`` as targets for ``units`` output units over the m columns of ``like`` (an (n, m)
-    array whose dtype they take): for the cross-entropy, 0/1 labels (1, m) for one unit, one-hot
-    (units, m) otherwise; for the squared error, real values (units, m) (values not inspected:
-    no host sync)."""
-    if loss in ("squared_error", "binary_cross_entropy"):  # values (units, m): real, or 0/1 labels of each unit
-        return regression_targets(xp, Y, units, like, name)
-    if units == 1:
-        return as_float_labels(xp, Y, like, name)
-    return class_targets(xp, Y, (units, like.shape[1]), like.dtype, name)
-
-
-def all_one_hot(xp: ModuleType, T: Array) -> bool:
-    """Whether every column of ``T`` (C, m) is 0 but for a single 1 (one host sync). Class
-    indices outside [0, C) or not whole give a column of zeros through :func:`one_hot_kernel`."""
-    return bool(xp.all(((T == 0.0) | (T == 1.0)) & (xp.sum(T, axis=0, keepdims=True) == 1.0)))
 
 
 @on_the_arrays_device

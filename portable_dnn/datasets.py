@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -15,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._backend import Array, install_extra, resolve_device, resolve_dtype, resolve_namespace
-from .io import move_to
+from ._backend.transfers import move_to
 
 
 class Dataset(NamedTuple):
@@ -147,14 +148,7 @@ def load_digits(*, backend: str | ModuleType | None = None, device: Any = None, 
     """The embedded handwritten digits with their 10 classes: the images of
     :func:`load_digits_parity` (the same split), labelled by the digit 0-9 (class indices,
     a (1, m) row of ``dtype``; ``classes`` ``["0", ..., "9"]``)."""
-    xp, device, dtype = _placement(backend, device, dtype)
-    place = {"xp": xp, "device": device, "dtype": dtype}
-    arrays = _read_digits()
-    return Dataset(
-        images_to_columns(arrays["train_images"], 16.0, **place), labels_to_row(arrays["train_digits"], **place),
-        images_to_columns(arrays["test_images"], 16.0, **place), labels_to_row(arrays["test_digits"], **place),
-        [str(digit) for digit in range(10)], (8, 8), 16.0,
-    )
+    return _digits(lambda digits: digits, [str(digit) for digit in range(10)], backend, device, dtype)
 
 
 def load_digits_parity(
@@ -167,15 +161,19 @@ def load_digits_parity(
     UCI Machine Learning Repository, CC BY 4.0 (the part that scikit-learn distributes).
     Pixels are divided by 16; arrays are placed as in :func:`load_h5_dataset`.
     """
+    return _digits(lambda digits: digits % 2, list(DIGITS_PARITY_CLASSES), backend, device, dtype)
+
+
+def _digits(label: Callable[[np.ndarray], np.ndarray], classes: list[str], backend: str | ModuleType | None,
+            device: Any, dtype: Any) -> Dataset:
+    """The embedded digits' fixed split, each image labelled ``label(digit)`` as one of ``classes``."""
     xp, device, dtype = _placement(backend, device, dtype)
     place = {"xp": xp, "device": device, "dtype": dtype}
     arrays = _read_digits()
     return Dataset(
-        images_to_columns(arrays["train_images"], 16.0, **place),
-        labels_to_row(arrays["train_digits"] % 2, **place),
-        images_to_columns(arrays["test_images"], 16.0, **place),
-        labels_to_row(arrays["test_digits"] % 2, **place),
-        list(DIGITS_PARITY_CLASSES), (8, 8), 16.0,
+        images_to_columns(arrays["train_images"], 16.0, **place), labels_to_row(label(arrays["train_digits"]), **place),
+        images_to_columns(arrays["test_images"], 16.0, **place), labels_to_row(label(arrays["test_digits"]), **place),
+        classes, (8, 8), 16.0,
     )
 
 

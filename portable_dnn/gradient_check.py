@@ -13,12 +13,12 @@ from types import ModuleType
 from array_api_compat import device as array_device
 
 from ._backend import Array, check_float, get_namespace, on_the_arrays_device
+from ._checks import check_positive
 from ._engine.step import forward_activations
+from ._outputs import check_loss, targets
 from ._parameters import check_parameters, num_layers
-from .activations import check_loss
-from .cost import mean_cost_kernel, targets
+from .cost import mean_cost_kernel
 from .initialization import check_layer_dims
-from .optimizers import check_learning_rate
 from .propagation import L_model_forward, check_hidden_activation
 from .regularization import check_keep_prob, check_lambd, l2_cost_kernel
 
@@ -126,7 +126,7 @@ def gradient_check_n(
     """
     check_hidden_activation(hidden_activation)
     loss = check_loss(loss)
-    lambd, step = check_lambd(lambd), check_learning_rate(epsilon, "epsilon")
+    lambd, step = check_lambd(lambd), check_positive(epsilon, "epsilon")
     xp, L = check_parameters(parameters, X=X)
     keep_prob = check_keep_prob(keep_prob)
     if keep_prob < 1.0 and seed is None:

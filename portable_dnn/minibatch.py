@@ -8,9 +8,9 @@ from typing import Any
 from array_api_compat import device as array_device
 
 from ._backend import Array, get_namespace, on_the_arrays_device
+from ._checks import check_count
 from ._random import check_seed, shuffled_indices
 from ._splits import split_examples
-from .optimizers import check_count
 
 
 def batch_bounds(m: int, mini_batch_size: int) -> list[tuple[int, int]]:

@@ -12,6 +12,7 @@ from array_api_compat import device as array_device
 
 from ._backend import Array, as_float_labels, get_namespace, on_the_arrays_device
 from ._engine.step import forward_activations
+from ._outputs import predicted_classes_kernel
 from ._parameters import check_parameters
 from .initialization import Parameters, check_layer_dims, initialize_parameters_deep
 from .propagation import check_hidden_activation
@@ -116,10 +117,7 @@ def predict(X: Array, y: Array, parameters: Mapping[str, Array], *, print_accura
     """
     probabilities = predict_proba(X, parameters, hidden_activation=hidden_activation)
     xp = get_namespace(X=X, y=y)
-    if probabilities.shape[0] == 1:
-        p = xp.astype(probabilities > 0.5, X.dtype)
-    else:
-        p = xp.astype(xp.reshape(xp.argmax(probabilities, axis=0), (1, -1)), X.dtype)
+    p = xp.astype(xp.reshape(predicted_classes_kernel(xp, probabilities), (1, -1)), X.dtype)
     if probabilities.shape[0] > 1 and tuple(y.shape) == tuple(probabilities.shape):  # one-hot labels
         labels = xp.astype(xp.reshape(xp.argmax(y, axis=0), (1, -1)), X.dtype)
     else:

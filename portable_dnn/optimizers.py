@@ -8,51 +8,16 @@ array has its parameter's shape.
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 
 from ._backend import Array, check_float, get_namespace, on_the_arrays_device
+from ._checks import check_count, check_fraction, check_non_negative, check_positive
 from ._parameters import num_layers
 
 #: The optimisers of the training path, in order of increasing complexity.
 OPTIMIZERS = ("gd", "momentum", "adam")
-
-
-def check_learning_rate(learning_rate: object, name: str = "learning_rate") -> float:
-    """``learning_rate`` as a positive finite float, else ``TypeError``/``ValueError``."""
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
-        raise TypeError(f"{name}: expected a positive number, got {type(learning_rate).__name__}")
-    rate = float(learning_rate)
-    if not (math.isfinite(rate) and rate > 0):
-        raise ValueError(f"{name}: expected a positive finite number, got {learning_rate!r}")
-    return rate
-
-
-def check_fraction(value: object, name: str, *, low_open: bool = False, high_open: bool = True) -> float:
-    """``value`` as a float in [0, 1) (``low_open``: (0, ...; ``high_open=False``: ..., 1]),
-    else ``TypeError``/``ValueError`` naming ``name``."""
-    interval = f"{'(' if low_open else '['}0, 1{')' if high_open else ']'}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected a number in {interval}, got {type(value).__name__}")
-    number = float(value)
-    too_low = number <= 0 if low_open else number < 0
-    too_high = number >= 1 if high_open else number > 1
-    if not math.isfinite(number) or too_low or too_high:
-        raise ValueError(f"{name}: expected a number in {interval}, got {value!r}")
-    return number
-
-
-def check_non_negative(value: object, name: str) -> float:
-    """``value`` as a finite float >= 0, else ``TypeError``/``ValueError`` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected a non-negative number, got {type(value).__name__}")
-    number = float(value)
-    if not (math.isfinite(number) and number >= 0):
-        raise ValueError(f"{name}: expected a non-negative finite number, got {value!r}")
-    return number
 
 
 def check_optimizer(optimizer: object) -> str:
@@ -99,7 +64,7 @@ def update_parameters(
     Returns a new dict; the caller's arrays are not modified. ``grads`` needs ``dWl`` and
     ``dbl`` for every layer (other keys, such as ``dAl``, are ignored).
     """
-    lr = check_learning_rate(learning_rate)
+    lr = check_positive(learning_rate, "learning_rate")
     _, L = _check_update(parameters, grads)
     return {key: parameters[key] - lr * grads["d" + key] for key in _keys(L)}
 
@@ -144,7 +109,7 @@ def update_parameters_with_momentum(
     Returns new ``(parameters, v)``; ``beta`` in [0, 1) (0: plain gradient descent).
     """
     beta = check_fraction(beta, "beta")
-    lr = check_learning_rate(learning_rate)
+    lr = check_positive(learning_rate, "learning_rate")
     _, L = _check_update(parameters, grads, v=v)
     new_v = {"d" + key: beta * v["d" + key] + (1.0 - beta) * grads["d" + key] for key in _keys(L)}
     return {key: parameters[key] - lr * new_v["d" + key] for key in _keys(L)}, new_v
@@ -165,9 +130,9 @@ def update_parameters_with_adam(
     (likewise b). Returns new ``(parameters, v, s, v_corrected, s_corrected)``.
     """
     t = check_count(t, "t", minimum=1)
-    lr = check_learning_rate(learning_rate)
+    lr = check_positive(learning_rate, "learning_rate")
     beta1, beta2 = check_fraction(beta1, "beta1"), check_fraction(beta2, "beta2")
-    epsilon = check_learning_rate(epsilon, "epsilon")
+    epsilon = check_positive(epsilon, "epsilon")
     xp, L = _check_update(parameters, grads, v=v, s=s)
     new_v, new_s, v_corrected, s_corrected, new_parameters = {}, {}, {}, {}, {}
     for key in _keys(L):
@@ -181,19 +146,9 @@ def update_parameters_with_adam(
     return new_parameters, new_v, new_s, v_corrected, s_corrected
 
 
-def check_count(value: object, name: str, minimum: int = 0) -> int:
-    """``value`` as an int of at least ``minimum``, else ``TypeError``/``ValueError`` naming ``name``."""
-    wanted = "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected {wanted}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name}: expected {wanted}, got {value}")
-    return int(value)
-
-
 def update_lr(learning_rate0: float, epoch_num: int, decay_rate: float) -> float:
     """The course's decay: ``learning_rate0 / (1 + decay_rate * epoch_num)``."""
-    lr0 = check_learning_rate(learning_rate0, "learning_rate0")
+    lr0 = check_positive(learning_rate0, "learning_rate0")
     return lr0 / (1.0 + check_non_negative(decay_rate, "decay_rate") * check_count(epoch_num, "epoch_num"))
 
 
@@ -201,7 +156,7 @@ def schedule_lr_decay(learning_rate0: float, epoch_num: int, decay_rate: float,
                       time_interval: int = 1000) -> float:
     """The course's decay in steps: ``learning_rate0 / (1 + decay_rate * floor(epoch_num /
     time_interval))``."""
-    lr0 = check_learning_rate(learning_rate0, "learning_rate0")
+    lr0 = check_positive(learning_rate0, "learning_rate0")
     rate = check_non_negative(decay_rate, "decay_rate")
     interval = check_count(time_interval, "time_interval", minimum=1)
     return lr0 / (1.0 + rate * (check_count(epoch_num, "epoch_num") // interval))

@@ -20,10 +20,10 @@ from typing import Any
 from array_api_compat import device as array_device
 
 from ._backend import Array, check_float, check_ndim, get_namespace, on_the_arrays_device
+from ._outputs import check_loss, layer_activations, targets
 from ._parameters import check_layer_shapes, check_parameters
 from ._random import DeviceRandom, check_seed
-from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, check_activation, check_loss, layer_activations
-from .cost import targets
+from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, check_activation
 from .regularization import check_keep_prob, check_lambd, drop
 
 LinearCache = tuple[Array, Array, Array]

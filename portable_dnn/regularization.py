@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from types import ModuleType
 
 from ._backend import Array, on_the_arrays_device
+from ._checks import check_fraction, check_non_negative
 from ._parameters import check_parameters
 from .cost import compute_cost
-from .optimizers import check_fraction, check_non_negative
 
 
 def check_lambd(lambd: object) -> float:

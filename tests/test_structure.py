@@ -13,14 +13,15 @@ PACKAGE = Path(portable_dnn.__file__).parent
 #: Modules where the host is genuinely involved: seeded draws, host copies and files, the command line,
 #: the estimators (labels: strings, sorted classes; scikit-learn-style input checks), and the engine's
 #: entry (a shuffle is a NumPy generator).
-HOST_MODULES = {"_random.py", "_splits.py", "io.py", "datasets.py", "__main__.py", "_validation.py", "_engine/run.py"}
+HOST_MODULES = {"_random.py", "_splits.py", "_backend/transfers.py", "io.py", "datasets.py", "__main__.py",
+                "_validation.py", "_engine/run.py"}
 HOST_FOLDERS = {"cli", "estimators"}
 
 #: The layers, lowest first: a module imports only from its own layer and the ones below it.
 LAYERS = [
-    {"_backend", "_version"},
-    {"_parameters", "_random", "_splits", "_validation", "activations", "cost", "regularization", "initialization",
-     "optimizers", "propagation", "minibatch", "io", "datasets"},
+    {"_backend", "_version", "_checks"},
+    {"_parameters", "_random", "_splits", "_validation", "_outputs", "activations", "cost", "regularization",
+     "initialization", "optimizers", "propagation", "minibatch", "io", "datasets"},
     {"_engine"},
     {"training", "models", "gradient_check"},
     {"estimators"},

@@ -12,9 +12,9 @@ from typing import Any
 from array_api_compat import device as array_device
 
 from .._backend import Array
+from .._backend.transfers import move_to
+from .._outputs import all_one_hot, targets
 from .._validation import host_sample_weight
-from ..cost import all_one_hot, targets
-from ..io import move_to
 
 
 def check_targets(xp: ModuleType, Y: Array, X: Array, classes: int, name: str = "Y",

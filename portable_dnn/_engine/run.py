@@ -13,10 +13,11 @@ import numpy as np
 from array_api_compat import is_dask_array
 
 from .._backend import Array, is_lazy
+from .._backend.transfers import move_to
+from .._checks import check_count
+from .._outputs import targets
 from .._random import check_generator
-from ..cost import targets
-from ..io import move_to
-from ..optimizers import OptimizerState, check_count
+from ..optimizers import OptimizerState
 from .inputs import check_finite, check_targets, weighted
 from .settings import Settings
 from .stopping import CostCallback, EarlyStopping, IterationCallback

@@ -6,17 +6,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from .._checks import check_count, check_flag, check_fraction, check_non_negative, check_positive
+from .._outputs import check_loss
 from .._random import check_seed
-from ..activations import check_loss
-from ..optimizers import (
-    check_count,
-    check_fraction,
-    check_learning_rate,
-    check_non_negative,
-    check_optimizer,
-    schedule_lr_decay,
-    update_lr,
-)
+from ..optimizers import check_optimizer, schedule_lr_decay, update_lr
 from ..propagation import check_hidden_activation
 from ..regularization import check_keep_prob, check_lambd
 
@@ -45,7 +38,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         checked = {
-            "learning_rate": check_learning_rate(self.learning_rate),
+            "learning_rate": check_positive(self.learning_rate, "learning_rate"),
             "hidden_activation": check_hidden_activation(self.hidden_activation),
             "optimizer": check_optimizer(self.optimizer),
             "mini_batch_size": None if self.mini_batch_size is None
@@ -53,7 +46,7 @@ class Settings:
             "beta": check_fraction(self.beta, "beta"),
             "beta1": check_fraction(self.beta1, "beta1"),
             "beta2": check_fraction(self.beta2, "beta2"),
-            "epsilon": check_learning_rate(self.epsilon, "epsilon"),
+            "epsilon": check_positive(self.epsilon, "epsilon"),
             "lambd": check_lambd(self.lambd),
             "keep_prob": check_keep_prob(self.keep_prob),
             "decay_rate": check_non_negative(self.decay_rate, "decay_rate"),
@@ -82,13 +75,6 @@ class Settings:
             return update_lr(self.learning_rate, epoch - 1, self.decay_rate)
         return schedule_lr_decay(self.learning_rate, epoch - 1, self.decay_rate, self.time_interval)
 
-
-
-def check_flag(value: object, name: str) -> bool:
-    """``value``: True or False, else ``TypeError`` naming it."""
-    if not isinstance(value, bool):
-        raise TypeError(f"{name}: expected True or False, got {value!r}")
-    return value
 
 
 def check_patience(n_iter_no_change: object) -> float:

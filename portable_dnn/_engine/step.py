@@ -17,8 +17,9 @@ from types import ModuleType
 from array_api_compat import device as array_device
 
 from .._backend import Array
+from .._outputs import layer_activations
 from .._random import DeviceRandom
-from ..activations import ACTIVATIONS, layer_activations
+from ..activations import ACTIVATIONS
 from ..cost import mean_cost_kernel, weighted_cost_kernel
 from .inputs import split_weights
 from .kernels import Kernels, kernels

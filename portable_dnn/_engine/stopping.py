@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 
 from .._backend import Array, check_float, get_namespace
-from ..cost import targets
-from ..optimizers import check_non_negative
+from .._checks import check_non_negative
+from .._outputs import predicted_classes_kernel, targets
 from .inputs import check_targets, weight_row
 from .settings import check_patience
 from .step import forward_activations
@@ -86,10 +86,9 @@ class EarlyStopping:
                                  loss=self.loss)[self.L]
         if self.loss == "squared_error":
             return float(r2_kernel(xp, AL, T, self.weights))
-        if AL.shape[0] == 1 or self.loss == "binary_cross_entropy":  # multilabel: every label of an example right
-            right = xp.all((AL > 0.5) == (T > 0.5), axis=0)
-        else:
-            right = xp.argmax(AL, axis=0) == xp.argmax(T, axis=0)
+        each_unit = self.loss == "binary_cross_entropy"  # multilabel: every label of an example right
+        agree = predicted_classes_kernel(xp, AL, each_unit) == predicted_classes_kernel(xp, T, each_unit)
+        right = xp.all(agree, axis=0) if agree.ndim == 2 else agree
         right = xp.astype(right, AL.dtype)
         if self.weights is None:
             return float(xp.mean(right))

@@ -23,10 +23,10 @@ import array_api_compat
 from array_api_compat import is_dask_array
 
 from .._backend import Array, resolve_device
+from .._backend.transfers import move_to
+from .._outputs import targets
 from .._random import permutation
 from .._validation import positive_total
-from ..cost import targets
-from ..io import move_to
 from ..optimizers import OptimizerState
 from .inputs import check_finite, check_targets, weighted
 from .trainer import Trainer

@@ -22,11 +22,13 @@ from .._backend import (
     resolve_device,
     resolve_namespace,
 )
+from .._backend.transfers import move_to, to_numpy
 from .._engine.settings import Settings
+from .._outputs import predicted_classes_kernel
 from .._version import __version__
 from ..datasets import Dataset, load_digits, load_digits_parity, load_h5_dataset, load_moons, read_h5_split
 from ..initialization import initialize_parameters_deep
-from ..io import load_parameters, move_to, save_parameters, to_numpy
+from ..io import load_parameters, save_parameters
 from ..minibatch import hold_out
 from ..models import predict_proba
 from ..training import TrainingDivergedError, train
@@ -51,9 +53,8 @@ def _load_dataset(args: argparse.Namespace, xp: ModuleType, device: Any) -> tupl
 def class_indices(probabilities: np.ndarray) -> np.ndarray:
     """Predicted class indices (m,) from host probabilities: (1, m) of a sigmoid unit
     (1 above 0.5) or (C, m) of a softmax layer (the most probable)."""
-    if len(probabilities) == 1:
-        return np.asarray(probabilities[0] > 0.5, dtype=np.int64)
-    return np.asarray(probabilities.argmax(axis=0))
+    return np.asarray(predicted_classes_kernel(array_namespace(probabilities), probabilities), dtype=np.int64
+                      ).reshape(-1)
 
 
 def _accuracy(X: Any, Y: Any, parameters: dict[str, Any]) -> tuple[np.ndarray, float]:

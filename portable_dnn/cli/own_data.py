@@ -17,10 +17,10 @@ import numpy as np
 from array_api_compat import array_namespace
 from array_api_compat import device as array_device
 
+from .._backend.transfers import to_numpy
 from .._splits import held_out_count, held_out_indices
 from ..estimators.classifier import DeepNeuralNetwork
 from ..estimators.regressor import DeepNeuralNetworkRegressor
-from ..io import to_numpy
 from ..optimizers import OptimizerState
 from .plots import save_cost_curve
 from .reports import convergence_message, cost_line, warn, warn_if_not_learning, warn_if_worse_than_the_mean, wrote

@@ -17,15 +17,16 @@ import numpy as np
 from array_api_compat import is_dask_array
 
 from .._backend import Array, device_scope, resolve_placement
+from .._checks import check_count, check_fraction
 from .._engine.run import Callbacks, Plan, run
 from .._engine.settings import Settings
 from .._engine.step import forward_activations
 from .._engine.trainer import TrainingDivergedError
 from .._parameters import num_layers
 from .._random import random_state
-from .._validation import check_features, not_fitted_error
+from .._validation import check_consistent_length, check_features, not_fitted_error
 from ..initialization import check_layer_dims, initialize_parameters_deep
-from ..optimizers import OptimizerState, check_count, check_fraction
+from ..optimizers import OptimizerState
 from .advice import explain_divergence, looks_unscaled, warn_not_converged
 from .elsewhere import predict_elsewhere
 from .inputs import FitData, as_columns, placed_weights, training_placement
@@ -169,9 +170,8 @@ class NetworkEstimator(EstimatorParams):
         """Where the data enters, each input checked once: ``(X, the targets encoded on the host,
         their spec)`` (:func:`check_features`; :meth:`~.targets.Labels.encode`)."""
         X = check_features(X, type(self).__name__)
-        if is_dask_array(X) and is_dask_array(y) and y.shape[0] != X.shape[0]:
-            raise ValueError(f"Found input variables with inconsistent numbers of samples: "
-                             f"[{X.shape[0]}, {y.shape[0]}]")
+        if is_dask_array(X) and is_dask_array(y):
+            check_consistent_length(X.shape[0], y.shape[0])
         encoded, spec = self._targets.encode(X, y, spec, type(self).__name__)
         return X, encoded, spec
 

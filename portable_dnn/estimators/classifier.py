@@ -14,8 +14,9 @@ import array_api_compat
 import numpy as np
 
 from .._backend import Array, default_float_dtype
+from .._backend.transfers import move_to, to_numpy
+from .._outputs import predicted_classes_kernel
 from .._validation import host_sample_weight
-from ..io import move_to, to_numpy
 from .advice import UNSCALED, ConvergenceWarning
 from .base import AUTO_EARLY_STOPPING, NetworkEstimator
 from .targets import Labels
@@ -184,10 +185,9 @@ class DeepNeuralNetwork(NetworkEstimator):
         AL, home_xp, home_device = self._output(X)
         xp = array_api_compat.array_namespace(AL)
         integers = xp.__array_namespace_info__().default_dtypes(device=array_api_compat.device(AL))["integral"]
-        if self.multilabel_:
-            predicted = AL.T > 0.5
-        else:
-            predicted = AL[0, :] > 0.5 if AL.shape[0] == 1 else xp.argmax(AL, axis=0)
+        predicted = predicted_classes_kernel(xp, AL, each_unit=self.multilabel_)
+        if predicted.ndim == 2:  # sigmoid units: the indicator (m, k), or one unit's 0/1 (m,)
+            predicted = predicted.T if self.multilabel_ else predicted[0, :]
         return xp.astype(predicted, integers), home_xp, home_device
 
     def predict(self, X: Any) -> Any:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import numpy as np
 from array_api_compat import is_dask_array
 
-from ..io import to_numpy
+from .._backend.transfers import to_numpy
 
 Model = TypeVar("Model")
 

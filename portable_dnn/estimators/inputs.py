@@ -15,10 +15,10 @@ import numpy as np
 from array_api_compat import is_dask_array
 
 from .._backend import Array, dtype_name, resolve_dtype, resolve_placement
+from .._backend.transfers import move_to
 from .._engine.inputs import check_finite
 from .._splits import split_indices, take_examples
 from .._validation import host_sample_weight
-from ..io import move_to
 from .targets import Targets
 
 

@@ -8,9 +8,9 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
+from .._backend.transfers import move_to, to_numpy
 from .._engine.stopping import r2_kernel
 from .._validation import host_sample_weight
-from ..io import move_to, to_numpy
 from .base import NetworkEstimator
 from .targets import Outputs
 

@@ -16,8 +16,8 @@ import numpy as np
 from array_api_compat import is_dask_array
 
 from .._backend import Array
+from .._backend.transfers import move_to, to_numpy
 from .._validation import check_targets_host, encode_labels
-from ..io import move_to, to_numpy
 
 
 @dataclass(frozen=True, eq=False)

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, NamedTuple
 
+from ..._backend.transfers import move_to
 from ...activations import relu_kernel, sigmoid_kernel
-from ...io import move_to
 
 
 def momentum_portable(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
