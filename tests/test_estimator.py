@@ -72,6 +72,19 @@ def test_float32_training(digits):
     assert model.parameters_["W1"].dtype == np.float32
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")  # NumPy's own, on the cast
+def test_float32_training_refuses_values_the_cast_makes_infinite(digits):
+    """X is checked once where it enters; the one check after that is of a narrowing cast, which can
+    overflow (1e300 is finite in float64, infinite in float32)."""
+    X, y, _, _ = digits
+    huge = X.copy()
+    huge[3, 5] = 1e300
+    with pytest.raises(ValueError, match=r"^X: contains NaN or infinity$"):
+        DeepNeuralNetwork(**COURSE, hidden_layers=(8,), num_iterations=5, dtype="float32").fit(huge, y)
+    model = DeepNeuralNetwork(**COURSE, hidden_layers=(8,), num_iterations=1).fit(X.astype(np.float32), y)
+    assert model.parameters_["W1"].dtype == np.float32  # widening nothing, nothing to check
+
+
 def test_save_and_load(digits, tmp_path):
     X, y, X_test, _ = digits
     model = DeepNeuralNetwork(**COURSE, hidden_layers=(8, 4), learning_rate=0.05, num_iterations=120).fit(X, y)

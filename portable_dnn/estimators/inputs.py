@@ -89,7 +89,8 @@ def as_columns(X: Array, xp: ModuleType, device: Any, dtype: Any, check_cast: bo
     if X.dtype == dtype:
         return X.T
     columns = xp.astype(X, dtype).T
-    if check_cast and xp.isdtype(X.dtype, "real floating") and not is_dask_array(X):
+    narrowing = xp.isdtype(X.dtype, "real floating") and xp.finfo(dtype).max < xp.finfo(X.dtype).max
+    if check_cast and narrowing and not is_dask_array(X):
         check_finite(xp, X=columns)
     return columns
 
