@@ -41,6 +41,7 @@ from .optimizers import (
     update_parameters_with_adam,
     update_parameters_with_gd,
     update_parameters_with_momentum,
+    update_parameters_with_sgd,
 )
 from .propagation import (
     L_model_backward,
@@ -115,5 +116,6 @@ __all__ = [
     "update_parameters_with_adam",
     "update_parameters_with_gd",
     "update_parameters_with_momentum",
+    "update_parameters_with_sgd",
     "vector_to_dictionary",
 ]

@@ -124,23 +124,26 @@ def is_generator(seed: object) -> bool:
     return isinstance(seed, np.random.RandomState)
 
 
-def check_generator(shuffle: object, name: str = "shuffle") -> np.random.RandomState | None:
-    """``shuffle``: None or a ``numpy.random.RandomState``, else ``TypeError`` naming it."""
-    if shuffle is not None and not isinstance(shuffle, np.random.RandomState):
-        raise TypeError(f"{name}: expected None or a numpy.random.RandomState, got {type(shuffle).__name__}")
+def check_generator(shuffle: object, name: str = "shuffle") -> np.random.RandomState | bool | None:
+    """``shuffle``: None, False (no shuffling) or a ``numpy.random.RandomState``, else ``TypeError``
+    naming it."""
+    if shuffle is not None and shuffle is not False and not isinstance(shuffle, np.random.RandomState):
+        raise TypeError(f"{name}: expected None, False or a numpy.random.RandomState, got {type(shuffle).__name__}")
     return shuffle
 
 
 class Reshuffled:
     """scikit-learn's MLP order of m examples: each epoch, :meth:`next` reorders the last epoch's
     order by ``rng.permutation(m)`` (what ``sklearn.utils.shuffle`` of the sample indices draws),
-    starting from ``0, ..., m - 1``; host indices."""
+    starting from ``0, ..., m - 1``; host indices. Without ``rng`` (``shuffle=False``), the
+    examples in their own order every epoch, drawing nothing."""
 
-    def __init__(self, rng: np.random.RandomState, m: int) -> None:
+    def __init__(self, rng: np.random.RandomState | None, m: int) -> None:
         self.rng, self.order = rng, np.arange(m)
 
     def next(self) -> np.ndarray:
-        self.order = self.order[self.rng.permutation(self.order.shape[0])]
+        if self.rng is not None:
+            self.order = self.order[self.rng.permutation(self.order.shape[0])]
         return self.order
 
 

@@ -16,8 +16,12 @@ from ._backend import Array, check_float, get_namespace, on_the_arrays_device
 from ._checks import check_count, check_fraction, check_non_negative, check_positive
 from ._parameters import num_layers
 
-#: The optimisers of the training path, in order of increasing complexity.
-OPTIMIZERS = ("gd", "momentum", "adam")
+#: The optimisers of the training path: the course's three, and scikit-learn's SGD (``"sgd"``: the
+#: velocity sums the gradients, with Nesterov's form by default).
+OPTIMIZERS = ("gd", "momentum", "adam", "sgd")
+
+#: Learning-rate schedules as scikit-learn's MLPs define them (for every optimiser but Adam).
+SCHEDULES = ("constant", "invscaling", "adaptive")
 
 
 def check_optimizer(optimizer: object) -> str:
@@ -116,6 +120,30 @@ def update_parameters_with_momentum(
 
 
 @on_the_arrays_device
+def update_parameters_with_sgd(
+    parameters: Mapping[str, Array], grads: Mapping[str, Array], v: Mapping[str, Array],
+    beta: float = 0.9, learning_rate: float = 0.1, nesterov: bool = True,
+) -> tuple[dict[str, Array], dict[str, Array]]:
+    """One step of scikit-learn's SGD with momentum ``beta`` (its ``momentum``)::
+
+        v = beta v - learning_rate dW
+        W = W + beta v - learning_rate dW    (nesterov; else W = W + v)
+
+    (likewise b). The velocity sums the gradients, where the course's momentum averages them.
+    Returns new ``(parameters, v)``, ``v`` from :func:`initialize_velocity` at the first step.
+    """
+    beta = check_fraction(beta, "beta")
+    lr = check_positive(learning_rate, "learning_rate")
+    if not isinstance(nesterov, bool):
+        raise TypeError(f"nesterov: expected True or False, got {nesterov!r}")
+    _, L = _check_update(parameters, grads, v=v)
+    new_v = {"d" + key: beta * v["d" + key] - lr * grads["d" + key] for key in _keys(L)}
+    step = {key: beta * new_v["d" + key] - lr * grads["d" + key] if nesterov else new_v["d" + key]
+            for key in _keys(L)}
+    return {key: parameters[key] + step[key] for key in _keys(L)}, new_v
+
+
+@on_the_arrays_device
 def update_parameters_with_adam(
     parameters: Mapping[str, Array], grads: Mapping[str, Array], v: Mapping[str, Array],
     s: Mapping[str, Array], t: int, learning_rate: float = 0.01, beta1: float = 0.9,
@@ -166,10 +194,14 @@ def schedule_lr_decay(learning_rate0: float, epoch_num: int, decay_rate: float,
 @dataclass
 class OptimizerState:
     """What training carries from one step (and one call) to the next: momentum's and Adam's
-    moving averages ``v`` and ``s`` (keyed like the gradients, empty until first used), Adam's
-    step count ``t`` and the number of epochs done (for learning-rate decay and shuffling)."""
+    moving averages ``v`` and ``s`` (keyed like the gradients, empty until first used; SGD's
+    velocity in ``v``), Adam's step count ``t``, the number of epochs done (for learning-rate
+    decay and shuffling), the ``samples`` trained on (scikit-learn's ``t_``, for ``"invscaling"``)
+    and the schedule's current ``learning_rate`` (None: the initial one)."""
 
     v: dict[str, Array] = field(default_factory=dict)
     s: dict[str, Array] = field(default_factory=dict)
     t: int = 0
     epochs: int = 0
+    samples: int = 0
+    learning_rate: float | None = None

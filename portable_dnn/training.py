@@ -59,6 +59,9 @@ def train(
     sample_weight: Array | None = None,
     shuffle: Any = None,
     epsilon_hat: bool = False,
+    nesterov: bool = True,
+    learning_rate_schedule: str = "constant",
+    power_t: float = 0.5,
 ) -> tuple[dict[str, Array], list[float]]:
     """Train a network from ``parameters``: the fused training path.
 
@@ -85,8 +88,10 @@ def train(
         Record the cost of epochs 0, ``record_every``, ... (the course's ``costs``).
     hidden_activation : str, default "relu"
         The hidden layers' activation.
-    optimizer : {"gd", "momentum", "adam"}, default "gd"
-        As the course's ``update_parameters_with_*`` (``beta``; ``beta1``, ``beta2``, ``epsilon``).
+    optimizer : {"gd", "momentum", "adam", "sgd"}, default "gd"
+        As the course's ``update_parameters_with_*`` (``beta``; ``beta1``, ``beta2``, ``epsilon``);
+        ``"sgd"`` is scikit-learn's SGD (:func:`update_parameters_with_sgd`: momentum ``beta``, whose
+        velocity sums the gradients, with ``nesterov``).
     mini_batch_size : int or None, default None
         ``None``: full batches; else the course's :func:`random_mini_batches` each epoch, with seed
         ``seed + epoch + 1``.
@@ -135,16 +140,28 @@ def train(
         ``sum_i w_i cost_i / sum_i w_i``, the L2 term over the batch's total weight (scikit-learn's;
         integer weights train as repeated examples would in full batches); the recorded costs are
         weighted likewise.
-    shuffle : numpy.random.RandomState or None, default None
+    shuffle : numpy.random.RandomState, False or None, default None
         Where the mini-batches' order comes from. None: the course's :func:`random_mini_batches`
         with seed ``seed + epoch + 1`` each epoch. A generator: scikit-learn's MLP order, each
         epoch reordering the last one's by ``shuffle.permutation(m)`` (advancing the generator);
         :class:`DeepNeuralNetwork` passes the one its initial weights were drawn from, as
-        ``MLPClassifier`` does. Not for a Dask stream, whose blocks are ordered by ``seed``.
+        ``MLPClassifier`` does. False: the examples in their own order every epoch (scikit-learn's
+        ``shuffle=False``). Not for a Dask stream, whose blocks are ordered by ``seed``.
     epsilon_hat : bool, default False
         Adam: ``epsilon`` is Kingma and Ba's epsilon-hat, added to the square root of the second
         moment before its bias correction (scikit-learn's and Keras's Adam), instead of the
         course's, added after it.
+    nesterov : bool, default True
+        ``"sgd"``: Nesterov's momentum (scikit-learn's ``nesterovs_momentum``).
+    learning_rate_schedule : {"constant", "invscaling", "adaptive"}, default "constant"
+        scikit-learn's schedules, for every optimiser but Adam (whose rate stays ``learning_rate``,
+        as scikit-learn's Adam): ``"invscaling"`` sets each epoch's rate to ``learning_rate /
+        (t + 1) ** power_t``, t the examples trained on before it; ``"adaptive"`` keeps
+        ``learning_rate`` until the stopping rule (``n_iter_no_change``) would end training, then
+        divides it by 5 and goes on, ending training once it is at most 1e-6. Not with
+        ``decay_rate``.
+    power_t : float, default 0.5
+        ``"invscaling"``'s exponent.
 
     Returns
     -------
@@ -166,7 +183,8 @@ def train(
         learning_rate=learning_rate, hidden_activation=hidden_activation, optimizer=optimizer,
         mini_batch_size=mini_batch_size, beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon, lambd=lambd,
         keep_prob=keep_prob, decay_rate=decay_rate, time_interval=time_interval, seed=seed, loss=loss,
-        epsilon_hat=epsilon_hat, weighted=sample_weight is not None,
+        epsilon_hat=epsilon_hat, weighted=sample_weight is not None, nesterov=nesterov,
+        schedule=learning_rate_schedule, power_t=power_t,
     )
     plan = Plan(check_epochs(num_iterations, num_epochs), record_every, state, shuffle, n_iter_no_change, tol, copy_X,
                 Callbacks(on_iteration, on_cost, on_score, on_stop))

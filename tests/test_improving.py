@@ -242,6 +242,37 @@ def test_optimisers_follow_a_plain_loop_over_many_steps(optimizer, make, check):
             check(s["d" + key], expected_s["d" + key], atol=1e-12)
 
 
+@pytest.mark.parametrize("nesterov", [True, False])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_sgd_is_scikit_learns(nesterov, dtype, make, check):
+    """``update_parameters_with_sgd`` takes scikit-learn's SGDOptimizer's steps (its velocity sums
+    the gradients; Nesterov's step looks ahead along it), worked by hand and against the optimiser
+    itself where scikit-learn is installed."""
+    host, _ = course_update_case()
+    rng = np.random.RandomState(5)
+    steps = [{"d" + key: rng.randn(*value.shape) for key, value in host.items()} for _ in range(3)]
+    parameters = placed(make, host, dtype)
+    v = dnn.initialize_velocity(parameters)
+    W, velocity = host["W1"].copy(), np.zeros((2, 3))
+    for grads in steps:
+        parameters, v = dnn.update_parameters_with_sgd(parameters, placed(make, grads, dtype), v, beta=0.7,
+                                                       learning_rate=0.05, nesterov=nesterov)
+        velocity = 0.7 * velocity - 0.05 * grads["dW1"]
+        W = W + (0.7 * velocity - 0.05 * grads["dW1"] if nesterov else velocity)
+    atol = 1e-12 if dtype == "float64" else 1e-6
+    check(parameters["W1"], W, dtype, atol=atol)
+    check(v["dW1"], velocity, dtype, atol=atol)
+    optimizers = pytest.importorskip("sklearn.neural_network._stochastic_optimizers")
+    theirs = [value.copy() for value in host.values()]
+    sgd = optimizers.SGDOptimizer(theirs, learning_rate_init=0.05, momentum=0.7, nesterov=nesterov)
+    for grads in steps:
+        sgd.update_params(theirs, [grads["d" + key] for key in host])
+    for key, value in zip(host, theirs, strict=True):
+        check(parameters[key], value, dtype, atol=atol)
+    with pytest.raises(TypeError, match="nesterov: expected True or False, got 'yes'"):
+        dnn.update_parameters_with_sgd(parameters, placed(make, steps[0], dtype), v, nesterov="yes")
+
+
 def test_learning_rate_decay_by_hand():
     assert dnn.update_lr(0.5, 2, 1) == pytest.approx(0.5 / 3)  # the course's 0.16666666666666666
     assert dnn.update_lr(0.1, 0, 5.0) == 0.1

@@ -13,6 +13,7 @@ from portable_dnn._engine.kernels.portable import (
     add_scaled_portable,
     momentum_portable,
     own_copy_portable,
+    sgd_portable,
     upload_portable,
 )
 
@@ -74,6 +75,24 @@ def test_optimiser_updates_agree_with_the_portable_forms(dtype, xp, ops, fresh, 
     check(fast[0], W - 0.01 * v1 / (np.sqrt(s1) + 1e-7), dtype, atol=atol * 10)
     check(ops.add_scaled(make(W, dtype), make(g, dtype), 0.3, scratch),
           dnn.to_numpy(add_scaled_portable(make(W, dtype), make(g, dtype), 0.3, None)), dtype, atol=atol)
+
+
+@pytest.mark.parametrize("nesterov", [True, False])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_sgd_updates_agree_with_the_portable_form_and_scikit_learns(nesterov, dtype, xp, ops, fresh, check):
+    """scikit-learn's SGD from the gradient times the learning rate (folded in upstream): the
+    velocity ``0.7 v - g`` and the step ``0.7 v' - g`` (Nesterov's) or ``v'``."""
+    make = fresh
+    W, g, v = host((6, 5), (6, 5), (6, 5), seed=2)
+    atol = 1e-12 if dtype == "float64" else 1e-6
+    scratch = make(np.empty((6, 5)), dtype)
+    fast = ops.sgd(make(W, dtype), make(0.05 * g, dtype), make(v, dtype), scratch, 0.7, nesterov)
+    portable = sgd_portable(make(W, dtype), make(0.05 * g, dtype), make(v, dtype), None, 0.7, nesterov)
+    for got, expected in zip(fast, portable, strict=True):
+        check(got, dnn.to_numpy(expected), dtype, atol=atol)
+    velocity = 0.7 * v - 0.05 * g
+    check(fast[1], velocity, dtype, atol=atol)
+    check(fast[0], W + (0.7 * velocity - 0.05 * g if nesterov else velocity), dtype, atol=atol)
 
 
 @pytest.mark.parametrize("rows_first", [True, False])

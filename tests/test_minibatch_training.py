@@ -23,13 +23,16 @@ def blobs(m=50, classes=2, seed=0):
 
 def step_by_step(X, Y, parameters, *, optimizer="gd", learning_rate, epochs, mini_batch_size=None, seed=0,
                  lambd=0.0, keep_prob=1.0, beta=0.9, beta1=0.9, beta2=0.999, epsilon=1e-8, decay_rate=0.0,
-                 time_interval=None, hidden_activation="relu", shuffle=None, epsilon_hat=False):
+                 time_interval=None, hidden_activation="relu", shuffle=None, epsilon_hat=False, nesterov=True,
+                 learning_rate_schedule="constant", power_t=0.5):
     """The course's model: each epoch its mini-batches (seed + epoch + 1), forward, cost, backward,
     update; the learning rate decayed after each epoch. Costs: each epoch's example-weighted mean.
     (Dask computes the parameters after each step, as the training path does: its graphs would
     otherwise grow with every step.) With a ``shuffle`` generator, each epoch's batches are cut
     from the last epoch's order reordered by ``shuffle.permutation(m)``; with ``epsilon_hat``, Adam's
-    epsilon is divided by the second moment's bias correction ``sqrt(1 - beta2**t)``."""
+    epsilon is divided by the second moment's bias correction ``sqrt(1 - beta2**t)``; with
+    ``shuffle=False``, the batches in the examples' own order. ``"sgd"`` is scikit-learn's SGD;
+    ``"invscaling"`` sets each epoch's rate from the examples trained on before it (not Adam's)."""
     xp = array_namespace(X)
     settle = kernels(xp).settle
     v, s = dnn.initialize_adam(parameters)
@@ -37,7 +40,10 @@ def step_by_step(X, Y, parameters, *, optimizer="gd", learning_rate, epochs, min
     m = X.shape[1]
     order = np.arange(m)
     for epoch in range(epochs):
-        if shuffle is not None:
+        if shuffle is False:
+            batches = [(X[:, i:min(i + mini_batch_size, m)], Y[..., i:min(i + mini_batch_size, m)])
+                       for i in range(0, m, mini_batch_size)]
+        elif shuffle is not None:
             order = order[shuffle.permutation(m)]
             indices = xp.asarray(order, device=array_device(X))
             Xs, Ys = xp.take(X, indices, axis=1), xp.take(Y, indices, axis=Y.ndim - 1)
@@ -57,6 +63,8 @@ def step_by_step(X, Y, parameters, *, optimizer="gd", learning_rate, epochs, min
                 parameters = dnn.update_parameters_with_gd(parameters, grads, rate)
             elif optimizer == "momentum":
                 parameters, v = dnn.update_parameters_with_momentum(parameters, grads, v, beta, rate)
+            elif optimizer == "sgd":
+                parameters, v = dnn.update_parameters_with_sgd(parameters, grads, v, beta, rate, nesterov)
             else:
                 t += 1
                 eps = epsilon / np.sqrt(1.0 - beta2**t) if epsilon_hat else epsilon
@@ -67,6 +75,8 @@ def step_by_step(X, Y, parameters, *, optimizer="gd", learning_rate, epochs, min
         if decay_rate:
             rate = (dnn.update_lr(learning_rate, epoch, decay_rate) if time_interval is None
                     else dnn.schedule_lr_decay(learning_rate, epoch, decay_rate, time_interval))
+        if learning_rate_schedule == "invscaling" and optimizer != "adam":
+            rate = learning_rate / ((epoch + 1) * m + 1) ** power_t
     return parameters, costs
 
 
@@ -93,7 +103,22 @@ CASES = {
                                                      "shuffle": 7},
     "gd, reshuffled, L2, batches of 12": {"optimizer": "gd", "learning_rate": 0.3, "mini_batch_size": 12,
                                           "lambd": 0.3, "shuffle": 7},
+    # scikit-learn's SGD and schedules, in scikit-learn's order or in the examples' own.
+    "sgd, Nesterov, reshuffled, L2, batches of 16": {"optimizer": "sgd", "learning_rate": 0.1, "beta": 0.8,
+                                                     "mini_batch_size": 16, "lambd": 0.2, "shuffle": 7},
+    "sgd, plain momentum, in order, invscaling": {"optimizer": "sgd", "nesterov": False, "learning_rate": 0.3,
+                                                  "mini_batch_size": 12, "shuffle": False,
+                                                  "learning_rate_schedule": "invscaling", "power_t": 0.4},
+    "momentum, invscaling, batches of 16": {"optimizer": "momentum", "learning_rate": 0.3, "mini_batch_size": 16,
+                                            "learning_rate_schedule": "invscaling"},
+    "adam, in order, invscaling (not Adam's)": {"optimizer": "adam", "learning_rate": 0.02, "mini_batch_size": 16,
+                                                "shuffle": False, "learning_rate_schedule": "invscaling"},
 }
+
+
+def order(shuffle):
+    """``train``'s ``shuffle`` for a case's: None, False, or a new generator from its seed."""
+    return shuffle if shuffle is None or shuffle is False else np.random.RandomState(shuffle)
 
 
 @pytest.mark.parametrize("classes", [2, 3])
@@ -108,12 +133,10 @@ def test_training_equals_the_step_by_step_functions(case, classes, dtype, make, 
     shuffle = settings.pop("shuffle", None)  # a generator for each run, from the same seed
     if shuffle is not None and is_dask_array(X):  # streamed block by block, in the stream's own order
         with pytest.raises(ValueError, match="shuffle: a generator orders examples in memory; a Dask stream"):
-            dnn.train(X, Y, start, num_epochs=1, **settings, shuffle=np.random.RandomState(shuffle))
+            dnn.train(X, Y, start, num_epochs=1, **settings, shuffle=order(shuffle))
         return
-    expected, expected_costs = step_by_step(X, Y, start, epochs=4, **settings,
-                                            shuffle=None if shuffle is None else np.random.RandomState(shuffle))
-    trained, costs = dnn.train(X, Y, start, num_epochs=4, record_every=1, **settings,
-                               shuffle=None if shuffle is None else np.random.RandomState(shuffle))
+    expected, expected_costs = step_by_step(X, Y, start, epochs=4, **settings, shuffle=order(shuffle))
+    trained, costs = dnn.train(X, Y, start, num_epochs=4, record_every=1, **settings, shuffle=order(shuffle))
     for key in expected:
         check(trained[key], dnn.to_numpy(expected[key]), dtype=dtype, **close(dtype))
     np.testing.assert_allclose(costs, expected_costs, **close(dtype))
@@ -193,7 +216,7 @@ def test_full_batch_gradient_descent_is_unchanged(make, backend_kwargs):
 
 
 @pytest.mark.parametrize(("settings", "error", "message"), [
-    ({"optimizer": "sgd"}, ValueError, r"optimizer: expected one of \['gd', 'momentum', 'adam'\], got 'sgd'"),
+    ({"optimizer": "nag"}, ValueError, r"optimizer: expected one of \['gd', 'momentum', 'adam', 'sgd'\], got 'nag'"),
     ({"mini_batch_size": 0}, ValueError, "mini_batch_size: expected an integer >= 1, got 0"),
     ({"mini_batch_size": 2.5}, TypeError, "mini_batch_size"),
     ({"keep_prob": 0.0}, ValueError, r"keep_prob: expected a number in \(0, 1\]"),
@@ -207,8 +230,14 @@ def test_full_batch_gradient_descent_is_unchanged(make, backend_kwargs):
     ({"num_iterations": 3}, TypeError, "one of them"),
     ({"num_epochs": None}, TypeError, "one of them"),
     ({"state": {}}, TypeError, "state: expected an OptimizerState"),
-    ({"shuffle": 7}, TypeError, "shuffle: expected None or a numpy.random.RandomState, got int"),
+    ({"shuffle": 7}, TypeError, "shuffle: expected None, False or a numpy.random.RandomState, got int"),
     ({"epsilon_hat": "yes"}, TypeError, "epsilon_hat: expected True or False, got 'yes'"),
+    ({"nesterov": 1}, TypeError, "nesterov: expected True or False, got 1"),
+    ({"learning_rate_schedule": "optimal"}, ValueError,
+     r"learning_rate_schedule: expected one of \['constant', 'invscaling', 'adaptive'\], got 'optimal'"),
+    ({"power_t": -0.5}, ValueError, "power_t: expected a non-negative finite number, got -0.5"),
+    ({"decay_rate": 1.0, "learning_rate_schedule": "invscaling"}, ValueError,
+     "decay_rate=1.0 and learning_rate_schedule='invscaling': both change the learning rate; choose one"),
 ])
 def test_training_settings_are_checked(settings, error, message, make, backend_kwargs):
     X, labels = blobs(10)

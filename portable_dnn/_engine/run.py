@@ -44,7 +44,7 @@ class Plan:
     epochs: int
     record_every: int = 100
     state: OptimizerState | None = None
-    shuffle: np.random.RandomState | None = None
+    shuffle: np.random.RandomState | bool | None = None
     n_iter_no_change: float | None = None
     tol: float = 1e-4
     copy_X: bool = True
@@ -71,7 +71,7 @@ def run(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array], L: 
     if settings.mini_batch_size is not None and is_lazy(xp) and is_dask_array(X):  # streamed, block by block
         if shuffle is not None:
             raise ValueError("shuffle: a generator orders examples in memory; a Dask stream's blocks and their "
-                             "examples are shuffled by seed (pass shuffle=None)")
+                             "examples are shuffled by seed (pass shuffle=None; False, in order, is for memory too)")
         lazy_xp, (xp, device) = xp, chunk_placement(X)
         parameters = {key: move_to(value, xp, device) for key, value in parameters.items()}
         if isinstance(validation_data, (tuple, list)):

@@ -9,9 +9,12 @@ from dataclasses import dataclass, replace
 from .._checks import check_count, check_flag, check_fraction, check_non_negative, check_positive
 from .._outputs import check_loss
 from .._random import check_seed
-from ..optimizers import check_optimizer, schedule_lr_decay, update_lr
+from ..optimizers import SCHEDULES, OptimizerState, check_optimizer, schedule_lr_decay, update_lr
 from ..propagation import check_hidden_activation
 from ..regularization import check_keep_prob, check_lambd
+
+#: ``"adaptive"`` stops once the learning rate is down to this (scikit-learn's).
+ADAPTIVE_FLOOR = 1e-6
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class Settings:
     epsilon_hat: bool = False
     #: Whether the targets carry the sample weights as their last row (:func:`weighted`).
     weighted: bool = False
+    nesterov: bool = True
+    schedule: str = "constant"
+    power_t: float = 0.5
 
     def __post_init__(self) -> None:
         checked = {
@@ -55,16 +61,53 @@ class Settings:
             "seed": check_seed(self.seed),
             "loss": check_loss(self.loss),
             "epsilon_hat": check_flag(self.epsilon_hat, "epsilon_hat"),
+            "nesterov": check_flag(self.nesterov, "nesterov"),
+            "schedule": check_schedule(self.schedule),
+            "power_t": check_non_negative(self.power_t, "power_t"),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
+        if self.decay_rate and self.schedule != "constant":
+            raise ValueError(f"decay_rate={self.decay_rate} and learning_rate_schedule={self.schedule!r}: both change "
+                             "the learning rate; choose one")
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether the learning-rate schedule acts (every optimiser but Adam, as scikit-learn's)."""
+        return self.schedule != "constant" and self.optimizer != "adam"
 
     def for_the_step(self) -> Settings:
         """These settings with those that do not shape a step's program set to their defaults
         (the learning rate and epsilon enter it as numbers; batching, decay, dropout and the seed
         act outside it): equal for runs that can share a compiled step."""
         return replace(self, learning_rate=1.0, mini_batch_size=None, epsilon=1e-8, keep_prob=1.0, decay_rate=0.0,
-                       time_interval=None, seed=0, epsilon_hat=False)
+                       time_interval=None, seed=0, epsilon_hat=False, schedule="constant", power_t=0.5)
+
+    def epoch_learning_rate(self, state: OptimizerState) -> float:
+        """The learning rate of the epoch ``state`` is at: the schedule's current one, or the
+        course's decay's (:meth:`learning_rate_at`)."""
+        if self.scheduled and state.learning_rate is not None:
+            return state.learning_rate
+        return self.learning_rate_at(state.epochs)
+
+    def end_epoch(self, state: OptimizerState, samples: int) -> None:
+        """Count an epoch of ``samples`` examples (scikit-learn's ``t_``) and, for
+        ``"invscaling"``, set the next epoch's rate ``learning_rate / (t_ + 1) ** power_t``."""
+        state.epochs += 1
+        state.samples += samples
+        if self.scheduled and self.schedule == "invscaling":
+            state.learning_rate = self.learning_rate / (state.samples + 1) ** self.power_t
+
+    def adapt(self, state: OptimizerState) -> bool:
+        """Where the stopping rule would end training: for ``"adaptive"``, divide the learning rate
+        by 5 and go on (True), unless it is down to 1e-6 (False: stop), as scikit-learn's SGD."""
+        if not (self.scheduled and self.schedule == "adaptive"):
+            return False
+        current = self.learning_rate if state.learning_rate is None else state.learning_rate
+        if current <= ADAPTIVE_FLOOR:
+            return False
+        state.learning_rate = current / 5.0
+        return True
 
     def learning_rate_at(self, epoch: int) -> float:
         """The learning rate of epoch ``epoch`` (from 0). As the course's model, which decays
@@ -75,6 +118,13 @@ class Settings:
             return update_lr(self.learning_rate, epoch - 1, self.decay_rate)
         return schedule_lr_decay(self.learning_rate, epoch - 1, self.decay_rate, self.time_interval)
 
+
+
+def check_schedule(schedule: object) -> str:
+    """``schedule`` if it names one of :data:`~portable_dnn.optimizers.SCHEDULES`, else ``ValueError``."""
+    if not isinstance(schedule, str) or schedule not in SCHEDULES:
+        raise ValueError(f"learning_rate_schedule: expected one of {list(SCHEDULES)}, got {schedule!r}")
+    return schedule
 
 
 def check_patience(n_iter_no_change: object) -> float:

@@ -217,8 +217,8 @@ def descend(
 def _optimizer_update(ops: Kernels, settings: Settings, scratch: Mapping[str, Array], v: dict[str, Array],
                       s: dict[str, Array], learning_rate: float, step_size: float,
                       eps_hat: float) -> Callable[[str, Array, Array], Array] | None:
-    """The per-parameter update of momentum or Adam (None for gradient descent), writing the
-    new averages into ``v`` and ``s``."""
+    """The per-parameter update of momentum, scikit-learn's SGD or Adam (None for gradient
+    descent), writing the new averages (SGD's velocity) into ``v`` and ``s``."""
     if settings.optimizer == "gd":
         return None
     if settings.optimizer == "momentum":
@@ -227,6 +227,12 @@ def _optimizer_update(ops: Kernels, settings: Settings, scratch: Mapping[str, Ar
                 parameter, gradient, v["d" + key], scratch.get(key), settings.beta, learning_rate)
             return parameter
         return momentum
+    if settings.optimizer == "sgd":  # the gradient arrives times the learning rate (gradient_scale)
+        def sgd(key: str, parameter: Array, gradient: Array) -> Array:
+            parameter, v["d" + key] = ops.sgd(parameter, gradient, v["d" + key], scratch.get(key), settings.beta,
+                                              settings.nesterov)
+            return parameter
+        return sgd
 
     def adam(key: str, parameter: Array, gradient: Array) -> Array:
         parameter, v["d" + key], s["d" + key] = ops.adam(
@@ -234,6 +240,14 @@ def _optimizer_update(ops: Kernels, settings: Settings, scratch: Mapping[str, Ar
             settings.beta1, settings.beta2, step_size, eps_hat)
         return parameter
     return adam
+
+
+def gradient_scale(settings: Settings, learning_rate: float) -> float:
+    """What the optimiser's update takes the gradient times (folded into the output gradient, for
+    free): Adam's ``1 - beta1``, momentum's ``1 - beta``, SGD's learning rate."""
+    if settings.optimizer == "sgd":
+        return learning_rate
+    return 1.0 - (settings.beta1 if settings.optimizer == "adam" else settings.beta)
 
 
 def training_step(
@@ -254,8 +268,7 @@ def training_step(
     update = _optimizer_update(workspace.kernels, settings, scratch, v, s, learning_rate, step_size, eps_hat)
     descend(xp, activations, Y, parameters, L, learning_rate, workspace, settings.hidden_activation,
             lambd=settings.lambd, dropout=dropout, update=update,
-            gradient_scale=1.0 - (settings.beta1 if settings.optimizer == "adam" else settings.beta), scratch=scratch,
-            weights=weights, total=total)
+            gradient_scale=gradient_scale(settings, learning_rate), scratch=scratch, weights=weights, total=total)
     return parameters, v, s, activations[L]
 
 

@@ -138,7 +138,7 @@ class StreamTrainer:
                  state: OptimizerState | None, units: int, copy_X: bool = True, weights: Any = None) -> None:
         check_stream(X, Y, weights)
         self.xp, self.device = chunk_placement(X)
-        self.fetch, self.L, self.units = BlockFetcher(X, Y, weights), L, units
+        self.fetch, self.L, self.units, self.examples = BlockFetcher(X, Y, weights), L, units, X.shape[1]
         #: What an epoch's summed cost is divided by: the examples, or their total weight.
         self.total_weight = X.shape[1] if weights is None else positive_total(float(weights.sum().compute()))
         self.settings, self.copy_X = settings, copy_X
@@ -179,7 +179,7 @@ class StreamTrainer:
             self.parameters = trainer.parameters
             if cost is not None:
                 total = cost if total is None else total + cost
-        self.state.epochs += 1
+        self.settings.end_epoch(self.state, self.examples)
         return None if total is None else total / self.total_weight
 
     def close(self) -> None:

@@ -86,7 +86,7 @@ class Trainer:
         #: What the summed cost of a pass is divided by: the examples, or their total weight.
         self.total_weight = self.m if host_weights is None else float(host_weights.sum())
         self.bounds = [(0, self.m)] if size is None else batch_bounds(self.m, size)
-        self.reshuffled = None if self.shuffle is None else Reshuffled(self.shuffle, self.m)
+        self.reshuffled = None if self.shuffle is None else Reshuffled(self.shuffle or None, self.m)
         if size is not None and (self.copy_X or not self.in_place):
             X, Y = self.ops.batch_source(X), self.ops.batch_source(Y)
         self.X, self.Y = X, Y
@@ -141,7 +141,7 @@ class Trainer:
         dropped-out network), plus each step's L2 term weighted by its share of the examples
         (for full batches, :func:`compute_cost_with_regularization`)."""
         total = self.run_pass(record, self.settings.seed + self.state.epochs + 1)
-        self.state.epochs += 1
+        self.settings.end_epoch(self.state, self.m)
         return None if total is None else total / self.total_weight
 
     def run_pass(self, record: bool, seed: int) -> Array | None:
@@ -150,7 +150,7 @@ class Trainer:
         With ``record``, returns the sum over the examples of the costs :meth:`run_epoch` averages
         (each example's weighted by its sample weight, each step's L2 term by its batch's total weight)."""
         settings, state = self.settings, self.state
-        learning_rate = settings.learning_rate_at(state.epochs)
+        learning_rate = settings.epoch_learning_rate(state)
         step_size = eps_hat = 0.0
         total = None
         for (start, stop), (indices, weight) in zip(self.bounds, self._batches(seed), strict=True):
@@ -186,6 +186,7 @@ class EpochRunner(Protocol):
     """What :func:`run_epochs` trains with: a :class:`Trainer`, or a stream's trainer."""
 
     parameters: dict[str, Array]
+    state: OptimizerState
 
     def run_epoch(self, record: bool) -> Array | None: ...
 
@@ -219,6 +220,9 @@ def run_epochs(xp: ModuleType, trainer: EpochRunner, settings: Settings, epochs:
         if on_iteration is not None:
             on_iteration(i)
         if stopping.active and stopping.should_stop(cost, trainer.parameters, on_score, i):
+            if settings.adapt(trainer.state):  # "adaptive": a fifth of the learning rate, and on
+                stopping.count = 0
+                continue
             if on_stop is not None:
                 on_stop(i)
             break

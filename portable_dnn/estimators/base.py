@@ -75,6 +75,10 @@ class NetworkEstimator(EstimatorParams):
         dtype: Any = None,
         print_cost: bool = False,
         hidden_activation: str = "relu",
+        shuffle: bool = True,
+        nesterov: bool = True,
+        learning_rate_schedule: str = "constant",
+        power_t: float = 0.5,
     ) -> None:
         self.hidden_layers = hidden_layers
         self.learning_rate = learning_rate
@@ -99,6 +103,10 @@ class NetworkEstimator(EstimatorParams):
         self.dtype = dtype
         self.print_cost = print_cost
         self.hidden_activation = hidden_activation
+        self.shuffle = shuffle
+        self.nesterov = nesterov
+        self.learning_rate_schedule = learning_rate_schedule
+        self.power_t = power_t
 
     # -- training ---------------------------------------------------------------------------------
 
@@ -128,7 +136,8 @@ class NetworkEstimator(EstimatorParams):
             data = self._placed(X, y, encoded, spec, sample_weight, xp, device, dtype)
             if warm:
                 layer_dims, parameters = self._warm(data, hidden), self.parameters_
-                state, costs = OptimizerState(epochs=self.optimizer_state_.epochs), list(self.costs_)
+                fitted = self.optimizer_state_  # a new optimiser; the epochs and samples counted on
+                state, costs = OptimizerState(epochs=fitted.epochs, samples=fitted.samples), list(self.costs_)
             else:
                 layer_dims, parameters = self._new_network(data, hidden, rng)
                 state, costs = OptimizerState(), []
@@ -259,7 +268,7 @@ class NetworkEstimator(EstimatorParams):
             if self.print_cost:
                 print(f"Cost after epoch {state.epochs - 1}: {cost}")
 
-        plan = Plan(epochs, 1, state, None if is_dask_array(data.columns) else rng, self.n_iter_no_change, self.tol,
+        plan = Plan(epochs, 1, state, self._order(data, rng), self.n_iter_no_change, self.tol,
                     callbacks=Callbacks(on_cost=record, on_score=lambda i, score: scores.append(score),
                                         on_stop=stopped.append), checked=True)
         xp = array_api_compat.array_namespace(data.columns)
@@ -283,7 +292,17 @@ class NetworkEstimator(EstimatorParams):
             learning_rate=self.learning_rate, hidden_activation=self.hidden_activation, optimizer=self.optimizer,
             mini_batch_size=batch, beta=self.beta, beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon,
             lambd=self.alpha, keep_prob=self.keep_prob, decay_rate=self.decay_rate, seed=self.seed,
-            loss=data.spec.loss, epsilon_hat=True, weighted=data.weights is not None)
+            loss=data.spec.loss, epsilon_hat=True, weighted=data.weights is not None, nesterov=self.nesterov,
+            schedule=self.learning_rate_schedule, power_t=self.power_t)
+
+    def _order(self, data: FitData, rng: np.random.RandomState) -> np.random.RandomState | bool | None:
+        """The samples' order each epoch: drawn from ``rng`` as scikit-learn's, or in order
+        (``shuffle=False``); a Dask stream's by ``seed`` (None)."""
+        if not isinstance(self.shuffle, bool):
+            raise TypeError(f"shuffle: expected True or False, got {self.shuffle!r}")
+        if is_dask_array(data.columns):
+            return None
+        return rng if self.shuffle else False
 
     def _set_fitted(self, parameters: dict[str, Array], costs: list[float], layer_dims: list[int],
                     spec: Any, state: OptimizerState | None = None) -> None:

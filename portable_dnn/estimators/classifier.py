@@ -43,8 +43,9 @@ class DeepNeuralNetwork(NetworkEstimator):
         The step size (Adam's ``alpha``).
     num_iterations : int, default 200
         The most epochs ``fit`` runs.
-    optimizer : {"adam", "momentum", "gd"}, default "adam"
-        The course's optimisers (``beta`` for momentum; ``beta1``, ``beta2``, ``epsilon`` for Adam).
+    optimizer : {"adam", "sgd", "momentum", "gd"}, default "adam"
+        Adam, scikit-learn's SGD (``beta`` its momentum, with ``nesterov``), or the course's
+        momentum and gradient descent (``beta`` for momentum; ``beta1``, ``beta2``, ``epsilon`` for Adam).
     batch_size : int or None, default 200
         Examples per step (all of them when fewer); ``None``: full batches.
     alpha : float, default 0.0001
@@ -87,6 +88,16 @@ class DeepNeuralNetwork(NetworkEstimator):
         Print each epoch's cost.
     hidden_activation : {"relu", "tanh", "sigmoid", "leaky_relu"}, default "relu"
         The hidden layers' activation.
+    shuffle : bool, default True
+        Shuffle the samples each epoch (from the generator the initial weights came from, as
+        scikit-learn's); False: every epoch in their own order.
+    nesterov : bool, default True
+        ``optimizer="sgd"``: Nesterov's momentum (scikit-learn's ``nesterovs_momentum``).
+    learning_rate_schedule : {"constant", "invscaling", "adaptive"}, default "constant"
+        scikit-learn's ``learning_rate`` schedules, for every optimiser but Adam (see
+        :func:`portable_dnn.train`); not with ``decay_rate``.
+    power_t : float, default 0.5
+        ``"invscaling"``'s exponent.
 
     Attributes
     ----------

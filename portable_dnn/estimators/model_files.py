@@ -26,7 +26,8 @@ def save_model(model: Any, path: str | os.PathLike[str]) -> Path:
     return save_parameters(path, model.parameters_, hidden_activation=model.hidden_activation,
                            init=model._init_scheme(), estimator=settings, costs=list(model.costs_),
                            loss=targets.loss, kind=type(model).__name__, state=arrays,
-                           optimizer_state={"t": state.t, "epochs": state.epochs}, **targets.metadata())
+                           optimizer_state={"t": state.t, "epochs": state.epochs, "samples": state.samples,
+                                            "learning_rate": state.learning_rate}, **targets.metadata())
 
 
 def load_model(cls: type[Model], path: str | os.PathLike[str], device: Any = None, dtype: Any = None) -> Model:
@@ -47,7 +48,8 @@ def load_model(cls: type[Model], path: str | os.PathLike[str], device: Any = Non
     state = OptimizerState(
         v={key[2:]: value for key, value in arrays.items() if key.startswith("v.")},
         s={key[2:]: value for key, value in arrays.items() if key.startswith("s.")},
-        t=int(counts.get("t", 0)), epochs=int(counts.get("epochs", 0)),
+        t=int(counts.get("t", 0)), epochs=int(counts.get("epochs", 0)), samples=int(counts.get("samples", 0)),
+        learning_rate=counts.get("learning_rate"),
     )
     model._set_fitted(parameters, metadata.get("costs", []), metadata["layer_dims"],
                       model._targets.from_metadata(metadata), state)

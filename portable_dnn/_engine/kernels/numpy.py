@@ -105,6 +105,14 @@ def _optimizer_kernels_out(library: ModuleType, one_pass: bool = False) -> dict[
         library.subtract(W, library.multiply(scratch, step_size, out=scratch), out=W)
         return W, v, s
 
+    def sgd(W: Any, g: Any, v: Any, scratch: Any, beta: float, nesterov: bool) -> tuple[Any, Any]:
+        library.multiply(v, beta, out=v)
+        library.subtract(v, g, out=v)
+        if not nesterov:
+            return library.add(W, v, out=W), v
+        library.subtract(library.multiply(v, beta, out=scratch), g, out=scratch)
+        return library.add(W, scratch, out=W), v
+
     def add_scaled(a: Any, b: Any, c: float, scratch: Any) -> Any:
         return library.add(a, library.multiply(b, c, out=scratch), out=a)
 
@@ -126,7 +134,7 @@ def _optimizer_kernels_out(library: ModuleType, one_pass: bool = False) -> dict[
     def examples_contiguous(X: Any) -> Any:  # each column contiguous: a batch is a row copy of X.T
         return X if X.flags.f_contiguous else library.asfortranarray(X)
 
-    return {"momentum": momentum, "adam": adam, "add_scaled": add_scaled, "take_columns": take_columns,
+    return {"momentum": momentum, "adam": adam, "sgd": sgd, "add_scaled": add_scaled, "take_columns": take_columns,
             "empty_columns": empty_columns, "batch_source": examples_contiguous}
 
 

@@ -19,6 +19,14 @@ def momentum_portable(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: flo
     return W - lr * v, v
 
 
+def sgd_portable(W: Any, g: Any, v: Any, scratch: Any, beta: float, nesterov: bool) -> tuple[Any, Any]:
+    """scikit-learn's SGD from ``g = learning_rate dW`` (the step's learning rate folded into the
+    output gradient): ``v = beta v - g``, then ``W = W + beta v - g`` (Nesterov's) or ``W = W + v``;
+    returns ``(W, v)``."""
+    v = beta * v - g
+    return W + (beta * v - g if nesterov else v), v
+
+
 def adam_portable(xp: ModuleType, W: Any, g: Any, v: Any, s: Any, scratch: Any, beta1: float, beta2: float,
                   step_size: float, eps_hat: float) -> tuple[Any, Any, Any]:
     """Adam with its constants folded: from ``g = (1 - beta1) dW`` (folded into the output
@@ -78,6 +86,7 @@ class Kernels(NamedTuple):
     The optimisers' updates and two helpers, in place where supported (see the portable forms
     :func:`momentum_portable`, :func:`adam_portable`, :func:`add_scaled_portable`,
     :func:`take_columns_portable`): ``momentum(W, g, v, scratch, beta, lr) -> (W, v)``,
+    ``sgd(W, g, v, scratch, beta, nesterov) -> (W, v)`` (:func:`sgd_portable`),
     ``adam(W, g, v, s, scratch, beta1, beta2, step_size, eps_hat) -> (W, v, s)`` (both may
     overwrite ``g``, the step's own gradient),
     ``add_scaled(a, b, c, scratch) -> a + c b``, ``take_columns(X, indices, out)`` and
@@ -105,6 +114,7 @@ class Kernels(NamedTuple):
     settle: Callable[[dict[str, Any]], dict[str, Any]] = lambda arrays: arrays
     sliced_matmul: bool = True
     momentum: Callable[..., tuple[Any, Any]] = momentum_portable
+    sgd: Callable[..., tuple[Any, Any]] = sgd_portable
     adam: Callable[..., tuple[Any, Any, Any]] = None  # type: ignore[assignment]  # set by kernels()
     add_scaled: Callable[[Any, Any, float, Any], Any] = add_scaled_portable
     take_columns: Callable[[Any, Any, Any], Any] = None  # type: ignore[assignment]  # set by kernels()

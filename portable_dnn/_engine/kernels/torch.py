@@ -99,6 +99,10 @@ def _optimizer_kernels_torch(torch: ModuleType, device: Any) -> dict[str, Callab
     ``upload`` copies host data to a CUDA device from pinned memory, asynchronously (a pageable
     copy waits for the queued steps)."""
 
+    def sgd(W: Any, g: Any, v: Any, scratch: Any, beta: float, nesterov: bool) -> tuple[Any, Any]:
+        v.mul_(beta).sub_(g)
+        return (W.add_(v, alpha=beta).sub_(g) if nesterov else W.add_(v)), v
+
     def momentum(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
         fused = beta > 0.0 and _one_layout(W, g, v) and _fused_agree(W.device.type)
         return (_momentum_fused if fused else _momentum_torch)(W, g, v, scratch, beta, lr)
@@ -126,7 +130,7 @@ def _optimizer_kernels_torch(torch: ModuleType, device: Any) -> dict[str, Callab
         return X if X.T.is_contiguous() else X.T.contiguous().T
 
     kernels: dict[str, Callable[..., Any]] = {
-        "momentum": momentum, "adam": adam, "add_scaled": lambda a, b, c, scratch: a.add_(b, alpha=c),
+        "momentum": momentum, "adam": adam, "sgd": sgd, "add_scaled": lambda a, b, c, scratch: a.add_(b, alpha=c),
         "take_columns": take_columns, "empty_columns": empty_columns, "batch_source": examples_contiguous,
         "own_copy": lambda x: x.clone(memory_format=torch.contiguous_format)}
     if getattr(device, "type", None) == "cuda":
