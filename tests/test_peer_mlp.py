@@ -627,3 +627,113 @@ def test_partial_fit_and_warm_start_are_scikit_learns_step_for_step(y, optimizer
         mlp.fit(X, y)
         model.fit(X, y)
     assert_same_parameters(mlp, model)
+
+
+# -- scikit-learn's fitted attributes ------------------------------------------------------------
+
+ATTRIBUTE_CASES = {
+    "binary": ({"batch_size": 64, "max_iter": 5}, {"batch_size": 64, "num_iterations": 5},
+               X_digits_binary, y_digits_binary),
+    "multiclass": ({"batch_size": 64, "max_iter": 5}, {"batch_size": 64, "num_iterations": 5},
+                   X_digits_multi, y_digits_multi),
+    "multilabel, early stopping": ({"batch_size": 40, "max_iter": 5, "early_stopping": True},
+                                   {"batch_size": 40, "num_iterations": 5, "early_stopping": True}, X_labels,
+                                   Y_labels),
+    "regression, two outputs": ({"batch_size": 64, "max_iter": 5}, {"batch_size": 64, "num_iterations": 5,
+                                                                     "init": "glorot"}, X_outputs, Y_outputs),
+}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("case", ATTRIBUTE_CASES)
+def test_scikit_learns_attributes_mean_what_they_mean_there(case):
+    """After the same training, ``coefs_``, ``intercepts_``, ``loss_``, ``best_loss_``,
+    ``loss_curve_``, ``t_``, ``n_layers_``, ``n_outputs_`` and ``out_activation_`` are
+    scikit-learn's (the regression losses of two outputs are twice theirs: see the module)."""
+    theirs, ours, X, y = ATTRIBUTE_CASES[case]
+    mlp, model = peers(theirs, ours, y)
+    mlp.fit(X, y)
+    model.fit(X, y)
+    for ours_, theirs_ in zip(model.coefs_ + model.intercepts_, mlp.coefs_ + mlp.intercepts_, strict=True):
+        assert ours_.shape == theirs_.shape
+        np.testing.assert_allclose(ours_, theirs_, rtol=1e-12, atol=1e-14)
+    k = Y_outputs.shape[1] if y is Y_outputs else 1
+    np.testing.assert_allclose(model.loss_curve_, np.asarray(mlp.loss_curve_) * k, rtol=1e-8)
+    assert model.loss_ == pytest.approx(mlp.loss_ * k, rel=1e-8)
+    assert model.best_loss_ == (None if mlp.best_loss_ is None else pytest.approx(mlp.best_loss_ * k, rel=1e-8))
+    for name in ("t_", "n_layers_", "n_outputs_", "out_activation_", "n_iter_"):
+        assert getattr(model, name) == getattr(mlp, name), name
+
+
+def test_coefs_and_intercepts_are_views_and_can_be_set():
+    """They are views of ``parameters_`` (NumPy: writing into one writes the parameter), and
+    assigning lists of scikit-learn's shapes replaces the parameters, which training goes on from."""
+    model = DeepNeuralNetwork(hidden_layers=(2,), num_iterations=1, n_iter_no_change=None).fit(X_iris, y_iris)
+    model.coefs_[0][0, 1] = 42.0
+    assert model.parameters_["W1"][1, 0] == 42.0
+    model.intercepts_[1][2] = -7.0
+    assert model.parameters_["b2"][2, 0] == -7.0
+    model.coefs_ = [np.ones((4, 2)), np.full((2, 3), 0.5)]
+    model.intercepts_ = [np.zeros(2), [1.0, 2.0, 3.0]]
+    np.testing.assert_array_equal(model.parameters_["W2"], np.full((3, 2), 0.5))
+    np.testing.assert_array_equal(model.parameters_["b2"], [[1.0], [2.0], [3.0]])
+    with pytest.raises(ValueError, match=r"layer 1: expected shape \(4, 2\), got \(2, 4\)"):
+        model.coefs_ = [np.ones((2, 4)), np.full((2, 3), 0.5)]
+    with pytest.raises(ValueError, match="expected 2 arrays, one per layer, got 1"):
+        model.intercepts_ = [np.zeros(2)]
+    assert not hasattr(DeepNeuralNetwork(), "coefs_") and not hasattr(DeepNeuralNetwork(), "t_")
+
+
+def test_fit():
+    """scikit-learn's worked example: one step of plain SGD (momentum 0) from weights set by hand,
+    with logistic hidden units and alpha 0.1 (here the weights are set on a fitted network, then
+    trained from with a new optimiser state)."""
+    X, y = np.array([[0.6, 0.8, 0.7]]), np.array([0])
+    model = DeepNeuralNetwork(optimizer="sgd", learning_rate=0.1, alpha=0.1, hidden_activation="sigmoid", seed=1,
+                              hidden_layers=(2,), beta=0.0, batch_size=None)
+    model.partial_fit(X, y, classes=[0, 1])
+    model.coefs_ = [np.array([[0.1, 0.2], [0.3, 0.1], [0.5, 0]]), np.array([[0.1], [0.2]])]
+    model.intercepts_ = [np.array([0.1, 0.1]), np.array([1.0])]
+    model.optimizer_state_ = dnn.OptimizerState()
+    model.partial_fit(X, y)
+    np.testing.assert_almost_equal(model.coefs_[0], np.array([[0.098, 0.195756], [0.2956664, 0.096008],
+                                                              [0.4939998, -0.002244]]), decimal=3)
+    np.testing.assert_almost_equal(model.coefs_[1], np.array([[0.04706], [0.154089]]), decimal=3)
+    np.testing.assert_almost_equal(model.intercepts_[0], np.array([0.098333, 0.09626]), decimal=3)
+    np.testing.assert_almost_equal(model.intercepts_[1], np.array(0.9235), decimal=3)
+    assert model.predict_proba(X)[0, 1] == pytest.approx(0.739, abs=1e-3)
+
+
+def test_feature_names_are_kept_and_checked_as_scikit_learn_does():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(X_iris, columns=["a", "b", "c", "d"])
+    model = DeepNeuralNetwork(hidden_layers=(3,), num_iterations=2, n_iter_no_change=None).fit(X, y_iris)
+    np.testing.assert_array_equal(model.feature_names_in_, ["a", "b", "c", "d"])
+    assert model.feature_names_in_.dtype == object
+    model.predict(X)  # the same names: no warning
+    with pytest.warns(UserWarning, match="X does not have valid feature names, but DeepNeuralNetwork was fitted "
+                                         "with feature names"):
+        model.predict(X_iris)
+    message = ("The feature names should match those that were passed during fit.\nFeature names unseen at fit "
+               "time:\n- e\nFeature names seen at fit time, yet now missing:\n- d\n")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        model.predict(X.rename(columns={"d": "e"}))
+    with pytest.raises(ValueError, match="Feature names must be in the same order as they were in fit"):
+        model.predict(X[["b", "a", "c", "d"]])
+    with pytest.raises(TypeError, match="Feature names are only supported if all input features have string names"):
+        model.predict(X.rename(columns={"d": 4}))
+    array_model = DeepNeuralNetwork(hidden_layers=(3,), num_iterations=2, n_iter_no_change=None).fit(X_iris, y_iris)
+    assert not hasattr(array_model, "feature_names_in_")
+    with pytest.warns(UserWarning, match="X has feature names, but DeepNeuralNetwork was fitted without"):
+        array_model.predict(X)
+    model.fit(X_iris, y_iris)  # a new fit on an array forgets the names
+    assert not hasattr(model, "feature_names_in_")
+
+
+def test_feature_names_survive_save_and_load(tmp_path):
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(X_reg[:, :3], columns=["x", "y", "z"])
+    model = DeepNeuralNetworkRegressor(hidden_layers=(3,), num_iterations=2, n_iter_no_change=None).fit(X, y_reg)
+    loaded = DeepNeuralNetworkRegressor.load(model.save(tmp_path / "model.npz"))
+    np.testing.assert_array_equal(loaded.feature_names_in_, ["x", "y", "z"])
+    assert loaded.t_ == model.t_ == 2 * len(y_reg)

@@ -1,6 +1,7 @@
 """scikit-learn's own estimator checks, every one of them, on DeepNeuralNetwork and
 DeepNeuralNetworkRegressor, each with its defaults or close to them and with gd on full batches,
-momentum with tanh and three hidden layers, and early stopping."""
+momentum with tanh and three hidden layers, early stopping, and scikit-learn's SGD (in order, with
+the adaptive and the invscaling schedules)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ def expected_failures(estimator):
         return {"check_sample_weight_equivalence_on_dense_data": (
             "early stopping holds out a fraction of the samples, not of their weight: 15 weighted samples and "
             "their repetitions are split differently (scikit-learn's MLPs do the same)")}
+    if estimator.learning_rate_schedule == "invscaling":
+        return {"check_sample_weight_equivalence_on_dense_data": (
+            "invscaling's rate falls with the samples seen, not with their weight: 15 weighted samples and "
+            "their 30 repetitions train at different rates (scikit-learn's MLPs do the same)")}
     return {}
 
 
@@ -38,12 +43,17 @@ with warnings.catch_warnings():
         DeepNeuralNetwork(hidden_layers=(6, 5, 4), optimizer="momentum", hidden_activation="tanh",
                           learning_rate=0.1, num_iterations=30),
         DeepNeuralNetwork(hidden_layers=(8,), early_stopping=True, learning_rate=0.05, num_iterations=30),
+        DeepNeuralNetwork(hidden_layers=(8,), optimizer="sgd", shuffle=False, learning_rate=0.1, num_iterations=50),
+        DeepNeuralNetwork(hidden_layers=(8,), optimizer="sgd", learning_rate_schedule="adaptive", learning_rate=0.2,
+                          num_iterations=60),
         DeepNeuralNetworkRegressor(),
         DeepNeuralNetworkRegressor(hidden_layers=(20,), optimizer="gd", batch_size=None, learning_rate=0.003,
                                    num_iterations=1000),
         DeepNeuralNetworkRegressor(hidden_layers=(6, 5, 4), optimizer="momentum", hidden_activation="tanh",
                                    learning_rate=0.05, num_iterations=300),
         DeepNeuralNetworkRegressor(hidden_layers=(20,), early_stopping=True, learning_rate=0.01, num_iterations=500),
+        DeepNeuralNetworkRegressor(hidden_layers=(20,), optimizer="sgd", learning_rate_schedule="invscaling",
+                                   learning_rate=0.005, power_t=0.25, num_iterations=300),
     ], expected_failed_checks=expected_failures)
 
 

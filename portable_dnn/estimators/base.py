@@ -28,6 +28,7 @@ from .._validation import check_consistent_length, check_features, not_fitted_er
 from ..initialization import check_layer_dims, initialize_parameters_deep
 from ..optimizers import OptimizerState
 from .advice import explain_divergence, looks_unscaled, warn_not_converged
+from .attributes import ScikitLearnAttributes, check_feature_names
 from .elsewhere import predict_elsewhere
 from .inputs import FitData, as_columns, placed_weights, training_placement
 from .model_files import load_model, save_model
@@ -37,7 +38,7 @@ from .targets import Targets
 Self = TypeVar("Self", bound="NetworkEstimator")
 
 
-class NetworkEstimator(EstimatorParams):
+class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
     """The settings and training shared by the classifier and the regressor (see
     :class:`DeepNeuralNetwork` for each setting). What their targets are is an object of
     ``_targets`` (:mod:`.targets`)."""
@@ -129,7 +130,7 @@ class NetworkEstimator(EstimatorParams):
             for name in self._fitted_attributes:
                 self.__dict__.pop(name, None)
         hidden = self._hidden_sizes()
-        X, encoded, spec = self._checked(X, y, None)
+        X, encoded, spec = self._checked(X, y, None, reset=not warm)
         xp, device, dtype = self._fitted_placement() if warm else training_placement(X, self.device, self.dtype)
         rng = random_state(self.seed)  # the initial weights' draws, then the epochs' shuffles (scikit-learn's)
         with device_scope(device):  # CuPy: on the training device, whichever is current (fit's one scope)
@@ -159,7 +160,7 @@ class NetworkEstimator(EstimatorParams):
         the targets ``spec`` describes), the samples weighted by ``sample_weight`` (as in :meth:`fit`)."""
         fitted = hasattr(self, "parameters_")
         hidden = self._hidden_sizes()
-        X, encoded, spec = self._checked(X, y, spec)
+        X, encoded, spec = self._checked(X, y, spec, reset=not fitted)
         xp, device, dtype = self._fitted_placement() if fitted else training_placement(X, self.device, self.dtype)
         rng = random_state(self.seed)  # each call anew, as scikit-learn's partial_fit
         with device_scope(device):
@@ -175,9 +176,11 @@ class NetworkEstimator(EstimatorParams):
                         rng)
         return self
 
-    def _checked(self, X: Any, y: Any, spec: Any) -> tuple[Array, Any, Targets]:
+    def _checked(self, X: Any, y: Any, spec: Any, reset: bool) -> tuple[Array, Any, Targets]:
         """Where the data enters, each input checked once: ``(X, the targets encoded on the host,
-        their spec)`` (:func:`check_features`; :meth:`~.targets.Labels.encode`)."""
+        their spec)`` (:func:`check_features`; :meth:`~.targets.Labels.encode`); ``X``'s feature
+        names remembered (``reset``) or checked against the fitted ones."""
+        check_feature_names(self, X, reset)
         X = check_features(X, type(self).__name__)
         if is_dask_array(X) and is_dask_array(y):
             check_consistent_length(X.shape[0], y.shape[0])
@@ -338,6 +341,7 @@ class NetworkEstimator(EstimatorParams):
             home_xp, home_device = array_api_compat.array_namespace(X), array_api_compat.device(X)
         else:
             home_xp, home_device = resolve_placement(None)
+        check_feature_names(self, X, reset=False)
         columns = as_columns(check_features(X, type(self).__name__), xp, device, W1.dtype, check_cast=False)
         self._check_n_features(columns)
         AL = forward_activations(xp, columns, self.parameters_, num_layers(self.parameters_),

@@ -173,6 +173,11 @@ class DeepNeuralNetwork(NetworkEstimator):
                              f"call to partial_fit ({self.classes_.tolist()})")
         return self._partial_fit(X, y, Labels.of(self) if fitted else classes, sample_weight)
 
+    @property
+    def n_outputs_(self) -> int:
+        """The output units: 1 for two classes, one per class for more, one per label (multilabel)."""
+        return self.layer_dims_[-1]
+
     def predict_log_proba(self, X: Any) -> Array:
         """The natural logarithm of :meth:`predict_proba` (``-inf`` where a probability is 0)."""
         probabilities = self.predict_proba(X)

@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
+
 from .._backend import resolve_placement
 from ..io import load_metadata, load_parameters, load_state, save_parameters
 from ..optimizers import OptimizerState
@@ -23,11 +25,13 @@ def save_model(model: Any, path: str | os.PathLike[str]) -> Path:
     arrays = {**{f"v.{key}": value for key, value in state.v.items()},
               **{f"s.{key}": value for key, value in state.s.items()}}
     targets = model._fitted_targets()
+    names = getattr(model, "feature_names_in_", None)
+    extra = {} if names is None else {"feature_names": [str(name) for name in names]}
     return save_parameters(path, model.parameters_, hidden_activation=model.hidden_activation,
                            init=model._init_scheme(), estimator=settings, costs=list(model.costs_),
                            loss=targets.loss, kind=type(model).__name__, state=arrays,
                            optimizer_state={"t": state.t, "epochs": state.epochs, "samples": state.samples,
-                                            "learning_rate": state.learning_rate}, **targets.metadata())
+                                            "learning_rate": state.learning_rate}, **targets.metadata(), **extra)
 
 
 def load_model(cls: type[Model], path: str | os.PathLike[str], device: Any = None, dtype: Any = None) -> Model:
@@ -53,4 +57,6 @@ def load_model(cls: type[Model], path: str | os.PathLike[str], device: Any = Non
     )
     model._set_fitted(parameters, metadata.get("costs", []), metadata["layer_dims"],
                       model._targets.from_metadata(metadata), state)
+    if "feature_names" in metadata:
+        model.feature_names_in_ = np.asarray(metadata["feature_names"], dtype=object)
     return model  # type: ignore[no-any-return]
