@@ -106,6 +106,12 @@ def leaky_relu_derivative(xp: ModuleType, A: Array) -> Array:
     return xp.astype(A > 0.0, A.dtype) * (1.0 - LEAKY_SLOPE) + LEAKY_SLOPE
 
 
+def identity_derivative(xp: ModuleType, A: Array) -> Array:
+    """The identity's derivative: ones of A's shape (a linear hidden layer, scikit-learn's
+    ``activation="identity"``)."""
+    return xp.ones_like(A)
+
+
 def _forward(kernel: Callable[[ModuleType, Array], Array], Z: Array) -> tuple[Array, Array]:
     xp = get_namespace(Z=Z)
     check_float(xp, Z=Z)
@@ -204,7 +210,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "tanh": Activation(tanh_kernel, tanh_backward_kernel, tanh_derivative),
     "leaky_relu": Activation(leaky_relu_kernel, leaky_relu_backward_kernel, leaky_relu_derivative),
     "softmax": Activation(softmax_kernel, softmax_backward_kernel),
-    "identity": Activation(identity_kernel, identity_backward_kernel),  # output only
+    "identity": Activation(identity_kernel, identity_backward_kernel, identity_derivative),
 }
 
 #: The activations a hidden layer may use (element-wise ones).

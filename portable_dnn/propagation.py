@@ -141,7 +141,7 @@ def L_model_forward(
         One column per example.
     parameters : dict
         ``W1, b1, ..., WL, bL`` (:func:`initialize_parameters_deep`), on X's namespace and device.
-    hidden_activation : {"relu", "tanh", "sigmoid", "leaky_relu"}, default "relu"
+    hidden_activation : {"relu", "tanh", "sigmoid", "leaky_relu", "identity"}, default "relu"
         The hidden layers' activation.
     keep_prob : float, default 1.0
         Below 1: inverted dropout on every hidden layer's output (not X, not AL), masks

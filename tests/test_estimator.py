@@ -269,7 +269,7 @@ def test_labels_mixing_strings_and_numbers_are_refused(ten_classes):
     assert model.classes_.dtype.kind == "i"
 
 
-@pytest.mark.parametrize("hidden_activation", ["tanh", "sigmoid", "leaky_relu"])
+@pytest.mark.parametrize("hidden_activation", ["tanh", "sigmoid", "leaky_relu", "identity"])
 def test_hidden_activation_and_save_load_keep_classes(hidden_activation, ten_classes, tmp_path):
     X, y, X_test, _ = ten_classes
     words = np.array(["zero", "one", "two"])

@@ -72,3 +72,24 @@ def test_dA0_is_the_gradient_with_respect_to_X(make):
         # as in the notebook, dA is the gradient of the summed loss: m times the cost's gradient
         numeric = (costs[0] - costs[1]) / (2 * step)
         assert dA0[index] / host_X.shape[1] == pytest.approx(numeric, rel=1e-5, abs=1e-9)
+
+
+@pytest.mark.parametrize("hidden_activation", ["identity", "tanh", "sigmoid"])
+def test_each_smooth_hidden_activation_matches_finite_differences(hidden_activation, make):
+    """Identity hidden layers (scikit-learn's ``activation="identity"``: a linear network) and the
+    other smooth ones, with L2, checked by centred differences; a wrong gradient is caught."""
+    rng = np.random.RandomState(8)
+    host = {}
+    for l, (fan_out, fan_in) in enumerate([(5, 3), (4, 5), (1, 4)], start=1):
+        host[f"W{l}"], host[f"b{l}"] = rng.randn(fan_out, fan_in), rng.randn(fan_out, 1) * 0.1
+    X, Y = make(rng.randn(3, 6)), make((rng.rand(1, 6) > 0.5).astype(np.float64))
+    parameters = {key: make(value) for key, value in host.items()}
+    settings = {"hidden_activation": hidden_activation, "lambd": 0.3}
+    AL, caches = dnn.L_model_forward(X, parameters, hidden_activation=hidden_activation)
+    grads = dnn.L_model_backward(AL, Y, caches, **settings)
+    assert dnn.gradient_check_n(parameters, grads, X, Y, **settings) < 1e-7
+    assert dnn.gradient_check_n(parameters, dict(grads, dW2=grads["dW2"] * 1.001), X, Y, **settings) > 1e-5
+    if hidden_activation == "identity":  # the network is linear: its output is X's affine map
+        A1 = host["W1"] @ dnn.to_numpy(X) + host["b1"]
+        Z3 = host["W3"] @ (host["W2"] @ A1 + host["b2"]) + host["b3"]
+        np.testing.assert_allclose(dnn.to_numpy(AL), 1 / (1 + np.exp(-Z3)), rtol=1e-12)

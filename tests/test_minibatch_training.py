@@ -109,6 +109,8 @@ CASES = {
     "sgd, plain momentum, in order, invscaling": {"optimizer": "sgd", "nesterov": False, "learning_rate": 0.3,
                                                   "mini_batch_size": 12, "shuffle": False,
                                                   "learning_rate_schedule": "invscaling", "power_t": 0.4},
+    "sgd, identity hidden layers (a linear network)": {"optimizer": "sgd", "learning_rate": 0.05,
+                                                       "mini_batch_size": 16, "hidden_activation": "identity"},
     "momentum, invscaling, batches of 16": {"optimizer": "momentum", "learning_rate": 0.3, "mini_batch_size": 16,
                                             "learning_rate_schedule": "invscaling"},
     "adam, in order, invscaling (not Adam's)": {"optimizer": "adam", "learning_rate": 0.02, "mini_batch_size": 16,
@@ -147,7 +149,7 @@ def test_training_equals_the_step_by_step_functions(case, classes, dtype, make, 
 
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
 @pytest.mark.parametrize("classes", [2, 3])
-@pytest.mark.parametrize("hidden_activation", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("hidden_activation", ["relu", "tanh", "sigmoid", "identity"])
 def test_one_dropout_step_equals_the_step_by_step_functions(optimizer, classes, hidden_activation, make, check,
                                                             backend_kwargs, float_dtypes):
     """The first step draws the masks L_model_forward draws with the same seed (layer 1 first).

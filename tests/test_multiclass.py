@@ -187,8 +187,8 @@ def test_hidden_activation_is_checked(make):
     for call in (lambda: dnn.L_model_forward(X, parameters, hidden_activation="softmax"),
                  lambda: dnn.train(X, make([0, 1, 0], "int64"), parameters, learning_rate=0.1, num_iterations=1,
                                    hidden_activation="gelu")):
-        with pytest.raises(ValueError, match=r"hidden_activation: expected one of \['leaky_relu', 'relu', "
-                                             r"'sigmoid', 'tanh'\]"):
+        with pytest.raises(ValueError, match=r"hidden_activation: expected one of \['identity', 'leaky_relu', "
+                                             r"'relu', 'sigmoid', 'tanh'\]"):
             call()
 
 

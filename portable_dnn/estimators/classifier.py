@@ -86,7 +86,7 @@ class DeepNeuralNetwork(NetworkEstimator):
         ``None``: ``X``'s floating dtype, else float64 where the device has it.
     print_cost : bool, default False
         Print each epoch's cost.
-    hidden_activation : {"relu", "tanh", "sigmoid", "leaky_relu"}, default "relu"
+    hidden_activation : {"relu", "tanh", "sigmoid", "leaky_relu", "identity"}, default "relu"
         The hidden layers' activation.
     shuffle : bool, default True
         Shuffle the samples each epoch (from the generator the initial weights came from, as
