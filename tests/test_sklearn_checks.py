@@ -1,7 +1,7 @@
 """scikit-learn's own estimator checks, every one of them, on DeepNeuralNetwork and
 DeepNeuralNetworkRegressor, each with its defaults or close to them and with gd on full batches,
 momentum with tanh and three hidden layers, early stopping, and scikit-learn's SGD (in order, with
-the adaptive and the invscaling schedules)."""
+the adaptive and the invscaling schedules), and balanced class weights."""
 
 from __future__ import annotations
 
@@ -27,7 +27,12 @@ def expected_failures(estimator):
     if estimator.early_stopping is True:
         return {"check_sample_weight_equivalence_on_dense_data": (
             "early stopping holds out a fraction of the samples, not of their weight: 15 weighted samples and "
-            "their repetitions are split differently (scikit-learn's MLPs do the same)")}
+            "their repetitions are split differently (scikit-learn's MLPs do the same)"),
+                "check_class_weight_classifiers": (
+            "the held-out accuracy is weighted by class, as HistGradientBoosting's: with 5 held-out samples "
+            "weighted 1000 : 0.0001, the best epoch kept is the first to get the held-out class-0 samples right, "
+            "before training has moved the others (0.72 to 0.86 of the test samples predicted 0 from seeds 1 "
+            "and 3, 1.0 from seed 2)")}
     if estimator.learning_rate_schedule == "invscaling":
         return {"check_sample_weight_equivalence_on_dense_data": (
             "invscaling's rate falls with the samples seen, not with their weight: 15 weighted samples and "
@@ -46,6 +51,7 @@ with warnings.catch_warnings():
         DeepNeuralNetwork(hidden_layers=(8,), optimizer="sgd", shuffle=False, learning_rate=0.1, num_iterations=50),
         DeepNeuralNetwork(hidden_layers=(8,), optimizer="sgd", learning_rate_schedule="adaptive", learning_rate=0.2,
                           num_iterations=60),
+        DeepNeuralNetwork(hidden_layers=(8,), class_weight="balanced", learning_rate=0.1, num_iterations=50),
         DeepNeuralNetworkRegressor(),
         DeepNeuralNetworkRegressor(hidden_layers=(20,), optimizer="gd", batch_size=None, learning_rate=0.003,
                                    num_iterations=1000),

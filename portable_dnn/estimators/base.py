@@ -17,9 +17,8 @@ import numpy as np
 from array_api_compat import is_dask_array
 
 from .._backend import Array, device_scope, resolve_placement
-from .._checks import check_count, check_fraction
+from .._checks import check_fraction
 from .._engine.run import Callbacks, Plan, run
-from .._engine.settings import Settings
 from .._engine.step import forward_activations
 from .._engine.trainer import TrainingDivergedError
 from .._parameters import num_layers
@@ -30,7 +29,8 @@ from ..optimizers import OptimizerState
 from .advice import explain_divergence, looks_unscaled, warn_not_converged
 from .attributes import ScikitLearnAttributes, check_feature_names
 from .elsewhere import predict_elsewhere
-from .inputs import FitData, as_columns, placed_weights, training_placement
+from .engine_settings import engine_settings, sample_order
+from .inputs import FitData, as_columns, checked_validation, placed_weights, training_placement
 from .model_files import load_model, save_model
 from .params import EstimatorParams
 from .targets import Targets
@@ -111,7 +111,8 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
 
     # -- training ---------------------------------------------------------------------------------
 
-    def fit(self: Self, X: Any, y: Any, sample_weight: Any = None) -> Self:
+    def fit(self: Self, X: Any, y: Any, sample_weight: Any = None, *, X_val: Any = None, y_val: Any = None,
+            sample_weight_val: Any = None) -> Self:
         """Train on ``X`` (m, n_features) and targets ``y`` from new parameters (with
         ``warm_start``, from the fitted ones, with a new optimiser state, as ``MLPClassifier``).
         Returns ``self``. Warns (``ConvergenceWarning``) when ``num_iterations`` epochs ran out before
@@ -122,6 +123,10 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
         scikit-learn's), and early stopping's validation score is weighted too. With full batches,
         integer weights train exactly as repeated samples would.
 
+        ``X_val``, ``y_val`` (and ``sample_weight_val``): the held-out samples early stopping scores,
+        as ``HistGradientBoostingClassifier`` takes them, instead of a ``validation_fraction`` of
+        ``X`` (``early_stopping`` True or ``"auto"``).
+
         A fit that fails leaves the model unfitted, except when training diverges: the
         model then keeps the last finite parameters and the costs recorded until then.
         """
@@ -131,6 +136,7 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
                 self.__dict__.pop(name, None)
         hidden = self._hidden_sizes()
         X, encoded, spec = self._checked(X, y, None, reset=not warm)
+        given = checked_validation(self, X, X_val, y_val, sample_weight_val, spec)
         xp, device, dtype = self._fitted_placement() if warm else training_placement(X, self.device, self.dtype)
         rng = random_state(self.seed)  # the initial weights' draws, then the epochs' shuffles (scikit-learn's)
         with device_scope(device):  # CuPy: on the training device, whichever is current (fit's one scope)
@@ -142,10 +148,15 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
             else:
                 layer_dims, parameters = self._new_network(data, hidden, rng)
                 state, costs = OptimizerState(), []
-            validation = None
-            if self._early_stopping(data.columns.shape[1]):
+            if given is not None:
+                X_val, y_val, encoded_val, spec_val, weights_val = given
+                validation: tuple[Any, ...] | None = self._placed(X_val, y_val, encoded_val, spec_val, weights_val,
+                                                                  xp, device, dtype, training=False).validation
+            elif self._early_stopping(data.columns.shape[1]):
                 fraction = check_fraction(self.validation_fraction, "validation_fraction", low_open=True)
                 data, validation = data.held_out(fraction, rng, self.seed)
+            else:
+                validation = None
             first_epoch = state.epochs
             stopped = self._train(data, parameters, state, self.num_iterations, layer_dims, validation, costs, rng)
             self.n_iter_ = state.epochs - first_epoch  # this fit's epochs (a warm start's too, as scikit-learn)
@@ -187,17 +198,24 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
         encoded, spec = self._targets.encode(X, y, spec, type(self).__name__)
         return X, encoded, spec
 
-    @staticmethod
-    def _placed(X: Array, y: Any, encoded: Any, spec: Targets, sample_weight: Any, xp: ModuleType, device: Any,
-                dtype: Any) -> FitData:
+    def _placed(self, X: Array, y: Any, encoded: Any, spec: Targets, sample_weight: Any, xp: ModuleType, device: Any,
+                dtype: Any, training: bool = True) -> FitData:
         """The checked data placed once for training (in ``device``'s scope): X as columns (n, m), the
-        targets beside them, the sample weights on the host (a Dask stream's chunked as X's)."""
+        targets beside them, the sample weights on the host (a Dask stream's chunked as X's); the
+        ``training`` samples' weighted by class where the classifier says so."""
         columns = as_columns(X, xp, device, dtype)
         targets = spec.place(encoded, y, xp, device, dtype)
         weights = None if sample_weight is None else placed_weights(sample_weight, columns)
+        if training:
+            weights = self._weighted_by_class(weights, encoded, spec)
         if is_dask_array(columns):  # streamed with X's blocks
             targets = targets.rechunk({targets.ndim - 1: columns.chunks[1]})
         return FitData(columns, targets, spec, encoded, weights)
+
+    def _weighted_by_class(self, weights: Any, encoded: Any, spec: Targets) -> Any:
+        """The training samples' ``weights`` (None: all 1), times their class's weight where the
+        estimator weighs classes (the classifier's ``class_weight``)."""
+        return weights
 
     def _fitted_placement(self) -> tuple[ModuleType, Any, Any]:
         """``(xp, device, dtype)`` of the fitted parameters: where a warm start or partial fit trains."""
@@ -271,13 +289,13 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
             if self.print_cost:
                 print(f"Cost after epoch {state.epochs - 1}: {cost}")
 
-        plan = Plan(epochs, 1, state, self._order(data, rng), self.n_iter_no_change, self.tol,
+        plan = Plan(epochs, 1, state, sample_order(self, data, rng), self.n_iter_no_change, self.tol,
                     callbacks=Callbacks(on_cost=record, on_score=lambda i, score: scores.append(score),
                                         on_stop=stopped.append), checked=True)
         xp = array_api_compat.array_namespace(data.columns)
         try:
-            trained, _ = run(xp, data.columns, data.targets, parameters, len(layer_dims) - 1, self._settings(data),
-                             plan, validation, data.weights)
+            trained, _ = run(xp, data.columns, data.targets, parameters, len(layer_dims) - 1,
+                             engine_settings(self, data), plan, validation, data.weights)
         except TrainingDivergedError as error:
             self._set_fitted(error.parameters, costs, layer_dims, data.spec, state)
             explain_divergence(error, data.columns)
@@ -286,26 +304,6 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
         self.validation_scores_ = scores if validation is not None else None
         self.best_validation_score_ = max(scores) if validation is not None else None
         return bool(stopped)
-
-    def _settings(self, data: FitData) -> Settings:
-        """The engine's settings for training on ``data``, checked once (:class:`Settings`)."""
-        batch = None if self.batch_size is None else min(
-            check_count(self.batch_size, "batch_size", minimum=1), data.columns.shape[1])
-        return Settings(
-            learning_rate=self.learning_rate, hidden_activation=self.hidden_activation, optimizer=self.optimizer,
-            mini_batch_size=batch, beta=self.beta, beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon,
-            lambd=self.alpha, keep_prob=self.keep_prob, decay_rate=self.decay_rate, seed=self.seed,
-            loss=data.spec.loss, epsilon_hat=True, weighted=data.weights is not None, nesterov=self.nesterov,
-            schedule=self.learning_rate_schedule, power_t=self.power_t)
-
-    def _order(self, data: FitData, rng: np.random.RandomState) -> np.random.RandomState | bool | None:
-        """The samples' order each epoch: drawn from ``rng`` as scikit-learn's, or in order
-        (``shuffle=False``); a Dask stream's by ``seed`` (None)."""
-        if not isinstance(self.shuffle, bool):
-            raise TypeError(f"shuffle: expected True or False, got {self.shuffle!r}")
-        if is_dask_array(data.columns):
-            return None
-        return rng if self.shuffle else False
 
     def _set_fitted(self, parameters: dict[str, Array], costs: list[float], layer_dims: list[int],
                     spec: Any, state: OptimizerState | None = None) -> None:

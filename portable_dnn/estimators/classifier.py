@@ -7,11 +7,13 @@ It follows scikit-learn's estimator conventions (samples in rows, ``get_params``
 
 from __future__ import annotations
 
+import inspect
 from types import ModuleType
 from typing import Any
 
 import array_api_compat
 import numpy as np
+from array_api_compat import is_dask_array
 
 from .._backend import Array, default_float_dtype
 from .._backend.transfers import move_to, to_numpy
@@ -98,6 +100,13 @@ class DeepNeuralNetwork(NetworkEstimator):
         :func:`portable_dnn.train`); not with ``decay_rate``.
     power_t : float, default 0.5
         ``"invscaling"``'s exponent.
+    class_weight : None, "balanced" or dict, default None
+        Each class's weight, multiplied into ``sample_weight``, as ``LogisticRegression`` defines it:
+        ``"balanced"`` is ``n_samples / (n_classes * np.bincount(y))``; a dict maps labels to weights
+        (1 for those it leaves out); with ``sample_weight``, ``"balanced"`` counts the samples by
+        their weight (scikit-learn's ``compute_class_weight``). A multilabel ``y`` takes
+        ``"balanced"`` only, the product of each label's (``compute_sample_weight``). In
+        :meth:`partial_fit`, ``"balanced"`` weighs each call's samples by that call's counts.
 
     Attributes
     ----------
@@ -148,6 +157,7 @@ class DeepNeuralNetwork(NetworkEstimator):
     _targets = Labels
     classes_: np.ndarray
     multilabel_: bool
+    class_weight: Any
 
     def __sklearn_tags__(self) -> Any:
         from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
@@ -172,6 +182,25 @@ class DeepNeuralNetwork(NetworkEstimator):
             raise ValueError(f"classes={np.unique(np.asarray(classes)).tolist()} is not the same as on the first "
                              f"call to partial_fit ({self.classes_.tolist()})")
         return self._partial_fit(X, y, Labels.of(self) if fitted else classes, sample_weight)
+
+    def _weighted_by_class(self, weights: Any, encoded: Any, spec: Any) -> Any:
+        """``weights`` (None: all 1) times each sample's class weight (:func:`class_weights`; for a
+        multilabel y, ``"balanced"`` only: the product of each label's, as scikit-learn's
+        ``compute_sample_weight``)."""
+        if self.class_weight is None:
+            return weights
+        if encoded is None or is_dask_array(weights):
+            raise ValueError("class_weight: needs y and sample_weight in memory (NumPy arrays or lists), not Dask "
+                             "arrays")
+        if not spec.multilabel:
+            per_sample = class_weights(self.class_weight, spec.classes, encoded, weights)[encoded]
+        elif isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            labels = encoded.astype(np.int64)
+            per_sample = np.prod([class_weights("balanced", np.arange(2), labels[:, k], weights)[labels[:, k]]
+                                  for k in range(labels.shape[1])], axis=0)
+        else:
+            raise ValueError(f"class_weight: a multilabel y takes None or 'balanced', got {self.class_weight!r}")
+        return per_sample if weights is None else weights * per_sample
 
     @property
     def n_outputs_(self) -> int:
@@ -239,3 +268,51 @@ class DeepNeuralNetwork(NetworkEstimator):
         right = np.all(right, axis=1) if right.ndim == 2 else right  # multilabel: every label
         weights = None if sample_weight is None else host_sample_weight(sample_weight, right.shape[0])
         return float(np.average(right, weights=weights))
+
+
+def class_weights(class_weight: Any, classes: np.ndarray, indices: np.ndarray,
+                  sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """Each of the sorted ``classes``' weight (float64), as scikit-learn's ``compute_class_weight``:
+    ``"balanced"``, ``n_samples / (n_classes * count)`` over the classes the samples' class
+    ``indices`` hold, counted by ``sample_weight`` where given (1 for a class with no sample); a
+    dict, its weight for each class it names (1 for the others, unless it names a class that is not
+    among ``classes``)."""
+    if isinstance(class_weight, str):
+        if class_weight != "balanced":
+            raise ValueError(f"class_weight: expected None, 'balanced' or a dict, got {class_weight!r}")
+        counts = np.bincount(indices, weights=sample_weight, minlength=len(classes)).astype(np.float64)
+        present = counts > 0
+        return np.where(present, counts.sum() / (present.sum() * np.where(present, counts, 1.0)), 1.0)
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"class_weight: expected None, 'balanced' or a dict, got {type(class_weight).__name__}")
+    weights = np.ones(len(classes))
+    unweighted = []
+    for i, label in enumerate(classes.tolist()):
+        if label in class_weight:
+            weights[i] = class_weight[label]
+        else:
+            unweighted.append(label)
+    if unweighted and len(classes) - len(unweighted) != len(class_weight):
+        raise ValueError(f"The classes, {unweighted}, are not in class_weight")
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ValueError(f"class_weight: expected finite, non-negative weights, got {class_weight!r}")
+    return weights
+
+
+def _with_class_weight(init: Any) -> Any:
+    """The classifier's constructor: the shared one's parameters and ``class_weight`` (its signature
+    says so, as scikit-learn's parameter protocol reads it)."""
+
+    def __init__(self: DeepNeuralNetwork, *args: Any, class_weight: Any = None, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        self.class_weight = class_weight
+
+    shared = inspect.signature(init)
+    __init__.__signature__ = shared.replace(parameters=[  # type: ignore[attr-defined]
+        *shared.parameters.values(),
+        inspect.Parameter("class_weight", inspect.Parameter.KEYWORD_ONLY, default=None)])
+    __init__.__doc__ = init.__doc__
+    return __init__
+
+
+DeepNeuralNetwork.__init__ = _with_class_weight(NetworkEstimator.__init__)  # type: ignore[method-assign]

@@ -18,7 +18,8 @@ from .._backend import Array, dtype_name, resolve_dtype, resolve_placement
 from .._backend.transfers import move_to
 from .._engine.inputs import check_finite
 from .._splits import split_indices, take_examples
-from .._validation import host_sample_weight
+from .._validation import check_features, host_sample_weight
+from .attributes import check_feature_names
 from .targets import Targets
 
 
@@ -67,6 +68,28 @@ class FitData:
         encoded = None if self.encoded is None else self.encoded[indices]
         weights = taken[2] if lazy_weights else None if self.weights is None else self.weights[indices]
         return replace(self, columns=taken[0], targets=taken[1], encoded=encoded, weights=weights)
+
+
+def checked_validation(model: Any, X: Array, X_val: Any, y_val: Any, sample_weight_val: Any,
+                       spec: Targets) -> tuple[Array, Any, Any, Targets, Any] | None:
+    """``(X_val, y_val, encoded, spec, sample_weight_val)`` checked where they enter (the targets
+    encoded as ``spec`` describes ``y``'s: a label outside the classes is refused), or None."""
+    if X_val is None and y_val is None:
+        if sample_weight_val is not None:
+            raise ValueError("sample_weight_val: given without X_val and y_val")
+        return None
+    if X_val is None or y_val is None:
+        raise ValueError("X_val and y_val: give both (the samples early stopping scores) or neither")
+    if model.early_stopping is False:
+        raise ValueError("X_val and y_val are passed to fit while at the same time early_stopping is False. "
+                         "When passing X_val and y_val to fit, early_stopping should be set to either 'auto' "
+                         "or True.")
+    check_feature_names(model, X_val, reset=False)
+    X_val = check_features(X_val, type(model).__name__, name="X_val")
+    if X_val.shape[1] != X.shape[1]:
+        raise ValueError(f"X_val: expected {X.shape[1]} features as X has, got {X_val.shape[1]}")
+    encoded, spec = model._targets.encode(X_val, y_val, spec, type(model).__name__)
+    return X_val, y_val, encoded, spec, sample_weight_val
 
 
 def training_placement(X: Array, device: Any, dtype: Any) -> tuple[ModuleType, Any, Any]:

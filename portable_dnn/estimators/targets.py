@@ -102,7 +102,7 @@ class Outputs:
     k: int
 
     @classmethod
-    def encode(cls, X: Any, y: Any, known: Outputs | None, estimator: str) -> tuple[Any, Outputs]:
+    def encode(cls, X: Any, y: Any, known: Any, estimator: str) -> tuple[Any, Outputs]:
         """``(y as a float64 NumPy array (m, k), or None for a Dask y; the outputs)``, checked
         against the ``known`` (fitted) outputs."""
         if is_dask_array(y):
