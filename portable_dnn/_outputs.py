@@ -12,7 +12,10 @@ from array_api_compat import device as array_device
 from ._backend import Array, as_float_labels, describe_dtype
 
 #: The costs the output layer can be trained for (see :func:`portable_dnn.compute_cost`).
-LOSSES = ("cross_entropy", "binary_cross_entropy", "squared_error")
+LOSSES = ("cross_entropy", "binary_cross_entropy", "squared_error", "poisson")
+
+#: The losses of real-valued targets (a regression network, scored by R²).
+REGRESSION_LOSSES = ("squared_error", "poisson")
 
 
 def check_loss(loss: object) -> str:
@@ -25,9 +28,12 @@ def check_loss(loss: object) -> str:
 def output_activation(units: int, loss: str = "cross_entropy") -> str:
     """The output layer's activation for its number of units and its cost: for the cross-entropy,
     sigmoid for 1 unit and softmax for more; for the binary cross-entropy of each unit (multilabel),
-    sigmoid; for the squared error, the identity."""
+    sigmoid; for the squared error, the identity; for the Poisson deviance, the exponential (a
+    log link)."""
     if loss == "squared_error":
         return "identity"
+    if loss == "poisson":
+        return "exp"
     return "sigmoid" if units == 1 or loss == "binary_cross_entropy" else "softmax"
 
 
@@ -76,7 +82,7 @@ def targets(xp: ModuleType, Y: Array, units: int, like: Array, name: str = "Y", 
     array whose dtype they take): for the cross-entropy, 0/1 labels (1, m) for one unit, one-hot
     (units, m) otherwise; for the squared error, real values (units, m) (values not inspected:
     no host sync)."""
-    if loss in ("squared_error", "binary_cross_entropy"):  # values (units, m): real, or 0/1 labels of each unit
+    if loss in (*REGRESSION_LOSSES, "binary_cross_entropy"):  # values (units, m): real, or 0/1 labels of each unit
         return regression_targets(xp, Y, units, like, name)
     if units == 1:
         return as_float_labels(xp, Y, like, name)

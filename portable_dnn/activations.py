@@ -51,6 +51,16 @@ def identity_kernel(xp: ModuleType, Z: Array) -> Array:
     return Z
 
 
+def exp_kernel(xp: ModuleType, Z: Array) -> Array:
+    """``A = exp(Z)`` (the Poisson output layer's inverse log link)."""
+    return xp.exp(Z)
+
+
+def exp_backward_kernel(xp: ModuleType, dA: Array, Z: Array) -> Array:
+    """``dZ = dA * exp(Z)``."""
+    return dA * xp.exp(Z)
+
+
 def identity_backward_kernel(xp: ModuleType, dA: Array, Z: Array) -> Array:
     """``dZ = dA``."""
     return dA
@@ -211,6 +221,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "leaky_relu": Activation(leaky_relu_kernel, leaky_relu_backward_kernel, leaky_relu_derivative),
     "softmax": Activation(softmax_kernel, softmax_backward_kernel),
     "identity": Activation(identity_kernel, identity_backward_kernel, identity_derivative),
+    "exp": Activation(exp_kernel, exp_backward_kernel),  # output only (the Poisson loss's)
 }
 
 #: The activations a hidden layer may use (element-wise ones).

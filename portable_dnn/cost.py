@@ -34,10 +34,14 @@ def example_costs_kernel(xp: ModuleType, loss: str, AL: Array, Y: Array) -> Arra
     sigmoid unit, the categorical -sum(Y log AL) over a softmax layer; ``"binary_cross_entropy"``,
     the binary one summed over k sigmoid units (multilabel); ``"squared_error"``, half the squared
     error summed over k outputs (with one output, scikit-learn's ``0.5 * (y - prediction)**2``;
-    ``MLPRegressor`` descends its gradient ``AL - Y`` with several too)."""
+    ``MLPRegressor`` descends its gradient ``AL - Y`` with several too); ``"poisson"``, half the
+    Poisson deviance ``y log(y / AL) - y + AL`` summed over k outputs (scikit-learn's)."""
     if loss == "squared_error":
         D = AL - Y
         return xp.sum(D * D, axis=0, keepdims=True) / 2
+    if loss == "poisson":  # half the deviance: y log(y / AL) - y + AL, with 0 log 0 = 0
+        ylogy = xp.where(Y > 0.0, Y * xp.log(xp.where(Y > 0.0, Y, 1.0) / AL), 0.0)
+        return xp.sum(ylogy - Y + AL, axis=0, keepdims=True)
     P = clipped(xp, AL)
     if loss == "binary_cross_entropy" or AL.shape[0] == 1:
         return -xp.sum(Y * xp.log(P) + (1.0 - Y) * xp.log1p(-P), axis=0, keepdims=True)
@@ -82,15 +86,17 @@ def compute_cost(AL: Array, Y: Array, *, loss: str = "cross_entropy") -> Array:
     ----------
     AL : array (nL, m)
         Predictions: (1, m) of one sigmoid unit, (C, m) of a softmax layer (C >= 2), (k, m) of
-        sigmoid units (multilabel) or identity units (regression).
+        sigmoid units (multilabel), identity units (regression) or exponential units (Poisson).
     Y : array
         For one sigmoid unit, 0/1 labels (1, m) or (m,) (boolean, integer or floating); for a
         softmax layer, one-hot (C, m) or class indices (m,) or (1, m); 0/1 targets (k, m) for
-        ``"binary_cross_entropy"``; real targets (k, m), or (m,) for one unit, for ``"squared_error"``.
-    loss : {"cross_entropy", "binary_cross_entropy", "squared_error"}, default "cross_entropy"
+        ``"binary_cross_entropy"``; real targets (k, m), or (m,) for one unit, for ``"squared_error"``
+        (non-negative for ``"poisson"``).
+    loss : {"cross_entropy", "binary_cross_entropy", "squared_error", "poisson"}, default "cross_entropy"
         ``"cross_entropy"``: the notebook's binary cross-entropy for one unit, the categorical
         ``-mean(sum(Y log AL))`` for a softmax layer; ``"binary_cross_entropy"``: each unit's binary
-        cross-entropy, summed; ``"squared_error"``: ``sum((AL - Y)**2) / (2 m)``.
+        cross-entropy, summed; ``"squared_error"``: ``sum((AL - Y)**2) / (2 m)``; ``"poisson"``:
+        ``sum(Y log(Y / AL) - Y + AL) / m`` (half the deviance; ``0 log 0 = 0``).
 
     Returns
     -------

@@ -149,8 +149,9 @@ def L_model_forward(
         ``(linear_cache, Z, D)``.
     seed : int or None, default None
         Seeds the dropout masks (layer 1 first); ``None``: unseeded.
-    loss : {"cross_entropy", "binary_cross_entropy", "squared_error"}, default "cross_entropy"
-        ``"squared_error"`` makes the output layer the identity (a regression network);
+    loss : {"cross_entropy", "binary_cross_entropy", "squared_error", "poisson"}, default "cross_entropy"
+        ``"squared_error"`` makes the output layer the identity (a regression network),
+        ``"poisson"`` the exponential (a log link);
         ``"binary_cross_entropy"`` keeps nL sigmoid units (multilabel).
 
     Returns
@@ -224,7 +225,8 @@ def linear_activation_backward(
 
 def output_gradient(xp: ModuleType, AL: Array, Y: Array, loss: str = "cross_entropy") -> Array:
     """dAL, the gradient of the loss summed over the examples with respect to AL: for the
-    squared error ``AL - Y``; for the cross-entropy -(Y / AL - (1 - Y) / (1 - AL))
+    squared error ``AL - Y``; for the Poisson deviance ``1 - Y / AL``; for the cross-entropy
+    -(Y / AL - (1 - Y) / (1 - AL))
     for one sigmoid unit (AL (1, m)), -Y / AL for a softmax layer (AL (C, m), Y one-hot).
 
     AL within machine epsilon of 0 or 1 (0 and 1 included) is clipped to [eps, 1 - eps],
@@ -233,6 +235,8 @@ def output_gradient(xp: ModuleType, AL: Array, Y: Array, loss: str = "cross_entr
     """
     if loss == "squared_error":
         return AL - Y
+    if loss == "poisson":  # then dZ = dAL * exp(Z) = AL - Y
+        return 1.0 - Y / AL
     binary = AL.shape[0] == 1 or loss == "binary_cross_entropy"
     eps = float(xp.finfo(AL.dtype).eps)
     AL = xp.where((AL >= 0.0) & (AL < eps), eps, xp.where((AL > 1.0 - eps) & (AL <= 1.0), 1.0 - eps, AL))

@@ -131,9 +131,10 @@ def train(
         again), so that each batch is gathered as whole rows; X as the transpose of row-major
         samples (what :class:`DeepNeuralNetwork` passes) needs no copy. ``False``: no copy
         (slower batches). JAX always gathers from a row-major copy.
-    loss : {"cross_entropy", "binary_cross_entropy", "squared_error"}, default "cross_entropy"
+    loss : {"cross_entropy", "binary_cross_entropy", "squared_error", "poisson"}, default "cross_entropy"
         The cost (:func:`compute_cost`); ``"squared_error"`` trains a regression network with an
-        identity output layer.
+        identity output layer, ``"poisson"`` one with an exponential output layer (a log link) on
+        half the Poisson deviance (non-negative targets).
     sample_weight : array (m,), optional
         Non-negative weights of the examples, on the host or the data's backend (copied to the
         host once: one host sync). Each step then descends its batch's weighted mean cost

@@ -143,8 +143,8 @@ CASES = {
     "unknown activation": (
         lambda mk: dnn.linear_activation_forward(mk(np.ones((3, 2))), mk(np.ones((1, 3))), mk(np.ones((1, 1))),
                                                  "swish"),
-        ValueError, "activation: expected one of ['identity', 'leaky_relu', 'relu', 'sigmoid', 'softmax', 'tanh'], "
-                    "got 'swish'"),
+        ValueError, "activation: expected one of ['exp', 'identity', 'leaky_relu', 'relu', 'sigmoid', 'softmax', "
+                    "'tanh'], got 'swish'"),
     "activation not a string": (
         lambda mk: dnn.linear_activation_backward(mk(np.ones((1, 2))), layer_cache(mk), ["relu"]),
         ValueError, "activation: expected one of"),

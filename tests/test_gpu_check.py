@@ -191,22 +191,27 @@ def test_a_suite_killed_outright_still_leaves_its_counts_and_failures(tmp_path):
 
 def test_a_step_cut_at_its_limit_reports_its_counts_and_fails_the_check(tmp_path):
     """The dry run with every limit scaled down, the device part of the CuPy suite alone: it is cut,
-    and says how far it got."""
+    and says how far it got. Each test is slowed by 0.1 s (a plugin through ``PYTEST_ADDOPTS``), so
+    that the cut falls mid-suite however fast or busy the machine is."""
     import os
     import re
     import xml.etree.ElementTree as ET
 
     pytest.importorskip("array_api_strict", reason="the dry run's CuPy stand-in is array-api-strict")
     out = tmp_path / "out"
+    (tmp_path / "slow_each_test.py").write_text("import time\n\n\ndef pytest_runtest_setup(item):\n"
+                                                "    time.sleep(0.1)\n")
     env = {**{key: value for key, value in os.environ.items() if not key.startswith("PORTABLE_DNN_")},
            "OUT": str(out), "PYTHON": sys.executable, "WHEELS": str(tmp_path / "no-wheels"),
-           "GPU_CHECK_TIME_SCALE": "0.05", "GPU_CHECK_STEPS": "tests-cupy-device"}
+           "GPU_CHECK_TIME_SCALE": "0.1", "GPU_CHECK_STEPS": "tests-cupy-device",
+           "PYTEST_ADDOPTS": "-p slow_each_test",
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
     result = subprocess.run(["bash", str(ROOT / "scripts" / "gpu_check.sh"), "--dry-run"], env=env, cwd=ROOT,
                             capture_output=True, text=True, check=False, timeout=120)
     assert result.returncode == 1, result.stdout + result.stderr
     lines = (out / "summary.txt").read_text().splitlines()
     assert [line.split(" | ")[1] for line in lines[:-1]] == ["versions", "tests-cupy-device"], lines
-    figure = re.fullmatch(r"cut +\| tests-cupy-device \| cut at 8 s: (\d+) passed, 0 failed, 0 errors, (\d+) "
+    figure = re.fullmatch(r"cut +\| tests-cupy-device \| cut at 15 s: (\d+) passed, 0 failed, 0 errors, (\d+) "
                           r"skipped \(of (\d+)\); see tests-cupy-device.log \| \d+ s", lines[1])
     assert figure, lines[1]
     passed, skipped, total = map(int, figure.groups())

@@ -11,9 +11,10 @@ Names: ``hidden_layer_sizes`` -> ``hidden_layers``, ``max_iter`` -> ``num_iterat
 the step-by-step tests hold it.)
 
 Left out, and why:
-- LBFGS (``test_lbfgs_*``, ``*_maxfun``, ``test_gradient`` through ``_loss_grad_lbfgs``,
-  ``test_mlp_vs_poisson_glm_equivalent``): no quasi-Newton solver. The classification, regression and
-  gradient tests are kept with Adam and with the step-by-step backward pass.
+- LBFGS (``test_lbfgs_*``, ``*_maxfun``, ``test_gradient`` through ``_loss_grad_lbfgs``): no
+  quasi-Newton solver. The classification, regression and gradient tests are kept with Adam and
+  with the step-by-step backward pass; ``test_mlp_vs_poisson_glm_equivalent`` is in
+  ``tests/test_poisson.py``, with full-batch Adam.
 - ``test_sparse_matrices``: sparse input is refused (as in the estimator's own tests).
 - ``test_mlp_diverging_loss``: divergence raises :class:`TrainingDivergedError` with the last finite
   parameters, by design, instead of recording NaN scores.

@@ -127,8 +127,8 @@ def test_integer_features_are_refused():
     ("call", "error", "message"),
     [
         (lambda: dnn.linear_activation_forward(np.ones((3, 2)), np.ones((1, 3)), np.ones((1, 1)), "swish"),
-         ValueError, r"activation: expected one of \['identity', 'leaky_relu', 'relu', 'sigmoid', 'softmax', 'tanh'\], "
-                     r"got 'swish'"),
+         ValueError, r"activation: expected one of \['exp', 'identity', 'leaky_relu', 'relu', 'sigmoid', 'softmax', "
+                     r"'tanh'\], got 'swish'"),
         (lambda: dnn.linear_forward(np.ones((4, 2)), np.ones((1, 3)), np.ones((1, 1))),
          ValueError, r"A: expected 3 rows \(W has shape \(1, 3\)\), got shape \(4, 2\)"),
         (lambda: dnn.linear_forward(np.ones((3, 2)), np.ones((1, 3)), np.ones((2, 1))),

@@ -13,7 +13,7 @@ from array_api_compat import device as array_device
 
 from .._backend import Array
 from .._backend.transfers import move_to
-from .._outputs import all_one_hot, targets
+from .._outputs import REGRESSION_LOSSES, all_one_hot, targets
 from .._validation import host_sample_weight
 
 
@@ -24,8 +24,10 @@ def check_targets(xp: ModuleType, Y: Array, X: Array, classes: int, name: str = 
     (classes, m) from one-hot ``Y`` or from class indices (m,) or (1, m) in [0, classes); for
     the squared error, finite real targets (``classes`` outputs, m)."""
     T = targets(xp, Y, classes, X, name, loss)
-    if loss == "squared_error":
+    if loss in REGRESSION_LOSSES:
         check_finite(xp, **{name: T})
+        if loss == "poisson" and not bool(xp.all(T >= 0.0)):
+            raise ValueError(f"{name}: Poisson regression needs non-negative targets (counts, rates)")
         return T
     if classes == 1 or loss == "binary_cross_entropy":
         if not bool(xp.all((T == 0.0) | (T == 1.0))):

@@ -177,8 +177,8 @@ def descend(
             return lambda A_rows, rows: dropout.derivative(xp, derivative, l, A_rows, rows)
         return lambda A_rows, rows: derivative(xp, A_rows)
 
-    # dZ_L = AL - Y for sigmoid with binary and softmax with categorical cross-entropy alike, and
-    # for the identity with the squared error.
+    # dZ_L = AL - Y for sigmoid with binary and softmax with categorical cross-entropy alike, for
+    # the identity with the squared error, and for the exponential with the Poisson deviance.
     # The backward pass is linear in dZ, so scaling dZ_L once scales every dW and db: by the
     # step learning_rate / m for gradient descent (its update is then a single subtraction),
     # by gradient_scale / m (the optimiser's factor times the mean's) for the others.

@@ -9,7 +9,7 @@ from types import ModuleType
 
 from .._backend import Array, check_float, get_namespace
 from .._checks import check_non_negative
-from .._outputs import predicted_classes_kernel, targets
+from .._outputs import REGRESSION_LOSSES, predicted_classes_kernel, targets
 from .inputs import check_targets, weight_row
 from .settings import check_patience
 from .step import forward_activations
@@ -84,7 +84,7 @@ class EarlyStopping:
         X_val, T = self.validation  # type: ignore[misc]
         AL = forward_activations(xp, X_val, parameters, self.L, hidden_activation=self.hidden_activation,
                                  loss=self.loss)[self.L]
-        if self.loss == "squared_error":
+        if self.loss in REGRESSION_LOSSES:
             return float(r2_kernel(xp, AL, T, self.weights))
         each_unit = self.loss == "binary_cross_entropy"  # multilabel: every label of an example right
         agree = predicted_classes_kernel(xp, AL, each_unit) == predicted_classes_kernel(xp, T, each_unit)

@@ -195,7 +195,7 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
         X = check_features(X, type(self).__name__)
         if is_dask_array(X) and is_dask_array(y):
             check_consistent_length(X.shape[0], y.shape[0])
-        encoded, spec = self._targets.encode(X, y, spec, type(self).__name__)
+        encoded, spec = self._targets.encode(X, y, spec, self)
         return X, encoded, spec
 
     def _placed(self, X: Array, y: Any, encoded: Any, spec: Targets, sample_weight: Any, xp: ModuleType, device: Any,

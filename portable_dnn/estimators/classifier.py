@@ -7,7 +7,6 @@ It follows scikit-learn's estimator conventions (samples in rows, ``get_params``
 
 from __future__ import annotations
 
-import inspect
 from types import ModuleType
 from typing import Any
 
@@ -21,6 +20,7 @@ from .._outputs import predicted_classes_kernel
 from .._validation import host_sample_weight
 from .advice import UNSCALED, ConvergenceWarning
 from .base import AUTO_EARLY_STOPPING, NetworkEstimator
+from .params import with_keywords
 from .targets import Labels
 
 __all__ = ["AUTO_EARLY_STOPPING", "UNSCALED", "ConvergenceWarning", "DeepNeuralNetwork"]
@@ -299,20 +299,5 @@ def class_weights(class_weight: Any, classes: np.ndarray, indices: np.ndarray,
     return weights
 
 
-def _with_class_weight(init: Any) -> Any:
-    """The classifier's constructor: the shared one's parameters and ``class_weight`` (its signature
-    says so, as scikit-learn's parameter protocol reads it)."""
-
-    def __init__(self: DeepNeuralNetwork, *args: Any, class_weight: Any = None, **kwargs: Any) -> None:
-        init(self, *args, **kwargs)
-        self.class_weight = class_weight
-
-    shared = inspect.signature(init)
-    __init__.__signature__ = shared.replace(parameters=[  # type: ignore[attr-defined]
-        *shared.parameters.values(),
-        inspect.Parameter("class_weight", inspect.Parameter.KEYWORD_ONLY, default=None)])
-    __init__.__doc__ = init.__doc__
-    return __init__
-
-
-DeepNeuralNetwork.__init__ = _with_class_weight(NetworkEstimator.__init__)  # type: ignore[method-assign]
+DeepNeuralNetwork.__init__ = with_keywords(  # type: ignore[method-assign]
+    NetworkEstimator.__init__, class_weight=None)

@@ -88,7 +88,7 @@ def checked_validation(model: Any, X: Array, X_val: Any, y_val: Any, sample_weig
     X_val = check_features(X_val, type(model).__name__, name="X_val")
     if X_val.shape[1] != X.shape[1]:
         raise ValueError(f"X_val: expected {X.shape[1]} features as X has, got {X_val.shape[1]}")
-    encoded, spec = model._targets.encode(X_val, y_val, spec, type(model).__name__)
+    encoded, spec = model._targets.encode(X_val, y_val, spec, model)
     return X_val, y_val, encoded, spec, sample_weight_val
 
 

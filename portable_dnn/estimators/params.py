@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 Self = TypeVar("Self", bound="EstimatorParams")
@@ -44,3 +45,24 @@ def _equal(value: Any, default: Any) -> bool:
         return bool(value == default)
     except (TypeError, ValueError):
         return False
+
+
+def with_keywords(init: Callable[..., None], **defaults: Any) -> Callable[..., None]:
+    """A constructor that takes ``init``'s parameters and the keyword-only ``defaults`` (stored
+    under their names), its signature saying so, as scikit-learn's parameter protocol reads it: one
+    estimator's own settings (the classifier's ``class_weight``, the regressor's ``loss``) beside the
+    shared ones, without writing those twice."""
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        own = {name: kwargs.pop(name, default) for name, default in defaults.items()}
+        init(self, *args, **kwargs)
+        for name, value in own.items():
+            setattr(self, name, value)
+
+    shared = inspect.signature(init)
+    __init__.__signature__ = shared.replace(parameters=[  # type: ignore[attr-defined]
+        *shared.parameters.values(),
+        *(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
+          for name, default in defaults.items())])
+    __init__.__doc__ = init.__doc__
+    return __init__

@@ -12,6 +12,7 @@ from .._backend.transfers import move_to, to_numpy
 from .._engine.stopping import r2_kernel
 from .._validation import host_sample_weight
 from .base import NetworkEstimator
+from .params import with_keywords
 from .targets import Outputs
 
 __all__ = ["DeepNeuralNetworkRegressor"]
@@ -25,6 +26,9 @@ class DeepNeuralNetworkRegressor(NetworkEstimator):
 
     Parameters
     ----------
+    loss : {"squared_error", "poisson"}, default "squared_error"
+        Half the squared error with identity outputs, or half the Poisson deviance with exponential
+        outputs (a log link; ``y >= 0``), as ``MLPRegressor``'s.
     hidden_layers, learning_rate, num_iterations, optimizer, batch_size, alpha, keep_prob, beta, beta1, \
 beta2, epsilon, decay_rate, early_stopping, validation_fraction, n_iter_no_change, tol, seed, \
 warm_start, device, dtype, print_cost, hidden_activation, shuffle, nesterov, learning_rate_schedule, power_t
@@ -105,3 +109,7 @@ validation_scores_, best_validation_score_
         weights = None if sample_weight is None else host_sample_weight(sample_weight, m).reshape(1, m)
         return float(r2_kernel(np, predicted.reshape(-1, k).T.astype(np.float64),
                                values.reshape(-1, k).T.astype(np.float64), weights))
+
+
+DeepNeuralNetworkRegressor.__init__ = with_keywords(  # type: ignore[method-assign]
+    NetworkEstimator.__init__, loss="squared_error")

@@ -17,6 +17,7 @@ from array_api_compat import is_dask_array
 
 from .._backend import Array
 from .._backend.transfers import move_to, to_numpy
+from .._outputs import REGRESSION_LOSSES
 from .._validation import check_targets_host, encode_labels
 
 
@@ -29,14 +30,14 @@ class Labels:
     multilabel: bool = False
 
     @classmethod
-    def encode(cls, X: Any, y: Any, known: Any, estimator: str) -> tuple[Any, Labels]:
+    def encode(cls, X: Any, y: Any, known: Any, model: Any) -> tuple[Any, Labels]:
         """``(class indices (m,) on the host, or a 0/1 indicator (m, k) for multilabel y, or None
         for a Dask y encoded on its blocks; the labels)``; ``known`` the fitted labels, or the
         classes given to the first ``partial_fit``."""
         classes = known.classes if isinstance(known, Labels) else known
         if is_dask_array(X) and is_dask_array(y) and y.ndim == 1:  # checked by their distinct values
             distinct = importlib.import_module("dask.array").unique(y).compute()
-            classes, _ = encode_labels(distinct, distinct.shape[0], estimator, classes)
+            classes, _ = encode_labels(distinct, distinct.shape[0], type(model).__name__, classes)
             return None, cls(classes)
         indicator = multilabel_indicator(y, X.shape[0])
         if indicator is not None:
@@ -44,7 +45,7 @@ class Labels:
                 raise ValueError(f"classes={np.asarray(classes).tolist()} do not name the {indicator.shape[1]} "
                                  f"columns of a multilabel y (expected {list(range(indicator.shape[1]))})")
             return indicator, cls(np.arange(indicator.shape[1]), multilabel=True)
-        classes, indices = encode_labels(y, X.shape[0], estimator, classes)
+        classes, indices = encode_labels(y, X.shape[0], type(model).__name__, classes)
         return indices, cls(classes)
 
     def place(self, encoded: Any, y: Any, xp: ModuleType, device: Any, dtype: Any) -> Array:
@@ -97,14 +98,17 @@ class Labels:
 
 @dataclass(frozen=True)
 class Outputs:
-    """A regressor's targets: ``k`` real outputs, one identity unit each."""
+    """A regressor's targets: ``k`` real outputs, trained for ``loss``: one identity unit each for
+    the squared error, one exponential unit each (a log link) for the Poisson deviance."""
 
     k: int
+    loss: str = "squared_error"
 
     @classmethod
-    def encode(cls, X: Any, y: Any, known: Any, estimator: str) -> tuple[Any, Outputs]:
+    def encode(cls, X: Any, y: Any, known: Any, model: Any) -> tuple[Any, Outputs]:
         """``(y as a float64 NumPy array (m, k), or None for a Dask y; the outputs)``, checked
-        against the ``known`` (fitted) outputs."""
+        against the ``known`` (fitted) outputs; non-negative for ``model.loss="poisson"``."""
+        estimator, loss = type(model).__name__, check_regression_loss(model.loss)
         if is_dask_array(y):
             if y.ndim not in (1, 2) or (y.ndim == 2 and len(y.chunks[1]) != 1):
                 raise ValueError(f"y: expected a Dask array (m,) or (m, k) chunked along the samples only, got "
@@ -113,9 +117,12 @@ class Outputs:
         else:
             values = check_targets_host(y, X.shape[0], estimator)
             k = values.shape[1]
+            if loss == "poisson" and values.min() < 0:
+                raise ValueError(f"y: loss='poisson' needs non-negative targets (counts, rates), got a minimum of "
+                                 f"{values.min():g}")
         if known is not None and k != known.k:
             raise ValueError(f"y has {k} outputs, but {estimator} was fitted with {known.k}")
-        return values, cls(k)
+        return values, cls(k, loss)
 
     def place(self, values: Any, y: Any, xp: ModuleType, device: Any, dtype: Any) -> Array:
         """The targets (k, m) on the training placement (a Dask y: transposed lazily)."""
@@ -128,10 +135,6 @@ class Outputs:
     def units(self) -> int:
         return self.k
 
-    @property
-    def loss(self) -> str:
-        return "squared_error"
-
     def stratify(self, placed: Array) -> None:
         """Regression splits are not stratified."""
         return None
@@ -142,18 +145,18 @@ class Outputs:
             raise ValueError(message.format(what="number of outputs", fitted=fitted.k, given=self.k))
 
     def attributes(self) -> dict[str, Any]:
-        return {"n_outputs_": int(self.k)}
+        return {"n_outputs_": int(self.k), "_fitted_loss": self.loss}
 
     @classmethod
     def of(cls, model: Any) -> Outputs:
-        return cls(model.n_outputs_)
+        return cls(model.n_outputs_, getattr(model, "_fitted_loss", "squared_error"))
 
     def metadata(self) -> dict[str, Any]:
-        return {"n_outputs": int(self.k)}
+        return {"n_outputs": int(self.k)}  # the loss is a model file's own entry
 
     @classmethod
     def from_metadata(cls, metadata: dict[str, Any]) -> Outputs:
-        return cls(int(metadata["n_outputs"]))
+        return cls(int(metadata["n_outputs"]), metadata.get("loss", "squared_error"))
 
 
 #: What an estimator's targets are.
@@ -176,3 +179,10 @@ def multilabel_indicator(y: Any, m: int) -> np.ndarray | None:
 def _class_indices(labels: Any, classes: np.ndarray, dtype: Any = None) -> Any:
     """Each label's index in the sorted ``classes`` (a block of a Dask array of labels), as ``dtype``."""
     return np.searchsorted(classes, np.asarray(labels)).astype(dtype)
+
+
+def check_regression_loss(loss: object) -> str:
+    """``loss`` if it is one of :data:`~portable_dnn._outputs.REGRESSION_LOSSES`, else ``ValueError``."""
+    if not isinstance(loss, str) or loss not in REGRESSION_LOSSES:
+        raise ValueError(f"loss: expected one of {list(REGRESSION_LOSSES)}, got {loss!r}")
+    return loss
