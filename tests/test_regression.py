@@ -44,17 +44,21 @@ def test_the_output_layer_is_the_identity(make, check):
     assert len(caches) == 2
 
 
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
 @pytest.mark.parametrize(("layer_dims", "lambd", "keep_prob"), [([3, 4, 1], 0.0, 1.0), ([3, 5, 4, 2], 0.5, 1.0),
                                                                 ([3, 4, 3, 3], 0.3, 0.7)])
-def test_the_backward_pass_matches_finite_differences(layer_dims, lambd, keep_prob, make, check, float_dtypes):
+def test_the_backward_pass_matches_finite_differences(layer_dims, lambd, keep_prob, loss, make, float_dtypes):
+    """Real targets for the squared error, counts for the Poisson deviance (an exponential output)."""
     if "float64" not in float_dtypes:
         pytest.skip("the device under test has no float64 (JAX's default; run the float64 session)")
     rng = np.random.RandomState(sum(layer_dims))
     parameters = placed(make, network(layer_dims, seed=3))
-    X, Y = make(rng.randn(layer_dims[0], 6)), make(rng.randn(layer_dims[-1], 6) * 2.0)
-    settings = {"hidden_activation": "tanh", "keep_prob": keep_prob, "seed": 5, **LOSS}
+    host_Y = rng.randn(layer_dims[-1], 6) * 2.0 if loss == "squared_error" else rng.poisson(2.0, (layer_dims[-1], 6))
+    X, Y = make(rng.randn(layer_dims[0], 6)), make(host_Y * 1.0)
+    settings = {"hidden_activation": "tanh", "keep_prob": keep_prob, "seed": 5, "loss": loss}
     AL, caches = dnn.L_model_forward(X, parameters, **settings)
-    grads = dnn.L_model_backward(AL, Y, caches, lambd=lambd, hidden_activation="tanh", keep_prob=keep_prob, **LOSS)
+    grads = dnn.L_model_backward(AL, Y, caches, lambd=lambd, hidden_activation="tanh", keep_prob=keep_prob,
+                                 loss=loss)
     assert dnn.gradient_check_n(parameters, grads, X, Y, lambd=lambd, **settings) < 1e-7
     broken = dict(grads, dW1=grads["dW1"] * 1.001)
     assert dnn.gradient_check_n(parameters, broken, X, Y, lambd=lambd, **settings) > 1e-5
