@@ -16,7 +16,7 @@ from ._backend import Array, check_float, get_namespace, on_the_arrays_device
 from ._checks import check_count, check_fraction, check_non_negative, check_positive
 from ._parameters import num_layers
 
-#: The optimisers of the training path: the course's three, and scikit-learn's SGD (``"sgd"``: the
+#: The training path's optimisers, the course's three and scikit-learn's SGD (``"sgd"``, whose
 #: velocity sums the gradients, with Nesterov's form by default).
 OPTIMIZERS = ("gd", "momentum", "adam", "sgd")
 

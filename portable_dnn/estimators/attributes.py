@@ -6,7 +6,7 @@ a DataFrame's columns and checked on every later call in scikit-learn's words.""
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import array_api_compat
 import numpy as np
@@ -23,14 +23,15 @@ class ScikitLearnAttributes:
     """scikit-learn's MLP attributes over the fitted ``parameters_``, ``costs_``,
     ``optimizer_state_``, ``layer_dims_`` and ``validation_scores_``."""
 
-    parameters_: dict[str, Array]
-    costs_: list[float]
-    layer_dims_: list[int]
-    validation_scores_: list[float] | None
+    if TYPE_CHECKING:  # set by fit (annotated here for the type checker, not as documented attributes)
+        parameters_: dict[str, Array]
+        costs_: list[float]
+        layer_dims_: list[int]
+        validation_scores_: list[float] | None
 
     @property
     def coefs_(self) -> list[Array]:
-        """Each layer's weights ``(n_in, n_out)``, scikit-learn's orientation: views ``Wl.T`` of
+        """Each layer's weights ``(n_in, n_out)`` in scikit-learn's orientation, as views ``Wl.T`` of
         ``parameters_`` (where the library has views). Assigning a list replaces them."""
         return [self.parameters_[f"W{l}"].T for l in range(1, len(self.layer_dims_))]
 
@@ -40,8 +41,8 @@ class ScikitLearnAttributes:
 
     @property
     def intercepts_(self) -> list[Array]:
-        """Each layer's biases ``(n_out,)``: views ``bl[:, 0]`` of ``parameters_``. Assigning a list
-        replaces them."""
+        """Each layer's biases ``(n_out,)``, as views ``bl[:, 0]`` of ``parameters_``. Assigning a
+        list replaces them."""
         return [self.parameters_[f"b{l}"][:, 0] for l in range(1, len(self.layer_dims_))]
 
     @intercepts_.setter
@@ -63,7 +64,7 @@ class ScikitLearnAttributes:
 
     @property
     def loss_curve_(self) -> list[float]:
-        """Each epoch's training loss: ``costs_`` (the L2 term included, as scikit-learn's)."""
+        """Each epoch's training loss, ``costs_`` (the L2 term included, as scikit-learn's)."""
         return list(self.costs_)
 
     @property

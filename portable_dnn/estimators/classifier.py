@@ -8,7 +8,7 @@ It follows scikit-learn's estimator conventions (samples in rows, ``get_params``
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import array_api_compat
 import numpy as np
@@ -155,9 +155,10 @@ class DeepNeuralNetwork(NetworkEstimator):
 
     _fitted_attributes = (*NetworkEstimator._fitted_attributes, "classes_", "multilabel_")
     _targets = Labels
-    classes_: np.ndarray
-    multilabel_: bool
-    class_weight: Any
+    if TYPE_CHECKING:  # set by fit and the constructor (for the type checker; documented above)
+        classes_: np.ndarray
+        multilabel_: bool
+        class_weight: Any
 
     def __sklearn_tags__(self) -> Any:
         from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
@@ -204,7 +205,8 @@ class DeepNeuralNetwork(NetworkEstimator):
 
     @property
     def n_outputs_(self) -> int:
-        """The output units: 1 for two classes, one per class for more, one per label (multilabel)."""
+        """The number of output units, 1 for two classes, one per class for more, one per label
+        (multilabel)."""
         return self.layer_dims_[-1]
 
     def predict_log_proba(self, X: Any) -> Array:

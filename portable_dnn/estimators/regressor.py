@@ -3,7 +3,7 @@ squared error, as scikit-learn's ``MLPRegressor``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import array_api_compat
 import numpy as np
@@ -66,7 +66,8 @@ validation_scores_, best_validation_score_
 
     _fitted_attributes = (*NetworkEstimator._fitted_attributes, "n_outputs_")
     _targets = Outputs
-    n_outputs_: int
+    if TYPE_CHECKING:  # set by fit (for the type checker; documented above)
+        n_outputs_: int
     _auto_init = "he"
 
     def __sklearn_tags__(self) -> Any:
