@@ -207,12 +207,12 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
         targets = spec.place(encoded, y, xp, device, dtype)
         weights = None if sample_weight is None else placed_weights(sample_weight, columns)
         if training:
-            weights = self._weighted_by_class(weights, encoded, spec)
+            weights = self._weighted_by_class(weights, encoded, spec, targets, columns)
         if is_dask_array(columns):  # streamed with X's blocks
             targets = targets.rechunk({targets.ndim - 1: columns.chunks[1]})
         return FitData(columns, targets, spec, encoded, weights)
 
-    def _weighted_by_class(self, weights: Any, encoded: Any, spec: Targets) -> Any:
+    def _weighted_by_class(self, weights: Any, encoded: Any, spec: Targets, targets: Array, columns: Array) -> Any:
         """The training samples' ``weights`` (None: all 1), times their class's weight where the
         estimator weighs classes (the classifier's ``class_weight``)."""
         return weights

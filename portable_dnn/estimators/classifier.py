@@ -7,6 +7,7 @@ It follows scikit-learn's estimator conventions (samples in rows, ``get_params``
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -184,15 +185,20 @@ class DeepNeuralNetwork(NetworkEstimator):
                              f"call to partial_fit ({self.classes_.tolist()})")
         return self._partial_fit(X, y, Labels.of(self) if fitted else classes, sample_weight)
 
-    def _weighted_by_class(self, weights: Any, encoded: Any, spec: Any) -> Any:
+    def _weighted_by_class(self, weights: Any, encoded: Any, spec: Any, targets: Array, columns: Array) -> Any:
         """``weights`` (None: all 1) times each sample's class weight (:func:`class_weights`; for a
         multilabel y, ``"balanced"`` only: the product of each label's, as scikit-learn's
-        ``compute_sample_weight``)."""
+        ``compute_sample_weight``). A Dask stream's labels and weights (one number a sample) are
+        computed to the host once for this, and the product is chunked as its samples."""
         if self.class_weight is None:
             return weights
         if encoded is None or is_dask_array(weights):
-            raise ValueError("class_weight: needs y and sample_weight in memory (NumPy arrays or lists), not Dask "
-                             "arrays")
+            host_labels = encoded if encoded is not None else np.asarray(targets.compute()).T.astype(np.int64)
+            host_weights = None if weights is None else host_sample_weight(np.asarray(weights.compute()),
+                                                                            columns.shape[1])
+            product = self._weighted_by_class(host_weights, host_labels, spec, targets, columns)
+            dask_array = importlib.import_module("dask.array")
+            return dask_array.from_array(product, chunks=(columns.chunks[1],)).astype(columns.dtype)
         if not spec.multilabel:
             per_sample = class_weights(self.class_weight, spec.classes, encoded, weights)[encoded]
         elif isinstance(self.class_weight, str) and self.class_weight == "balanced":
