@@ -18,10 +18,10 @@ LOSSES = ("cross_entropy", "binary_cross_entropy", "squared_error", "poisson")
 REGRESSION_LOSSES = ("squared_error", "poisson")
 
 
-def check_loss(loss: object) -> str:
-    """``loss`` if it is one of :data:`LOSSES`, else ``ValueError``."""
-    if not isinstance(loss, str) or loss not in LOSSES:
-        raise ValueError(f"loss: expected one of {list(LOSSES)}, got {loss!r}")
+def check_loss(loss: object, choices: tuple[str, ...] = LOSSES) -> str:
+    """``loss`` if it is one of ``choices`` (default :data:`LOSSES`), else ``ValueError``."""
+    if not isinstance(loss, str) or loss not in choices:
+        raise ValueError(f"loss: expected one of {list(choices)}, got {loss!r}")
     return loss
 
 

@@ -11,10 +11,9 @@ import portable_dnn
 
 PACKAGE = Path(portable_dnn.__file__).parent
 #: Modules where the host is genuinely involved: seeded draws, host copies and files, the command line,
-#: the estimators (labels: strings, sorted classes; scikit-learn-style input checks), and the engine's
-#: entry (a shuffle is a NumPy generator).
+#: and the estimators (labels: strings, sorted classes; scikit-learn-style input checks).
 HOST_MODULES = {"_random.py", "_splits.py", "_backend/transfers.py", "io.py", "datasets.py", "__main__.py",
-                "_validation.py", "_engine/run.py"}
+                "_validation.py"}
 HOST_FOLDERS = {"cli", "estimators"}
 
 #: The layers, lowest first: a module imports only from its own layer and the ones below it.

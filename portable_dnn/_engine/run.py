@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-import numpy as np
 from array_api_compat import is_dask_array
 
 from .._backend import Array, is_lazy
@@ -44,7 +43,8 @@ class Plan:
     epochs: int
     record_every: int = 100
     state: OptimizerState | None = None
-    shuffle: np.random.RandomState | bool | None = None
+    #: A ``numpy.random.RandomState``, False (in order) or None (the course's order): see ``train``.
+    shuffle: Any = None
     n_iter_no_change: float | None = None
     tol: float = 1e-4
     copy_X: bool = True

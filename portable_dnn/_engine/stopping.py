@@ -53,6 +53,8 @@ class EarlyStopping:
             if weights is not None:
                 self.weights, _ = weight_row(xp, weights, X_val, name="validation_data sample_weight_val")
             self.validation = (X_val, T)
+            # The classes the validation targets name, once (each epoch compares its predictions to them).
+            self.expected = predicted_classes_kernel(xp, T, loss == "binary_cross_entropy")
         self.needs_costs = self.active and self.validation is None
 
     def should_stop(self, cost: float | None, parameters: dict[str, Array], on_score: CostCallback | None,
@@ -87,7 +89,7 @@ class EarlyStopping:
         if self.loss in REGRESSION_LOSSES:
             return float(r2_kernel(xp, AL, T, self.weights))
         each_unit = self.loss == "binary_cross_entropy"  # multilabel: every label of an example right
-        agree = predicted_classes_kernel(xp, AL, each_unit) == predicted_classes_kernel(xp, T, each_unit)
+        agree = predicted_classes_kernel(xp, AL, each_unit) == self.expected
         right = xp.all(agree, axis=0) if agree.ndim == 2 else agree
         right = xp.astype(right, AL.dtype)
         if self.weights is None:

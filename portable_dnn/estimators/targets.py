@@ -17,7 +17,7 @@ from array_api_compat import is_dask_array
 
 from .._backend import Array
 from .._backend.transfers import move_to, to_numpy
-from .._outputs import REGRESSION_LOSSES
+from .._outputs import REGRESSION_LOSSES, check_loss
 from .._validation import check_targets_host, encode_labels
 
 
@@ -108,7 +108,7 @@ class Outputs:
     def encode(cls, X: Any, y: Any, known: Any, model: Any) -> tuple[Any, Outputs]:
         """``(y as a float64 NumPy array (m, k), or None for a Dask y; the outputs)``, checked
         against the ``known`` (fitted) outputs; non-negative for ``model.loss="poisson"``."""
-        estimator, loss = type(model).__name__, check_regression_loss(model.loss)
+        estimator, loss = type(model).__name__, check_loss(model.loss, REGRESSION_LOSSES)
         if is_dask_array(y):
             if y.ndim not in (1, 2) or (y.ndim == 2 and len(y.chunks[1]) != 1):
                 raise ValueError(f"y: expected a Dask array (m,) or (m, k) chunked along the samples only, got "
@@ -179,10 +179,3 @@ def multilabel_indicator(y: Any, m: int) -> np.ndarray | None:
 def _class_indices(labels: Any, classes: np.ndarray, dtype: Any = None) -> Any:
     """Each label's index in the sorted ``classes`` (a block of a Dask array of labels), as ``dtype``."""
     return np.searchsorted(classes, np.asarray(labels)).astype(dtype)
-
-
-def check_regression_loss(loss: object) -> str:
-    """``loss`` if it is one of :data:`~portable_dnn._outputs.REGRESSION_LOSSES`, else ``ValueError``."""
-    if not isinstance(loss, str) or loss not in REGRESSION_LOSSES:
-        raise ValueError(f"loss: expected one of {list(REGRESSION_LOSSES)}, got {loss!r}")
-    return loss
