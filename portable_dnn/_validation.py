@@ -29,6 +29,16 @@ class _NotFittedError(ValueError, AttributeError):
     """The estimator is used before ``fit`` (scikit-learn's ``NotFittedError`` where installed)."""
 
 
+class ConvergenceWarning(UserWarning):
+    """Training stopped at its limit before it converged (scikit-learn's ``ConvergenceWarning``
+    is used instead where scikit-learn is installed: :func:`convergence_warning`)."""
+
+
+def convergence_warning() -> type:
+    """The ``ConvergenceWarning`` class to warn with: scikit-learn's where installed."""
+    return _sklearn_class("exceptions", "ConvergenceWarning", ConvergenceWarning)
+
+
 class _DataConversionWarning(UserWarning):
     """Data in an unexpected layout was converted (scikit-learn's ``DataConversionWarning`` where installed)."""
 

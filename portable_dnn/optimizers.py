@@ -16,9 +16,9 @@ from ._backend import Array, check_float, get_namespace, on_the_arrays_device
 from ._checks import check_count, check_fraction, check_non_negative, check_positive
 from ._parameters import num_layers
 
-#: The training path's optimisers, the course's three and scikit-learn's SGD (``"sgd"``, whose
-#: velocity sums the gradients, with Nesterov's form by default).
-OPTIMIZERS = ("gd", "momentum", "adam", "sgd")
+#: The training path's optimisers, the course's three, scikit-learn's SGD (``"sgd"``, whose
+#: velocity sums the gradients, with Nesterov's form by default) and L-BFGS (``"lbfgs"``, full batch).
+OPTIMIZERS = ("gd", "momentum", "adam", "sgd", "lbfgs")
 
 #: Learning-rate schedules as scikit-learn's MLPs define them (for every optimiser but Adam).
 SCHEDULES = ("constant", "invscaling", "adaptive")

@@ -30,7 +30,7 @@ def train(
     Y: Array,
     parameters: Mapping[str, Array],
     *,
-    learning_rate: float,
+    learning_rate: float | None = None,
     num_iterations: int | None = None,
     num_epochs: int | None = None,
     record_every: int = 100,
@@ -62,6 +62,7 @@ def train(
     nesterov: bool = True,
     learning_rate_schedule: str = "constant",
     power_t: float = 0.5,
+    max_fun: int = 15000,
 ) -> tuple[dict[str, Array], list[float]]:
     """Train a network from ``parameters``: the fused training path.
 
@@ -80,7 +81,7 @@ def train(
     parameters : dict
         The starting ``W1, b1, ..., WL, bL`` (never modified).
     learning_rate : float
-        The step size.
+        The step size (required, except for ``"lbfgs"``, which has none).
     num_epochs, num_iterations : int
         Passes over the data (the same count: with full batches an epoch is an iteration; give
         one of the two).
@@ -91,7 +92,11 @@ def train(
     optimizer : {"gd", "momentum", "adam", "sgd"}, default "gd"
         As the course's ``update_parameters_with_*`` (``beta``; ``beta1``, ``beta2``, ``epsilon``);
         ``"sgd"`` is scikit-learn's SGD (:func:`update_parameters_with_sgd`: momentum ``beta``, whose
-        velocity sums the gradients, with ``nesterov``).
+        velocity sums the gradients, with ``nesterov``). ``"lbfgs"``: SciPy's L-BFGS-B without bounds,
+        as scikit-learn's ``solver="lbfgs"`` (full batch; each iteration an epoch; it stops once
+        the gradient's largest entry is at most ``tol``, the cost falls by less than ``factr * eps``
+        relative, or more than ``max_fun`` evaluations were made; ``ConvergenceWarning`` where it
+        did not converge).
     mini_batch_size : int or None, default None
         ``None``: full batches; else the course's :func:`random_mini_batches` each epoch, with seed
         ``seed + epoch + 1``.
@@ -118,7 +123,8 @@ def train(
         returning the parameters of the best (``math.inf``: never stops, but returns those
         parameters all the same). ``None``: never. Costs one host sync per epoch.
     tol : float, default 1e-4
-        The improvement that counts (strictly: with 0, an equal score is none).
+        The improvement that counts (strictly: with 0, an equal score is none); for ``"lbfgs"``, the
+        gradient's largest entry at which it has converged (SciPy's ``pgtol``).
     validation_data : tuple, optional
         ``(X_val, Y_val)`` or ``(X_val, Y_val, sample_weight_val)`` (then the score is weighted).
     on_iteration, on_cost, on_score, on_stop : callable, optional
@@ -163,6 +169,8 @@ def train(
         ``decay_rate``.
     power_t : float, default 0.5
         ``"invscaling"``'s exponent.
+    max_fun : int, default 15000
+        ``"lbfgs"``: the evaluations of the cost after which it stops (checked after each iteration).
 
     Returns
     -------
@@ -180,14 +188,16 @@ def train(
         Bad settings or inputs, each naming the argument.
     """
     xp, L = check_parameters(parameters, X=X)
+    if learning_rate is None and optimizer == "lbfgs":
+        learning_rate = 1.0  # L-BFGS's steps come from its line search
     settings = Settings(
-        learning_rate=learning_rate, hidden_activation=hidden_activation, optimizer=optimizer,
+        learning_rate=learning_rate,  # type: ignore[arg-type]  # None: refused by Settings hidden_activation=hidden_activation, optimizer=optimizer,
         mini_batch_size=mini_batch_size, beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon, lambd=lambd,
         keep_prob=keep_prob, decay_rate=decay_rate, time_interval=time_interval, seed=seed, loss=loss,
         epsilon_hat=epsilon_hat, weighted=sample_weight is not None, nesterov=nesterov,
         schedule=learning_rate_schedule, power_t=power_t,
     )
     plan = Plan(check_epochs(num_iterations, num_epochs), record_every, state, shuffle, n_iter_no_change, tol, copy_X,
-                Callbacks(on_iteration, on_cost, on_score, on_stop))
+                Callbacks(on_iteration, on_cost, on_score, on_stop), max_fun=max_fun)
     check_finite(xp, **{f"parameters[{key!r}]": value for key, value in parameters.items()})
     return run(xp, X, Y, parameters, L, settings, plan, validation_data, sample_weight)

@@ -17,6 +17,7 @@ from .._checks import check_count
 from .._outputs import targets
 from .._random import check_generator
 from ..optimizers import OptimizerState
+from .lbfgs import fit_lbfgs
 from .inputs import check_finite, check_targets, weighted
 from .settings import Settings
 from .stopping import CostCallback, EarlyStopping, IterationCallback
@@ -52,10 +53,13 @@ class Plan:
     #: The caller checked X, the targets, the sample weights and the validation data once where
     #: they entered (the estimators): they are encoded here, not checked again.
     checked: bool = False
+    #: L-BFGS's limit on the cost's evaluations (scikit-learn's ``max_fun``).
+    max_fun: int = 15000
 
     def __post_init__(self) -> None:
         self.epochs = check_count(self.epochs, "num_epochs")
         self.record_every = check_count(self.record_every, "record_every", minimum=1)
+        self.max_fun = check_count(self.max_fun, "max_fun", minimum=1)
         if self.state is not None and not isinstance(self.state, OptimizerState):
             raise TypeError(f"state: expected an OptimizerState, got {type(self.state).__name__}")
 
@@ -94,6 +98,11 @@ def run(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array], L: 
     host_weights = None
     if sample_weight is not None:
         Y, host_weights = weighted(xp, Y, sample_weight, check=not plan.checked)
+    if settings.optimizer == "lbfgs":
+        if validation_data is not None or plan.n_iter_no_change is not None:
+            raise ValueError("optimizer='lbfgs' stops by its own rules (tol on the gradient, max_fun): pass neither "
+                             "validation_data nor n_iter_no_change")
+        return fit_lbfgs(xp, X, Y, parameters, L, settings, plan, host_weights)
     trainer = Trainer(xp, X, Y, parameters, L, settings, plan.state, copy_X=plan.copy_X, host_weights=host_weights,
                       shuffle=shuffle)
     return _epochs(xp, trainer, settings, plan, parameters, L, units, validation_data, X)

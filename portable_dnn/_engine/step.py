@@ -21,6 +21,7 @@ from .._outputs import layer_activations
 from .._random import DeviceRandom
 from ..activations import ACTIVATIONS
 from ..cost import mean_cost_kernel, weighted_cost_kernel
+from ..regularization import l2_cost_kernel
 from .inputs import split_weights
 from .kernels import Kernels, kernels
 from .settings import Settings
@@ -270,6 +271,30 @@ def training_step(
             lambd=settings.lambd, dropout=dropout, update=update,
             gradient_scale=gradient_scale(settings, learning_rate), scratch=scratch, weights=weights, total=total)
     return parameters, v, s, activations[L]
+
+
+
+def cost_and_gradients(xp: ModuleType, settings: Settings, L: int, workspace: Workspace,
+                       parameters: Mapping[str, Array], X: Array, Y: Array,
+                       total: float | None = None) -> tuple[Array, dict[str, Array]]:
+    """The step's passes without its update: the cost of ``parameters`` on ``X``, ``Y`` (0-d, with
+    the L2 term; weighted as :func:`training_step`'s) and its gradients ``{"dW1": ..., "db1": ...}``
+    (``workspace``'s buffers where the backend writes in place: read them before the next call).
+    The parameters are not modified."""
+    T, weights = split_weights(Y, settings.weighted)
+    activations = forward_activations(xp, X, parameters, L, workspace, settings.hidden_activation, None, settings.loss)
+    cost = batch_cost(xp, settings, activations[L], Y)
+    if settings.lambd:
+        cost = cost + l2_cost_kernel(xp, parameters, L, settings.lambd, X.shape[1] if total is None else total)
+    gradients: dict[str, Array] = {}
+
+    def keep(key: str, parameter: Array, gradient: Array) -> Array:
+        gradients["d" + key] = gradient
+        return parameter
+
+    descend(xp, activations, T, dict(parameters), L, 0.0, workspace, settings.hidden_activation,
+            lambd=settings.lambd, update=keep, weights=weights, total=total)
+    return cost, gradients
 
 
 

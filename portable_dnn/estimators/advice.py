@@ -12,18 +12,13 @@ from array_api_compat import is_dask_array
 
 from .._backend import Array
 from .._engine.trainer import TrainingDivergedError
-from .._validation import _sklearn_class
+from .._validation import convergence_warning
 
 #: Inputs larger than this in magnitude are likely unscaled: a divergence says so.
 UNSCALED = 1e4
 
 #: Features whose mean or standard deviation is beyond this look unscaled: a convergence warning says so.
 FAR_FROM_STANDARD = 3.0
-
-
-class ConvergenceWarning(UserWarning):
-    """Training stopped at its epoch limit before it converged (scikit-learn's ``ConvergenceWarning``
-    is used instead where scikit-learn is installed)."""
 
 
 def looks_unscaled(columns: Array) -> bool:
@@ -38,7 +33,7 @@ def looks_unscaled(columns: Array) -> bool:
 
 def warn_not_converged(model: Any, unscaled: bool) -> None:
     """``ConvergenceWarning``: ``model``'s epochs ran out before its stopping rule ended training."""
-    warning = _sklearn_class("exceptions", "ConvergenceWarning", ConvergenceWarning)
+    warning = convergence_warning()
     advice = "Train longer, or scale the data (StandardScaler)." if unscaled else \
         "Train longer (a larger num_iterations)."
     warnings.warn(f"{type(model).__name__}: num_iterations={model.num_iterations} epochs ran out before the "

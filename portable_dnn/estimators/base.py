@@ -80,6 +80,7 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
         nesterov: bool = True,
         learning_rate_schedule: str = "constant",
         power_t: float = 0.5,
+        max_fun: int = 15000,
     ) -> None:
         self.hidden_layers = hidden_layers
         self.learning_rate = learning_rate
@@ -108,6 +109,7 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
         self.nesterov = nesterov
         self.learning_rate_schedule = learning_rate_schedule
         self.power_t = power_t
+        self.max_fun = max_fun
 
     # -- training ---------------------------------------------------------------------------------
 
@@ -152,7 +154,7 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
                 X_val, y_val, encoded_val, spec_val, weights_val = given
                 validation: tuple[Any, ...] | None = self._placed(X_val, y_val, encoded_val, spec_val, weights_val,
                                                                   xp, device, dtype, training=False).validation
-            elif self._early_stopping(data.columns.shape[1]):
+            elif self.optimizer != "lbfgs" and self._early_stopping(data.columns.shape[1]):
                 fraction = check_fraction(self.validation_fraction, "validation_fraction", low_open=True)
                 data, validation = data.held_out(fraction, rng, self.seed)
             else:
@@ -160,7 +162,8 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
             first_epoch = state.epochs
             stopped = self._train(data, parameters, state, self.num_iterations, layer_dims, validation, costs, rng)
             self.n_iter_ = state.epochs - first_epoch  # this fit's epochs (a warm start's too, as scikit-learn)
-            unconverged = not stopped and self.n_iter_no_change is not None
+            # L-BFGS warns by itself, with scikit-learn's message.
+            unconverged = not stopped and self.n_iter_no_change is not None and self.optimizer != "lbfgs"
             unscaled = unconverged and looks_unscaled(data.columns)
         if unconverged:
             warn_not_converged(self, unscaled)
@@ -289,9 +292,10 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
             if self.print_cost:
                 print(f"Cost after epoch {state.epochs - 1}: {cost}")
 
-        plan = Plan(epochs, 1, state, sample_order(self, data, rng), self.n_iter_no_change, self.tol,
-                    callbacks=Callbacks(on_cost=record, on_score=lambda i, score: scores.append(score),
-                                        on_stop=stopped.append), checked=True)
+        lbfgs = self.optimizer == "lbfgs"  # full batch, stopped by its own rules
+        plan = Plan(epochs, 1, state, sample_order(self, data, rng), None if lbfgs else self.n_iter_no_change,
+                    self.tol, callbacks=Callbacks(on_cost=record, on_score=lambda i, score: scores.append(score),
+                                                  on_stop=stopped.append), checked=True, max_fun=self.max_fun)
         xp = array_api_compat.array_namespace(data.columns)
         try:
             trained, _ = run(xp, data.columns, data.targets, parameters, len(layer_dims) - 1,

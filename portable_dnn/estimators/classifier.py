@@ -18,10 +18,10 @@ from array_api_compat import is_dask_array
 from .._backend import Array, default_float_dtype
 from .._backend.transfers import move_to, to_numpy
 from .._outputs import predicted_classes_kernel
-from .._validation import host_sample_weight
-from .advice import UNSCALED, ConvergenceWarning
+from .._validation import ConvergenceWarning, host_sample_weight
+from .advice import UNSCALED
 from .base import AUTO_EARLY_STOPPING, NetworkEstimator
-from .params import with_keywords
+from .params import stochastic_only, with_keywords
 from .targets import Labels
 
 __all__ = ["AUTO_EARLY_STOPPING", "UNSCALED", "ConvergenceWarning", "DeepNeuralNetwork"]
@@ -173,6 +173,7 @@ class DeepNeuralNetwork(NetworkEstimator):
 
     # -- training and prediction ----------------------------------------------------------------
 
+    @stochastic_only
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None) -> DeepNeuralNetwork:
         """One epoch on ``X`` (m, n_features), ``y`` (m,), going on from the current parameters and
         optimiser state (the first call starts new ones and needs every label in ``classes``), the

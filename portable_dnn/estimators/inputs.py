@@ -80,6 +80,9 @@ def checked_validation(model: Any, X: Array, X_val: Any, y_val: Any, sample_weig
         return None
     if X_val is None or y_val is None:
         raise ValueError("X_val and y_val: give both (the samples early stopping scores) or neither")
+    if model.optimizer == "lbfgs":
+        raise ValueError("X_val and y_val: optimizer='lbfgs' does not stop early (it stops by tol on the gradient "
+                         "and max_fun); pass them with a stochastic optimizer")
     if model.early_stopping is False:
         raise ValueError("X_val and y_val are passed to fit while at the same time early_stopping is False. "
                          "When passing X_val and y_val to fit, early_stopping should be set to either 'auto' "

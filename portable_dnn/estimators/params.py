@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
+import types
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -66,3 +68,20 @@ def with_keywords(init: Callable[..., None], **defaults: Any) -> Callable[..., N
           for name, default in defaults.items())])
     __init__.__doc__ = init.__doc__
     return __init__
+
+
+class stochastic_only:  # noqa: N801  (a decorator, named as one)
+    """A method only stochastic optimisers have (``partial_fit``): with ``optimizer="lbfgs"`` the
+    attribute is missing (``hasattr`` is False), with scikit-learn's message, as its MLPs'."""
+
+    def __init__(self, method: Callable[..., Any]) -> None:
+        self.method = method
+        functools.update_wrapper(self, method)  # type: ignore[arg-type]
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Callable[..., Any]:
+        if instance is None:
+            return self.method
+        if getattr(instance, "optimizer", None) == "lbfgs":
+            raise AttributeError(f"{self.method.__name__} is only available for stochastic optimizers. "
+                                 f"{instance.optimizer} is not stochastic.")
+        return types.MethodType(self.method, instance)

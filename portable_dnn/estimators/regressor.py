@@ -12,7 +12,7 @@ from .._backend.transfers import move_to, to_numpy
 from .._engine.stopping import r2_kernel
 from .._validation import host_sample_weight
 from .base import NetworkEstimator
-from .params import with_keywords
+from .params import stochastic_only, with_keywords
 from .targets import Outputs
 
 __all__ = ["DeepNeuralNetworkRegressor"]
@@ -82,6 +82,7 @@ validation_scores_, best_validation_score_
 
     # -- training and prediction ----------------------------------------------------------------
 
+    @stochastic_only
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> DeepNeuralNetworkRegressor:
         """One epoch on ``X`` (m, n_features), ``y`` (m,) or (m, k), going on from the current
         parameters and optimiser state (the first call starts new ones), the samples weighted by

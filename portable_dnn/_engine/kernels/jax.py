@@ -18,9 +18,9 @@ def _jax_gather(xp: ModuleType) -> dict[str, Callable[..., Any]]:
             "take_columns": lambda rows, indices, out: xp.take(rows, indices, axis=0).T}
 
 
-def _jax_compile(device: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``jax.jit``, donating the step's parameters and optimiser state (its first three arguments)
-    except on the CPU, where XLA cannot reuse donated buffers (and warns)."""
+def _jax_compile(device: Any) -> Callable[..., Callable[..., Any]]:
+    """``jax.jit``, donating the step's parameters and optimiser state (its first three arguments;
+    none with ``donate=False``) except on the CPU, where XLA cannot reuse donated buffers (and warns)."""
     jax = importlib.import_module("jax")
-    donate = () if on_cpu(getattr(device, "platform", device)) else (0, 1, 2)
-    return lambda step: jax.jit(step, donate_argnums=donate)
+    donated = () if on_cpu(getattr(device, "platform", device)) else (0, 1, 2)
+    return lambda step, donate=True: jax.jit(step, donate_argnums=donated if donate else ())

@@ -97,7 +97,7 @@ class Kernels(NamedTuple):
     where it already is, as the transpose of row-major samples; JAX: the rows of its transpose;
     X itself elsewhere). ``compile(step)`` is the training step compiled where the
     library compiles (``jax.jit``: one program per step; parameters and optimiser state donated
-    off the CPU), the step itself elsewhere. ``own_copy(x)`` is a new copy of ``x`` for the
+    off the CPU unless ``compile(step, donate=False)``), the step itself elsewhere. ``own_copy(x)`` is a new copy of ``x`` for the
     training to update in place (PyTorch: C-contiguous, as its fused kernels need);
     ``upload(host)`` a host NumPy array on the device (:func:`move_to`; PyTorch CUDA: from
     pinned memory, without waiting for the queued work).
@@ -120,7 +120,7 @@ class Kernels(NamedTuple):
     take_columns: Callable[[Any, Any, Any], Any] = None  # type: ignore[assignment]  # set by kernels()
     empty_columns: Callable[[Any, int], Any] = lambda X, m: None
     batch_source: Callable[[Any], Any] = lambda X: X
-    compile: Callable[[Callable[..., Any]], Callable[..., Any]] = lambda step: step
+    compile: Callable[..., Callable[..., Any]] = lambda step, donate=True: step
     own_copy: Callable[[Any], Any] = None  # type: ignore[assignment]  # set by kernels()
     upload: Callable[[Any], Any] = None  # type: ignore[assignment]  # set by kernels()
 
