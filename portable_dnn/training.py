@@ -191,7 +191,8 @@ def train(
     if learning_rate is None and optimizer == "lbfgs":
         learning_rate = 1.0  # L-BFGS's steps come from its line search
     settings = Settings(
-        learning_rate=learning_rate,  # type: ignore[arg-type]  # None: refused by Settings hidden_activation=hidden_activation, optimizer=optimizer,
+        learning_rate=learning_rate,  # type: ignore[arg-type]  # None: refused by Settings
+        hidden_activation=hidden_activation, optimizer=optimizer,
         mini_batch_size=mini_batch_size, beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon, lambd=lambd,
         keep_prob=keep_prob, decay_rate=decay_rate, time_interval=time_interval, seed=seed, loss=loss,
         epsilon_hat=epsilon_hat, weighted=sample_weight is not None, nesterov=nesterov,

@@ -31,6 +31,7 @@ from array_api_compat import device as array_device
 from .._backend import Array
 from .._backend.transfers import to_numpy
 from .._validation import convergence_warning
+from ..optimizers import OptimizerState
 from .kernels import kernels
 from .line_search import MoreThuente
 from .settings import Settings
@@ -206,7 +207,8 @@ def fit_lbfgs(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array
     shapes = {key: tuple(parameters[key].shape) for key in keys}
     total = None if host_weights is None else float(host_weights.sum())
     objective = network_objective(xp, settings, L, shapes, X, Y, total)
-    calls, costs, state = plan.callbacks, [], plan.state
+    calls, costs = plan.callbacks, []
+    state = plan.state if plan.state is not None else OptimizerState()
     first = state.epochs
     last: list[float] = []
 
