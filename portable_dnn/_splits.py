@@ -12,6 +12,7 @@ import numpy as np
 from array_api_compat import device as array_device
 
 from ._backend import Array, get_namespace, is_lazy
+from ._backend.sparse import is_sparse
 from ._backend.transfers import move_to
 from ._random import is_generator, permutation
 
@@ -81,6 +82,9 @@ def split_indices(m: int, fraction: float, seed: Any, stratify: Any = None,
 def take_examples(arrays: Sequence[Array], indices: np.ndarray) -> list[Array]:
     """The examples ``indices`` (host) of each of the ``arrays`` (one namespace, the examples along
     the last axis), taken on their device (a Dask array: indexed lazily)."""
+    if is_sparse(arrays[0]):  # sparse columns: gathered as they are, the others (dense) on their device
+        return [arrays[0][:, indices], *take_examples(arrays[1:], indices)] if len(arrays) > 1 else \
+            [arrays[0][:, indices]]
     xp = get_namespace(**{f"array {i}": array for i, array in enumerate(arrays)})
     if is_lazy(xp):
         return [array[..., indices] for array in arrays]

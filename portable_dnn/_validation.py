@@ -14,6 +14,7 @@ import numpy as np
 from array_api_compat import is_dask_array
 
 from ._backend import Array, device_scope
+from ._backend.sparse import check_sparse, is_sparse
 from ._backend.transfers import to_numpy
 
 
@@ -51,10 +52,6 @@ def not_fitted_error(name: str) -> Exception:
     )
 
 
-def _is_sparse(X: Any) -> bool:
-    return type(X).__module__.startswith("scipy.sparse")
-
-
 def _shape_message(X: Any, name: str, estimator: str) -> None:
     if X.ndim != 2:
         raise ValueError(
@@ -71,16 +68,19 @@ def _shape_message(X: Any, name: str, estimator: str) -> None:
                          f"required by {estimator}.")
 
 
-def check_features(X: Any, estimator: str, name: str = "X") -> Array:
+def check_features(X: Any, estimator: str, name: str = "X", sparse: bool = False) -> Array:
     """``X`` (m, n) checked: an array of any supported library is kept where it is (checked
     there: one host sync for the finite check; a Dask array's values are checked as its blocks
     are used); anything else becomes a float64 NumPy array.
 
     ``ValueError``/``TypeError`` in scikit-learn's words for sparse, complex, object or string
-    data, shapes that are not 2-D, empty data, NaN and infinity."""
+    data, shapes that are not 2-D, empty data, NaN and infinity. With ``sparse``, SciPy's and CuPy's
+    sparse matrices and arrays are taken (:func:`~portable_dnn._backend.sparse.check_sparse`: CSR)."""
     if X is None:
         raise ValueError(f"{estimator} requires {name} to be passed, but {name} is None")
-    if _is_sparse(X):
+    if sparse and is_sparse(X):
+        return check_sparse(X, name)
+    if is_sparse(X):
         raise TypeError(f"Sparse data was passed for {name}, but dense data is required. Use '.toarray()' to "
                         "convert to a dense numpy array.")
     if array_api_compat.is_array_api_obj(X) and not isinstance(X, np.ndarray):

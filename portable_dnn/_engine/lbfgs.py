@@ -89,9 +89,11 @@ class _Memory:
 
 def minimize_lbfgs(xp: ModuleType, objective: Objective, x0: Array, *, max_iter: int, max_fun: int, pgtol: float,
                    factr: float = FACTR, memory: int = MEMORY,
-                   on_iteration: Callable[[int, float], None] | None = None) -> LbfgsResult:
+                   on_iteration: Callable[[int, float], None] | None = None,
+                   settle: Callable[[dict[str, Array]], dict[str, Array]] = lambda arrays: arrays) -> LbfgsResult:
     """Minimise ``objective`` from ``x0`` (n,) as SciPy's L-BFGS-B without bounds (see the module):
-    ``on_iteration(iteration, f)`` at each new iterate (from 1)."""
+    ``on_iteration(iteration, f)`` at each new iterate (from 1). ``settle`` computes the vectors
+    it keeps where the library is lazy (Dask: their graphs do not grow)."""
     zeros = xp.zeros_like(x0)
     x = x0
     stats, g = objective(x, zeros, zeros)
@@ -103,7 +105,7 @@ def minimize_lbfgs(xp: ModuleType, objective: Objective, x0: Array, *, max_iter:
     if largest <= pgtol:
         return LbfgsResult(x, f, 0, evaluations, 0, "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL")
     while True:
-        d = history.direction(xp, g)
+        d = settle({"d": history.direction(xp, g)})["d"]
         gd_old, dd = (float(value) for value in to_numpy(xp.stack([xp.vecdot(g, d), xp.vecdot(d, d)])))
         stp = min(1.0 / math.sqrt(dd), MAX_STEP) if iterations == 0 else 1.0
         x_old, f_old, g_old = x, f, g
@@ -114,7 +116,7 @@ def minimize_lbfgs(xp: ModuleType, objective: Objective, x0: Array, *, max_iter:
             for tries in range(MAX_LINE_SEARCH + 1):
                 if tries == MAX_LINE_SEARCH:
                     break
-                x = x_old + stp * d
+                x = settle({"x": x_old + stp * d})["x"]
                 stats, g = objective(x, d, g_old)
                 evaluations += 1
                 f, gd, largest, yy = (float(value) for value in to_numpy(stats))
@@ -143,7 +145,8 @@ def minimize_lbfgs(xp: ModuleType, objective: Objective, x0: Array, *, max_iter:
                                "CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH")
         sy = (gd - gd_old) * stp  # s'y, s = stp d and y = g - g_old
         if sy > EPS * (-gd_old * stp):
-            history.add(stp * d, g - g_old, sy, yy)
+            pair = settle({"s": stp * d, "y": g - g_old})
+            history.add(pair["s"], pair["y"], sy, yy)
 
 
 def parameter_keys(L: int) -> list[str]:
@@ -171,7 +174,7 @@ def network_objective(xp: ModuleType, settings: Settings, L: int, shapes: Mappin
     """The :data:`Objective` of a network's parameters (packed as ``shapes``) on the whole of
     ``X``, ``Y``: the fused step's passes without its update (:func:`~.step.cost_and_gradients`),
     compiled where the backend compiles, its buffers reused where it writes in place."""
-    device = array_device(X)
+    device = array_device(Y)  # X may be sparse
     ops = kernels(xp, device)
     keys = [f"d{key}" for key in shapes]
     reused: list[Workspace] = []
@@ -227,7 +230,7 @@ def fit_lbfgs(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array
     if plan.epochs == 0:
         return dict(parameters), costs
     result = minimize_lbfgs(xp, objective, pack(xp, parameters, keys), max_iter=plan.epochs, max_fun=plan.max_fun,
-                            pgtol=plan.tol, on_iteration=on_iteration)
+                            pgtol=plan.tol, on_iteration=on_iteration, settle=kernels(xp, array_device(Y)).settle)
     if last and calls.on_cost is not None:
         calls.on_cost(state.epochs - 1, last[0])
     if not math.isfinite(result.f):

@@ -112,7 +112,7 @@ def forward_activations(
 ) -> list[Array]:
     """``[X, A1, ..., AL]``: every layer's output (hidden derivatives are read back from them),
     the hidden ones dropped out by ``dropout`` when given; the output layer's for ``loss``."""
-    ops = workspace.kernels if workspace is not None else kernels(xp, array_device(X))
+    ops = workspace.kernels if workspace is not None else kernels(xp, array_device(parameters["W1"]))
     names = layer_activations(L, parameters[f"W{L}"].shape[0], hidden_activation, loss)
     activations = [X]
     A = X

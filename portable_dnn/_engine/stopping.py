@@ -44,7 +44,8 @@ class EarlyStopping:
                 raise TypeError("validation_data: expected (X_val, Y_val) or (X_val, Y_val, sample_weight_val)")
             X_val, Y_val = validation_data[0], validation_data[1]
             weights = validation_data[2] if len(validation_data) == 3 else None
-            check_float(get_namespace(X=X, X_val=X_val), X=X, X_val=X_val)
+            if not checked:
+                check_float(get_namespace(X=X, X_val=X_val), X=X, X_val=X_val)
             if X_val.ndim != 2 or X_val.shape[0] != X.shape[0] or X_val.shape[1] == 0:
                 raise ValueError(f"validation_data: expected X_val of shape ({X.shape[0]}, m_val), "
                                  f"got {tuple(X_val.shape)}")

@@ -53,7 +53,7 @@ class Trainer:
                  settings: Settings, state: OptimizerState | None = None, compile: bool = True,
                  copy_X: bool = True, host_weights: Any = None, shuffle: Any = None) -> None:
         self.xp, self.L, self.settings, self.copy_X, self.shuffle = xp, L, settings, copy_X, shuffle
-        self.device = array_device(X)
+        self.device = array_device(parameters["W1"])  # X may be sparse
         self.ops = kernels(xp, self.device)
         self.parameters = {key: self.ops.own_copy(value) for key, value in parameters.items()}
         self.state = OptimizerState() if state is None else state

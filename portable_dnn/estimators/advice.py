@@ -11,6 +11,7 @@ import array_api_compat
 from array_api_compat import is_dask_array
 
 from .._backend import Array
+from .._backend.sparse import is_sparse
 from .._engine.trainer import TrainingDivergedError
 from .._validation import convergence_warning
 
@@ -24,7 +25,7 @@ FAR_FROM_STANDARD = 3.0
 def looks_unscaled(columns: Array) -> bool:
     """Whether some feature of ``columns`` (n, m) is far from mean 0 and standard deviation 1
     (measured where the data lives; a Dask array is not computed for this: False)."""
-    if is_dask_array(columns) or columns.shape[1] < 2:
+    if is_dask_array(columns) or is_sparse(columns) or columns.shape[1] < 2:
         return False
     xp = array_api_compat.array_namespace(columns)
     mean, deviation = xp.mean(columns, axis=1), xp.std(columns, axis=1)
@@ -44,8 +45,11 @@ def warn_not_converged(model: Any, unscaled: bool) -> None:
 def explain_divergence(error: TrainingDivergedError, columns: Array) -> None:
     """Name unscaled inputs in ``error``'s message where they are the likelier cause (measured
     where the data lives, not on a copy)."""
-    xp = array_api_compat.array_namespace(columns)
-    scale = 0.0 if is_dask_array(columns) or not columns.shape[1] else float(xp.max(xp.abs(columns)))
+    if is_sparse(columns):
+        scale = float(abs(columns).max())
+    else:
+        xp = array_api_compat.array_namespace(columns)
+        scale = 0.0 if is_dask_array(columns) or not columns.shape[1] else float(xp.max(xp.abs(columns)))
     if scale > UNSCALED:
         error.args = (f"{error.args[0]}. The inputs reach {scale:.3g} in magnitude: scale your data first "
                       "(for example with StandardScaler), which is the likelier cause",)

@@ -30,7 +30,7 @@ from .advice import explain_divergence, looks_unscaled, warn_not_converged
 from .attributes import ScikitLearnAttributes, check_feature_names
 from .elsewhere import predict_elsewhere
 from .engine_settings import engine_settings, sample_order
-from .inputs import FitData, as_columns, checked_validation, placed_weights, training_placement
+from .inputs import FitData, as_columns, checked_validation, columns_placement, placed_weights, training_placement
 from .model_files import load_model, save_model
 from .params import EstimatorParams
 from .targets import Targets
@@ -195,7 +195,7 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
         their spec)`` (:func:`check_features`; :meth:`~.targets.Labels.encode`); ``X``'s feature
         names remembered (``reset``) or checked against the fitted ones."""
         check_feature_names(self, X, reset)
-        X = check_features(X, type(self).__name__)
+        X = check_features(X, type(self).__name__, sparse=True)
         if is_dask_array(X) and is_dask_array(y):
             check_consistent_length(X.shape[0], y.shape[0])
         encoded, spec = self._targets.encode(X, y, spec, self)
@@ -241,9 +241,9 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
         """``(layer_dims, parameters)`` of a new network for ``data`` on its placement, drawn from ``rng``."""
         columns = data.columns
         layer_dims = [columns.shape[0], *hidden, data.spec.units]
-        parameters = initialize_parameters_deep(
-            layer_dims, seed=rng, init=self._init_scheme(), backend=array_api_compat.array_namespace(columns),
-            device=array_api_compat.device(columns), dtype=columns.dtype)
+        xp, device = columns_placement(columns)
+        parameters = initialize_parameters_deep(layer_dims, seed=rng, init=self._init_scheme(), backend=xp,
+                                                device=device, dtype=columns.dtype)
         return layer_dims, parameters
 
     #: What ``init="auto"`` means for this estimator (measured: ``benchmarks/defaults.py``, ``classifiers.py``).
@@ -296,7 +296,7 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
         plan = Plan(epochs, 1, state, sample_order(self, data, rng), None if lbfgs else self.n_iter_no_change,
                     self.tol, callbacks=Callbacks(on_cost=record, on_score=lambda i, score: scores.append(score),
                                                   on_stop=stopped.append), checked=True, max_fun=self.max_fun)
-        xp = array_api_compat.array_namespace(data.columns)
+        xp, _ = columns_placement(data.columns)
         try:
             trained, _ = run(xp, data.columns, data.targets, parameters, len(layer_dims) - 1,
                              engine_settings(self, data), plan, validation, data.weights)
@@ -344,7 +344,7 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
         else:
             home_xp, home_device = resolve_placement(None)
         check_feature_names(self, X, reset=False)
-        columns = as_columns(check_features(X, type(self).__name__), xp, device, W1.dtype, check_cast=False)
+        columns = as_columns(check_features(X, type(self).__name__, sparse=True), xp, device, W1.dtype, check_cast=False)
         self._check_n_features(columns)
         AL = forward_activations(xp, columns, self.parameters_, num_layers(self.parameters_),
                                  hidden_activation=self.hidden_activation, loss=self._fitted_targets().loss)[-1]

@@ -15,6 +15,7 @@ import numpy as np
 from array_api_compat import is_dask_array
 
 from .._backend import Array, dtype_name, resolve_dtype, resolve_placement
+from .._backend.sparse import is_sparse, sparse_columns, sparse_placement
 from .._backend.transfers import move_to
 from .._engine.inputs import check_finite
 from .._splits import split_indices, take_examples
@@ -88,7 +89,7 @@ def checked_validation(model: Any, X: Array, X_val: Any, y_val: Any, sample_weig
                          "When passing X_val and y_val to fit, early_stopping should be set to either 'auto' "
                          "or True.")
     check_feature_names(model, X_val, reset=False)
-    X_val = check_features(X_val, type(model).__name__, name="X_val")
+    X_val = check_features(X_val, type(model).__name__, name="X_val", sparse=True)
     if X_val.shape[1] != X.shape[1]:
         raise ValueError(f"X_val: expected {X.shape[1]} features as X has, got {X_val.shape[1]}")
     encoded, spec = model._targets.encode(X_val, y_val, spec, model)
@@ -110,7 +111,9 @@ def training_placement(X: Array, device: Any, dtype: Any) -> tuple[ModuleType, A
 def as_columns(X: Array, xp: ModuleType, device: Any, dtype: Any, check_cast: bool = True) -> Array:
     """Checked ``X`` (m, n) as columns (n, m) on ``xp``'s ``device`` in ``dtype``; with
     ``check_cast``, values that a narrowing cast made infinite are refused (the only check after
-    the entry's)."""
+    the entry's). Sparse X: sparse columns (:func:`~portable_dnn._backend.sparse.sparse_columns`)."""
+    if is_sparse(X):
+        return sparse_columns(X, xp, device, dtype)
     X = move_to(X, xp, device)
     if X.dtype == dtype:
         return X.T
@@ -119,6 +122,13 @@ def as_columns(X: Array, xp: ModuleType, device: Any, dtype: Any, check_cast: bo
     if check_cast and narrowing and not is_dask_array(X):
         check_finite(xp, X=columns)
     return columns
+
+
+def columns_placement(columns: Any) -> tuple[ModuleType, Any]:
+    """``(xp, device)`` where ``columns`` (dense, or sparse) live."""
+    if is_sparse(columns):
+        return sparse_placement(columns)
+    return array_api_compat.array_namespace(columns), array_api_compat.device(columns)
 
 
 def placed_weights(sample_weight: Any, columns: Array) -> Any:

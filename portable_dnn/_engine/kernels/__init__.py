@@ -6,7 +6,7 @@ check that the two agree. The math never branches on the backend.
 
 The record and the portable forms are in :mod:`.portable`; each library's fast forms in its own
 module (:mod:`.numpy`, shared by CuPy's :mod:`.cupy`; :mod:`.torch`, :mod:`.jax`, :mod:`.dask`),
-chosen by :func:`kernels` alone.
+chosen by :func:`kernels` alone; sparse inputs' products on NumPy and CuPy in :mod:`.sparse`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from .dask import _persist
 from .jax import _jax_compile, _jax_gather
 from .numpy import one_pass_enabled, out_kernels
 from .portable import Kernels, adam_portable, momentum_portable, placement_forms, portable_kernels
+from .sparse import with_sparse_inputs
 from .torch import torch_kernels
 
 __all__ = ["Kernels", "adam_portable", "kernels", "momentum_portable", "one_pass_enabled"]
@@ -36,7 +37,8 @@ def kernels(xp: ModuleType, device: Any = None) -> Kernels:
         return torch_kernels(importlib.import_module(name), device, placement)
     if name in ("numpy", "cupy"):
         library = importlib.import_module(name)  # the library behind the namespace, for out=
-        return out_kernels(library, xp, placement, **(_optimizer_kernels_cupy(library) if name == "cupy" else {}))
+        return with_sparse_inputs(library, out_kernels(library, xp, placement,
+                                                       **(_optimizer_kernels_cupy(library) if name == "cupy" else {})))
     if name == "jax":
         return portable_kernels(xp, device, compile=_jax_compile(device), **_jax_gather(xp))
     if is_lazy(xp):
