@@ -208,7 +208,7 @@ def test_the_estimators_take_scikit_learns_lbfgs_steps(xp, device, make, float_d
     final loss within 1e-3 relative, on every backend (in float64; float32 devices: the same
     accuracy)."""
     X, y, max_iter = DATA[data]
-    for seed in range(3):
+    for seed in range(1 if "dask" in xp.__name__ else 3):  # Dask: one seed (each evaluation a compute)
         theirs, ours = fitted_pair(X, y, seed, max_iter, make)
         if "float64" not in float_dtypes:
             assert ours.score(make(X), make(y, None)) >= theirs.score(X, y) - 0.02
@@ -279,49 +279,6 @@ def test_train_takes_it_full_batch_and_says_what_does_not_apply():
             dnn.train(X, Y, parameters, optimizer="lbfgs", num_iterations=2, **keyword)
     with pytest.raises(TypeError, match="learning_rate: expected a positive number, got NoneType"):
         dnn.train(X, Y, parameters, optimizer="gd", num_iterations=2)
-
-
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "identity"])
-def test_lbfgs_classification(activation):
-    """scikit-learn's ``test_lbfgs_classification``: above 0.95 on the 150 training samples."""
-    from test_peer_mlp import CLASSIFICATION
-
-    for X, y in CLASSIFICATION:
-        model = DeepNeuralNetwork(optimizer="lbfgs", hidden_layers=(50,), num_iterations=150, seed=1,
-                                  hidden_activation=activation)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(X[:150], y[:150])
-        predicted = model.predict(X[150:])
-        assert model.score(X[:150], y[:150]) > 0.95
-        assert (predicted.shape[0], predicted.dtype.kind) == (X.shape[0] - 150, y.dtype.kind)
-
-
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "identity"])
-def test_lbfgs_regression(activation):
-    """scikit-learn's ``test_lbfgs_regression``: R² above 0.98 (0.80 for a linear network)."""
-    from test_peer_mlp import X_reg as X, y_reg as y
-
-    model = DeepNeuralNetworkRegressor(optimizer="lbfgs", hidden_layers=(50,), num_iterations=200, tol=1e-3,
-                                       seed=1, hidden_activation=activation)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
-    assert model.score(X, y) > (0.80 if activation == "identity" else 0.98)
-
-
-@pytest.mark.parametrize("estimator", [DeepNeuralNetwork, DeepNeuralNetworkRegressor])
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "identity"])
-def test_lbfgs_maxfun(estimator, activation):
-    """scikit-learn's ``test_lbfgs_*_maxfun``: ``max_fun`` limits the iterations by itself."""
-    from test_peer_mlp import X_digits_binary, X_reg, y_digits_binary, y_reg
-
-    X, y = (X_digits_binary, y_digits_binary) if estimator is DeepNeuralNetwork else (X_reg, y_reg)
-    model = estimator(optimizer="lbfgs", hidden_layers=(50,), tol=0.0, num_iterations=150, max_fun=10, seed=1,
-                      hidden_activation=activation)
-    with pytest.warns(ConvergenceWarning, match="F,G EVALUATIONS EXCEEDS LIMIT"):
-        model.fit(X, y)
-    assert 10 >= model.n_iter_
 
 
 def test_warm_start_goes_on_from_the_fitted_weights():

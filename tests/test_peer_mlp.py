@@ -11,11 +11,10 @@ Names: ``hidden_layer_sizes`` -> ``hidden_layers``, ``max_iter`` -> ``num_iterat
 the step-by-step tests hold it.)
 
 Left out, and why:
-- LBFGS (``test_lbfgs_*``, ``*_maxfun``, ``test_gradient`` through ``_loss_grad_lbfgs``): no
-  quasi-Newton solver. The classification, regression and gradient tests are kept with Adam and
-  with the step-by-step backward pass; ``test_mlp_vs_poisson_glm_equivalent`` is in
-  ``tests/test_poisson.py``, with full-batch Adam.
-- ``test_sparse_matrices``: sparse input is refused (as in the estimator's own tests).
+- ``test_gradient`` through ``_loss_grad_lbfgs``: a private function; the L-BFGS objective's cost and
+  gradient are checked against centred differences on every backend in ``tests/test_lbfgs.py``
+  (and the step-by-step backward pass here). ``test_mlp_vs_poisson_glm_equivalent`` is in
+  ``tests/test_poisson.py``.
 - ``test_mlp_diverging_loss``: divergence raises :class:`TrainingDivergedError` with the last finite
   parameters, by design, instead of recording NaN scores.
 - ``test_minimum_input_sample_size``: a validation set is at least one sample; a split that leaves
@@ -24,6 +23,9 @@ Left out, and why:
   format) as well as pickle.
 
 Deliberate differences, kept as tests of this library's behaviour:
+- with several regression outputs, L-BFGS descends the sum of their half squared errors with that
+  cost's own gradient; scikit-learn hands SciPy the mean as the cost beside the sum's gradient, so
+  their line searches differ there (one output: the same iterates);
 - non-finite parameters from unscaled input raise :class:`TrainingDivergedError` (a
   ``FloatingPointError``) saying "scale your data", where scikit-learn raises ``ValueError``;
 - ``n_iter_no_change`` counts epochs after the best, without an ``_no_improvement_count`` attribute;
@@ -50,6 +52,7 @@ from portable_dnn import DeepNeuralNetwork, DeepNeuralNetworkRegressor, Training
 from portable_dnn.estimators.targets import Labels
 
 sklearn = pytest.importorskip("sklearn", reason="scikit-learn is not installed")
+from scipy.sparse import csr_matrix  # noqa: E402
 from sklearn.datasets import load_digits, load_iris, make_multilabel_classification, make_regression  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
@@ -65,7 +68,7 @@ CLASSIFICATION = [(X_digits_multi, y_digits_multi), (X_digits_binary, y_digits_b
 X_reg, y_reg = make_regression(n_samples=200, n_features=10, bias=20.0, noise=100.0, random_state=7)
 y_reg = scale(y_reg)
 X_iris, y_iris = load_iris(return_X_y=True)
-HIDDEN = ["sigmoid", "tanh", "relu"]  # scikit-learn's "identity" hidden layer has no counterpart
+HIDDEN = ["sigmoid", "tanh", "relu"]
 ESTIMATORS = [DeepNeuralNetwork, DeepNeuralNetworkRegressor]
 
 
@@ -741,3 +744,55 @@ def test_feature_names_survive_save_and_load(tmp_path):
     loaded = DeepNeuralNetworkRegressor.load(model.save(tmp_path / "model.npz"))
     np.testing.assert_array_equal(loaded.feature_names_in_, ["x", "y", "z"])
     assert loaded.t_ == model.t_ == 2 * len(y_reg)
+
+
+# -- L-BFGS and sparse input ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "identity"])
+def test_lbfgs_classification(activation):
+    """scikit-learn's ``test_lbfgs_classification``: above 0.95 on the 150 training samples."""
+    for X, y in CLASSIFICATION:
+        model = DeepNeuralNetwork(optimizer="lbfgs", hidden_layers=(50,), num_iterations=150, seed=1,
+                                  hidden_activation=activation)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X[:150], y[:150])
+        predicted = model.predict(X[150:])
+        assert model.score(X[:150], y[:150]) > 0.95
+        assert (predicted.shape[0], predicted.dtype.kind) == (X.shape[0] - 150, y.dtype.kind)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "identity"])
+def test_lbfgs_regression(activation):
+    """scikit-learn's ``test_lbfgs_regression``: R² above 0.98 (0.80 for a linear network)."""
+    X, y = X_reg, y_reg
+    model = DeepNeuralNetworkRegressor(optimizer="lbfgs", hidden_layers=(50,), num_iterations=200, tol=1e-3,
+                                       seed=1, hidden_activation=activation)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    assert model.score(X, y) > (0.80 if activation == "identity" else 0.98)
+
+
+@pytest.mark.parametrize("estimator", [DeepNeuralNetwork, DeepNeuralNetworkRegressor])
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "identity"])
+def test_lbfgs_maxfun(estimator, activation):
+    """scikit-learn's ``test_lbfgs_*_maxfun``: ``max_fun`` limits the iterations by itself."""
+    X, y = (X_digits_binary, y_digits_binary) if estimator is DeepNeuralNetwork else (X_reg, y_reg)
+    model = estimator(optimizer="lbfgs", hidden_layers=(50,), tol=0.0, num_iterations=150, max_fun=10, seed=1,
+                      hidden_activation=activation)
+    with pytest.warns(ConvergenceWarning, match="F,G EVALUATIONS EXCEEDS LIMIT"):
+        model.fit(X, y)
+    assert 10 >= model.n_iter_
+
+
+def test_sparse_matrices():
+    """scikit-learn's ``test_sparse_matrices``: the same predictions from sparse and dense input."""
+    X, y = X_digits_binary[:50], y_digits_binary[:50]
+    model = DeepNeuralNetwork(optimizer="lbfgs", hidden_layers=(15,), seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        first = model.fit(X, y).predict(X)
+        second = model.fit(csr_matrix(X), y).predict(csr_matrix(X))
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(model.predict(X), model.predict(csr_matrix(X)))

@@ -1,7 +1,8 @@
 """scikit-learn's own estimator checks, every one of them, on DeepNeuralNetwork and
 DeepNeuralNetworkRegressor, each with its defaults or close to them and with gd on full batches,
 momentum with tanh and three hidden layers, early stopping, and scikit-learn's SGD (in order, with
-the adaptive and the invscaling schedules), and balanced class weights."""
+the adaptive and the invscaling schedules), L-BFGS, and balanced class weights; sparse input on every
+one (the estimators' tags say they take it)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,18 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 NOT_A_BASE_ESTIMATOR = "Estimator DeepNeuralNetwork.* does not inherit from"  # by design: no scikit-learn needed
 #: The checks fit small epoch limits on purpose; scikit-learn's own suite lets MLPClassifier warn too.
 NOT_CONVERGED = ".*epochs ran out before the stopping rule"
+LBFGS_NOT_CONVERGED = "lbfgs failed to converge"
 
 
 
 def expected_failures(estimator):
-    """The one check a setting fails by design, with the reason."""
+    """The checks a setting fails by design, with the reason (sparse data as dense)."""
+    failures = _expected_on_dense_data(estimator)
+    return {**failures, **{name.replace("dense", "sparse"): reason for name, reason in failures.items()
+                           if name.endswith("_on_dense_data")}}
+
+
+def _expected_on_dense_data(estimator):
     if estimator.early_stopping is True:
         return {"check_sample_weight_equivalence_on_dense_data": (
             "early stopping holds out a fraction of the samples, not of their weight: 15 weighted samples and "
@@ -52,6 +60,7 @@ with warnings.catch_warnings():
         DeepNeuralNetwork(hidden_layers=(8,), optimizer="sgd", learning_rate_schedule="adaptive", learning_rate=0.2,
                           num_iterations=60),
         DeepNeuralNetwork(hidden_layers=(8,), class_weight="balanced", learning_rate=0.1, num_iterations=50),
+        DeepNeuralNetwork(optimizer="lbfgs", num_iterations=50),
         DeepNeuralNetworkRegressor(),
         DeepNeuralNetworkRegressor(hidden_layers=(20,), optimizer="gd", batch_size=None, learning_rate=0.003,
                                    num_iterations=1000),
@@ -60,11 +69,13 @@ with warnings.catch_warnings():
         DeepNeuralNetworkRegressor(hidden_layers=(20,), early_stopping=True, learning_rate=0.01, num_iterations=500),
         DeepNeuralNetworkRegressor(hidden_layers=(20,), optimizer="sgd", learning_rate_schedule="invscaling",
                                    learning_rate=0.005, power_t=0.25, num_iterations=300),
+        DeepNeuralNetworkRegressor(hidden_layers=(20,), optimizer="lbfgs", num_iterations=200),
     ], expected_failed_checks=expected_failures)
 
 
 @pytest.mark.filterwarnings(f"ignore:{NOT_A_BASE_ESTIMATOR}")
 @pytest.mark.filterwarnings(f"ignore:{NOT_CONVERGED}")
+@pytest.mark.filterwarnings(f"ignore:{LBFGS_NOT_CONVERGED}")
 @checks
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)

@@ -17,8 +17,8 @@ from .._checks import check_count
 from .._outputs import targets
 from .._random import check_generator
 from ..optimizers import OptimizerState
-from .lbfgs import fit_lbfgs
 from .inputs import check_finite, check_targets, weighted
+from .lbfgs import fit_lbfgs
 from .settings import Settings
 from .stopping import CostCallback, EarlyStopping, IterationCallback
 from .streaming import StreamTrainer, chunk_placement

@@ -68,8 +68,8 @@ class Settings:
         for name, value in checked.items():
             object.__setattr__(self, name, value)
         if self.optimizer == "lbfgs":
-            for name, value, plain in (("mini_batch_size", self.mini_batch_size, None), ("keep_prob", self.keep_prob, 1.0),
-                                       ("decay_rate", self.decay_rate, 0.0)):
+            for name, value, plain in (("mini_batch_size", self.mini_batch_size, None),
+                                       ("keep_prob", self.keep_prob, 1.0), ("decay_rate", self.decay_rate, 0.0)):
                 if value != plain:
                     raise ValueError(f"{name}={value} with optimizer='lbfgs': L-BFGS takes every example each "
                                      f"iteration, deterministically and without a learning rate (pass {name}={plain})")

@@ -344,7 +344,8 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
         else:
             home_xp, home_device = resolve_placement(None)
         check_feature_names(self, X, reset=False)
-        columns = as_columns(check_features(X, type(self).__name__, sparse=True), xp, device, W1.dtype, check_cast=False)
+        checked = check_features(X, type(self).__name__, sparse=True)
+        columns = as_columns(checked, xp, device, W1.dtype, check_cast=False)
         self._check_n_features(columns)
         AL = forward_activations(xp, columns, self.parameters_, num_layers(self.parameters_),
                                  hidden_activation=self.hidden_activation, loss=self._fitted_targets().loss)[-1]

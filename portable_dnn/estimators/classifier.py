@@ -168,7 +168,7 @@ class DeepNeuralNetwork(NetworkEstimator):
             estimator_type="classifier",
             target_tags=TargetTags(required=True),
             classifier_tags=ClassifierTags(multi_class=True, multi_label=True),
-            input_tags=InputTags(),
+            input_tags=InputTags(sparse=True),  # scipy.sparse, on NumPy
         )
 
     # -- training and prediction ----------------------------------------------------------------

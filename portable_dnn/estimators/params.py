@@ -70,7 +70,7 @@ def with_keywords(init: Callable[..., None], **defaults: Any) -> Callable[..., N
     return __init__
 
 
-class stochastic_only:  # noqa: N801  (a decorator, named as one)
+class stochastic_only:
     """A method only stochastic optimisers have (``partial_fit``): with ``optimizer="lbfgs"`` the
     attribute is missing (``hasattr`` is False), with scikit-learn's message, as its MLPs'."""
 

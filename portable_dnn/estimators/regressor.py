@@ -77,7 +77,7 @@ validation_scores_, best_validation_score_
             estimator_type="regressor",
             target_tags=TargetTags(required=True, multi_output=True, single_output=True),
             regressor_tags=RegressorTags(),
-            input_tags=InputTags(),
+            input_tags=InputTags(sparse=True),  # scipy.sparse, on NumPy
         )
 
     # -- training and prediction ----------------------------------------------------------------

@@ -97,8 +97,8 @@ class Kernels(NamedTuple):
     where it already is, as the transpose of row-major samples; JAX: the rows of its transpose;
     X itself elsewhere). ``compile(step)`` is the training step compiled where the
     library compiles (``jax.jit``: one program per step; parameters and optimiser state donated
-    off the CPU unless ``compile(step, donate=False)``), the step itself elsewhere. ``own_copy(x)`` is a new copy of ``x`` for the
-    training to update in place (PyTorch: C-contiguous, as its fused kernels need);
+    off the CPU unless ``compile(step, donate=False)``), the step itself elsewhere. ``own_copy(x)``
+    is a new copy of ``x`` for the training to update in place (PyTorch: C-contiguous, as its fused kernels need);
     ``upload(host)`` a host NumPy array on the device (:func:`move_to`; PyTorch CUDA: from
     pinned memory, without waiting for the queued work).
     """
