@@ -46,9 +46,11 @@ class DeepNeuralNetwork(NetworkEstimator):
         The step size (Adam's ``alpha``).
     num_iterations : int, default 200
         The most epochs ``fit`` runs.
-    optimizer : {"adam", "sgd", "momentum", "gd"}, default "adam"
-        Adam, scikit-learn's SGD (``beta`` its momentum, with ``nesterov``), or the course's
-        momentum and gradient descent (``beta`` for momentum; ``beta1``, ``beta2``, ``epsilon`` for Adam).
+    optimizer : {"adam", "sgd", "lbfgs", "momentum", "gd"}, default "adam"
+        Adam, scikit-learn's SGD (``beta`` its momentum, with ``nesterov``), L-BFGS (SciPy's, as
+        scikit-learn's ``solver="lbfgs"``: full batch, no early stopping, ``tol`` on the gradient's
+        largest entry, ``max_fun``), or the course's momentum and gradient descent (``beta`` for
+        momentum; ``beta1``, ``beta2``, ``epsilon`` for Adam).
     batch_size : int or None, default 200
         Examples per step (all of them when fewer); ``None``: full batches.
     alpha : float, default 0.0001
@@ -101,6 +103,9 @@ class DeepNeuralNetwork(NetworkEstimator):
         :func:`portable_dnn.train`); not with ``decay_rate``.
     power_t : float, default 0.5
         ``"invscaling"``'s exponent.
+    max_fun : int, default 15000
+        ``"lbfgs"``: it stops once more than this many evaluations of the cost were made (checked
+        after each iteration, as SciPy's).
     class_weight : None, "balanced" or dict, default None
         Each class's weight, multiplied into ``sample_weight``, as ``LogisticRegression`` defines it:
         ``"balanced"`` is ``n_samples / (n_classes * np.bincount(y))``; a dict maps labels to weights

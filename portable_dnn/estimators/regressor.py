@@ -31,7 +31,8 @@ class DeepNeuralNetworkRegressor(NetworkEstimator):
         outputs (a log link; ``y >= 0``), as ``MLPRegressor``'s.
     hidden_layers, learning_rate, num_iterations, optimizer, batch_size, alpha, keep_prob, beta, beta1, \
 beta2, epsilon, decay_rate, early_stopping, validation_fraction, n_iter_no_change, tol, seed, \
-warm_start, device, dtype, print_cost, hidden_activation, shuffle, nesterov, learning_rate_schedule, power_t
+warm_start, device, dtype, print_cost, hidden_activation, shuffle, nesterov, learning_rate_schedule, power_t, \
+max_fun
         As :class:`DeepNeuralNetwork`'s, except that early stopping scores the held-out samples by
         R² (not stratified).
     init : str, default "auto"
