@@ -218,7 +218,8 @@ def test_full_batch_gradient_descent_is_unchanged(make, backend_kwargs):
 
 
 @pytest.mark.parametrize(("settings", "error", "message"), [
-    ({"optimizer": "nag"}, ValueError, r"optimizer: expected one of \['gd', 'momentum', 'adam', 'sgd', 'lbfgs'\], got 'nag'"),
+    ({"optimizer": "nag"}, ValueError,
+     r"optimizer: expected one of \['gd', 'momentum', 'adam', 'sgd', 'lbfgs'\], got 'nag'"),
     ({"mini_batch_size": 0}, ValueError, "mini_batch_size: expected an integer >= 1, got 0"),
     ({"mini_batch_size": 2.5}, TypeError, "mini_batch_size"),
     ({"keep_prob": 0.0}, ValueError, r"keep_prob: expected a number in \(0, 1\]"),
