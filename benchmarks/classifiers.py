@@ -21,7 +21,6 @@ import warnings
 
 import numpy as np
 from scipy import sparse
-
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
