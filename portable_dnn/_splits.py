@@ -83,8 +83,7 @@ def take_examples(arrays: Sequence[Array], indices: np.ndarray) -> list[Array]:
     """The examples ``indices`` (host) of each of the ``arrays`` (one namespace, the examples along
     the last axis), taken on their device (a Dask array: indexed lazily)."""
     if is_sparse(arrays[0]):  # sparse columns: gathered as they are, the others (dense) on their device
-        return [arrays[0][:, indices], *take_examples(arrays[1:], indices)] if len(arrays) > 1 else \
-            [arrays[0][:, indices]]
+        return [arrays[0][:, indices], *(take_examples(arrays[1:], indices) if len(arrays) > 1 else [])]
     xp = get_namespace(**{f"array {i}": array for i, array in enumerate(arrays)})
     if is_lazy(xp):
         return [array[..., indices] for array in arrays]

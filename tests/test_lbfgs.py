@@ -17,6 +17,7 @@ from conftest import to_numpy
 
 import portable_dnn as dnn
 from portable_dnn import DeepNeuralNetwork, DeepNeuralNetworkRegressor
+from portable_dnn._engine.kernels import kernels
 from portable_dnn._engine.lbfgs import minimize_lbfgs, network_objective, pack, parameter_keys
 from portable_dnn._engine.line_search import MoreThuente
 from portable_dnn._engine.settings import Settings
@@ -139,12 +140,11 @@ def test_the_cost_and_gradient_agree_with_centred_differences(xp, device, make, 
     parameters = dnn.initialize_parameters_deep([4, 5, units], seed=1, backend=xp, device=device,
                                                 dtype=make(np.zeros(1)).dtype)
     keys = parameter_keys(2)
-    shapes = {key: tuple(parameters[key].shape) for key in keys}
     settings = Settings(learning_rate=1.0, optimizer="lbfgs", loss=loss, lambd=0.3, hidden_activation="tanh",
                         weighted=weighted)
     targets = np.vstack([Y, weights]) if weighted else Y
-    objective = network_objective(xp, settings, 2, shapes, make(X), make(targets),
-                                  None if weights is None else float(weights.sum()))
+    objective = network_objective(xp, settings, 2, parameters, make(X), make(targets),
+                                  None if weights is None else float(weights.sum()), kernels(xp, device))
     x = pack(xp, parameters, keys)
     zeros = xp.zeros_like(x)
     stats, g = objective(x, zeros, zeros)

@@ -26,7 +26,7 @@ def test_the_kernels_take_sparse_operands_as_their_dense_forms():
     X = sparse.random(30, 12, density=0.2, format="csc", random_state=1)
     dense_X = X.toarray()
     W, b, dZ = rng.normal(size=(5, 30)), rng.normal(size=(5, 1)), rng.normal(size=(5, 12))
-    ops = kernels(np, "cpu")
+    ops = kernels(np, "cpu", sparse=True)
     np.testing.assert_allclose(ops.affine(W, X, b, None), W @ dense_X + b, rtol=1e-12)
     out = np.empty((5, 12))
     assert ops.affine(W, X, b, out) is out

@@ -25,6 +25,11 @@ def is_sparse(x: Any) -> bool:
     return type(x).__module__.startswith(SPARSE_MODULES)
 
 
+def _cupyx(x: Any) -> bool:
+    """Whether sparse ``x`` is CuPy's (on a GPU)."""
+    return type(x).__module__.startswith("cupyx")
+
+
 def check_sparse(X: Any, name: str = "X") -> Any:
     """Sparse ``X`` (m, n) as CSR in a floating dtype (integers and booleans as float64), its stored
     values checked finite, its shape 2-D and non-empty: ``ValueError`` naming ``name`` otherwise."""
@@ -36,7 +41,7 @@ def check_sparse(X: Any, name: str = "X") -> Any:
         if X.dtype.kind not in "biu":
             raise TypeError(f"{name}: expected real numbers, got sparse dtype {X.dtype}")
         X = X.astype("float64")
-    library = importlib.import_module("cupy" if type(X).__module__.startswith("cupyx") else "numpy")
+    library = importlib.import_module("cupy" if _cupyx(X) else "numpy")
     if not bool(library.isfinite(X.data).all()):
         raise ValueError(f"Input {name} contains NaN or infinity.")
     return X
@@ -49,19 +54,18 @@ def sparse_columns(X: Any, xp: ModuleType, device: Any, dtype: Any) -> Any:
     if name not in SPARSE_BACKENDS:
         raise TypeError(f"X: sparse input trains on NumPy (scipy.sparse) or CuPy (cupyx.scipy.sparse), not on {name}; "
                         "pass device='numpy' (or 'cupy'), or X.toarray()")
-    on_gpu = type(X).__module__.startswith("cupyx")
     if name == "numpy":
-        host = X.get() if on_gpu else X
+        host = X.get() if _cupyx(X) else X
         return host.T.tocsc().astype(dtype, copy=False)
     cupyx_sparse = importlib.import_module("cupyx.scipy.sparse")
     with device_scope(device):
-        placed = X if on_gpu else cupyx_sparse.csr_matrix(X)
+        placed = X if _cupyx(X) else cupyx_sparse.csr_matrix(X)
         return placed.T.tocsc().astype(dtype)
 
 
 def sparse_placement(columns: Any) -> tuple[ModuleType, Any]:
     """``(xp, device)`` of sparse ``columns``: NumPy's on the CPU, or CuPy's on their device."""
-    if type(columns).__module__.startswith("cupyx"):
+    if _cupyx(columns):
         xp = resolve_namespace("cupy")
         return xp, columns.data.device
     xp = resolve_namespace("numpy")

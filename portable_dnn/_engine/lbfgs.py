@@ -24,19 +24,23 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from array_api_compat import device as array_device
 
 from .._backend import Array
+from .._backend.sparse import is_sparse
 from .._backend.transfers import to_numpy
 from .._validation import convergence_warning
 from ..optimizers import OptimizerState
-from .kernels import kernels
+from .kernels import Kernels, kernels
 from .line_search import MoreThuente
 from .settings import Settings
 from .step import Workspace, cost_and_gradients
 from .trainer import TrainingDivergedError
+
+if TYPE_CHECKING:
+    from .run import Plan
 
 #: SciPy's defaults as scikit-learn's MLPs use them: ``factr`` (``ftol = factr * eps``), the memory,
 #: the line search's evaluations, its largest step.
@@ -65,10 +69,12 @@ class _Memory:
     """The last ``size`` pairs ``(s, y, 1 / s'y)``, newest last, and the scaling ``s'y / y'y`` of the newest."""
 
     def __init__(self, size: int) -> None:
-        self.size, self.pairs, self.gamma = size, [], 1.0  # type: ignore[var-annotated]
+        self.size, self.gamma = size, 1.0
+        self.pairs: list[tuple[Array, Array, float]] = []
 
     def add(self, s: Array, y: Array, sy: float, yy: float) -> None:
-        self.pairs = [*self.pairs[-(self.size - 1):], (s, y, 1.0 / sy)] if self.size > 1 else [(s, y, 1.0 / sy)]
+        self.pairs.append((s, y, 1.0 / sy))
+        del self.pairs[:-self.size]
         self.gamma = sy / yy
 
     def clear(self) -> None:
@@ -154,6 +160,11 @@ def parameter_keys(L: int) -> list[str]:
     return [f"{kind}{l}" for l in range(1, L + 1) for kind in ("W", "b")]
 
 
+def parameter_shapes(parameters: Mapping[str, Array], L: int) -> dict[str, tuple[int, ...]]:
+    """Each parameter's shape, by key, in packing order."""
+    return {key: tuple(parameters[key].shape) for key in parameter_keys(L)}
+
+
 def pack(xp: ModuleType, arrays: Mapping[str, Array], keys: list[str]) -> Array:
     """``arrays[key]`` for each key, flattened into one new vector."""
     return xp.concat([xp.reshape(arrays[key], (-1,)) for key in keys])
@@ -169,24 +180,19 @@ def unpack(xp: ModuleType, x: Array, shapes: Mapping[str, tuple[int, ...]]) -> d
     return parameters
 
 
-def network_objective(xp: ModuleType, settings: Settings, L: int, shapes: Mapping[str, tuple[int, ...]], X: Array,
-                      Y: Array, total: float | None) -> Objective:
-    """The :data:`Objective` of a network's parameters (packed as ``shapes``) on the whole of
-    ``X``, ``Y``: the fused step's passes without its update (:func:`~.step.cost_and_gradients`),
-    compiled where the backend compiles, its buffers reused where it writes in place."""
-    device = array_device(Y)  # X may be sparse
-    ops = kernels(xp, device)
+def network_objective(xp: ModuleType, settings: Settings, L: int, parameters: Mapping[str, Array], X: Array,
+                      Y: Array, total: float | None, ops: Kernels) -> Objective:
+    """The :data:`Objective` of a network shaped as ``parameters`` (packed by :func:`pack`) on the
+    whole of ``X``, ``Y``: the fused step's passes without its update (:func:`~.step.cost_and_gradients`)
+    with the kernels ``ops``, compiled where the backend compiles, its buffers made once where it
+    writes in place."""
+    shapes = parameter_shapes(parameters, L)
     keys = [f"d{key}" for key in shapes]
-    reused: list[Workspace] = []
+    reused = Workspace(xp, parameters, L, X.shape[1], gradients=True, ops=ops) if ops.reuses_buffers else None
 
     def evaluate(x: Array, X: Array, Y: Array, d: Array, g_old: Array) -> tuple[Array, Array]:
         parameters = unpack(xp, x, shapes)
-        if not reused:
-            workspace = Workspace(xp, parameters, L, X.shape[1], gradients=True)
-            if ops.reuses_buffers:
-                reused.append(workspace)
-        else:
-            workspace = reused[0]
+        workspace = reused or Workspace(xp, parameters, L, X.shape[1], gradients=True, ops=ops)
         cost, gradients = cost_and_gradients(xp, settings, L, workspace, parameters, X, Y, total)
         g = pack(xp, gradients, keys)
         change = g - g_old
@@ -199,7 +205,7 @@ def network_objective(xp: ModuleType, settings: Settings, L: int, shapes: Mappin
 
 
 def fit_lbfgs(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array], L: int, settings: Settings,
-              plan: Any, host_weights: Any = None) -> tuple[dict[str, Array], list[float]]:
+              plan: Plan, host_weights: Any = None) -> tuple[dict[str, Array], list[float]]:
     """Train ``parameters`` (never modified) by :func:`minimize_lbfgs` on all of ``X``, ``Y`` (as the
     engine's :func:`~.run.run` takes them): ``(parameters, costs)``, the cost after every
     ``plan.record_every``-th iteration (from the first). ``plan.epochs`` is the iteration limit,
@@ -207,20 +213,20 @@ def fit_lbfgs(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array
     as an epoch of ``plan.state``; ``plan.callbacks`` are called per iteration, ``on_stop`` when it
     converged. Warns (``ConvergenceWarning``, scikit-learn's message) when it did not."""
     keys = parameter_keys(L)
-    shapes = {key: tuple(parameters[key].shape) for key in keys}
+    ops = kernels(xp, array_device(Y), sparse=is_sparse(X))  # Y: X may be sparse
     total = None if host_weights is None else float(host_weights.sum())
-    objective = network_objective(xp, settings, L, shapes, X, Y, total)
+    objective = network_objective(xp, settings, L, parameters, X, Y, total, ops)
     calls, costs = plan.callbacks, []
     state = plan.state if plan.state is not None else OptimizerState()
     first = state.epochs
-    last: list[float] = []
+
+    def recorded(iteration: int) -> bool:
+        return (iteration - 1) % plan.record_every == 0
 
     def on_iteration(iteration: int, f: float) -> None:
         epoch = first + iteration - 1
         state.epochs += 1
-        recorded = (iteration - 1) % plan.record_every == 0
-        last[:] = [] if recorded else [f]
-        if recorded:
+        if recorded(iteration):
             costs.append(f)
             if calls.on_cost is not None:
                 calls.on_cost(epoch, f)
@@ -230,9 +236,9 @@ def fit_lbfgs(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array
     if plan.epochs == 0:
         return dict(parameters), costs
     result = minimize_lbfgs(xp, objective, pack(xp, parameters, keys), max_iter=plan.epochs, max_fun=plan.max_fun,
-                            pgtol=plan.tol, on_iteration=on_iteration, settle=kernels(xp, array_device(Y)).settle)
-    if last and calls.on_cost is not None:
-        calls.on_cost(state.epochs - 1, last[0])
+                            pgtol=plan.tol, on_iteration=on_iteration, settle=ops.settle)
+    if result.iterations and not recorded(result.iterations) and calls.on_cost is not None:
+        calls.on_cost(state.epochs - 1, result.f)  # the last iteration's cost, as the epochs' last
     if not math.isfinite(result.f):
         raise TrainingDivergedError(result.iterations, result.f, settings.learning_rate, dict(parameters), costs)
     if result.status == 0:
@@ -244,4 +250,4 @@ def fit_lbfgs(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array
         if result.iterations == plan.epochs:
             message += f"\nIncrease the number of iterations to improve the convergence (num_iterations={plan.epochs})."
         warnings.warn(message, convergence_warning(), stacklevel=4)
-    return unpack(xp, result.x, shapes), costs
+    return unpack(xp, result.x, parameter_shapes(parameters, L)), costs

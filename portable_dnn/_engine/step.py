@@ -17,6 +17,7 @@ from types import ModuleType
 from array_api_compat import device as array_device
 
 from .._backend import Array
+from .._backend.sparse import is_sparse
 from .._outputs import layer_activations
 from .._random import DeviceRandom
 from ..activations import ACTIVATIONS
@@ -39,13 +40,15 @@ class Workspace:
     layer 1 where the update is fused into the product); with ``gradients`` (optimisers other
     than gradient descent) also ``dW[1]`` and ``db[l]``; with ``batch_of = (X, Y)``, the
     buffers ``X`` and ``Y`` a batch of their columns is gathered into. Without in-place kernels the dicts are empty
-    and each operation allocates.
+    and each operation allocates. ``ops``: the kernels to use (default: the parameters' library's,
+    for dense inputs).
     """
 
     def __init__(self, xp: ModuleType, parameters: Mapping[str, Array], L: int, m: int, *,
-                 gradients: bool = False, batch_of: tuple[Array, Array] | None = None) -> None:
+                 gradients: bool = False, batch_of: tuple[Array, Array] | None = None,
+                 ops: Kernels | None = None) -> None:
         W1 = parameters["W1"]
-        self.kernels = kernels(xp, array_device(W1))
+        self.kernels = kernels(xp, array_device(W1)) if ops is None else ops
         # Row sums as a matrix-vector product: faster than a strided reduction.
         self.ones = xp.ones((m, 1), dtype=W1.dtype, device=array_device(W1))
         self.Z: dict[int, Array] = {}
@@ -112,7 +115,8 @@ def forward_activations(
 ) -> list[Array]:
     """``[X, A1, ..., AL]``: every layer's output (hidden derivatives are read back from them),
     the hidden ones dropped out by ``dropout`` when given; the output layer's for ``loss``."""
-    ops = workspace.kernels if workspace is not None else kernels(xp, array_device(parameters["W1"]))
+    ops = workspace.kernels if workspace is not None else \
+        kernels(xp, array_device(parameters["W1"]), sparse=is_sparse(X))
     names = layer_activations(L, parameters[f"W{L}"].shape[0], hidden_activation, loss)
     activations = [X]
     A = X

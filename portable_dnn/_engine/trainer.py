@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from array_api_compat import device as array_device
 
 from .._backend import Array
+from .._backend.sparse import is_sparse
 from .._random import DeviceRandom, Reshuffled, permutation
 from ..minibatch import batch_bounds
 from ..optimizers import OptimizerState
@@ -54,7 +55,7 @@ class Trainer:
                  copy_X: bool = True, host_weights: Any = None, shuffle: Any = None) -> None:
         self.xp, self.L, self.settings, self.copy_X, self.shuffle = xp, L, settings, copy_X, shuffle
         self.device = array_device(parameters["W1"])  # X may be sparse
-        self.ops = kernels(xp, self.device)
+        self.ops = kernels(xp, self.device, sparse=is_sparse(X))
         self.parameters = {key: self.ops.own_copy(value) for key, value in parameters.items()}
         self.state = OptimizerState() if state is None else state
         gradients = settings.optimizer != "gd"
@@ -96,7 +97,8 @@ class Trainer:
         if size not in self.workspaces:
             batch_of = None if self.settings.mini_batch_size is None else (self.X, self.Y)
             self.workspaces[size] = Workspace(self.xp, self.parameters, self.L, size,
-                                              gradients=self.settings.optimizer != "gd", batch_of=batch_of)
+                                              gradients=self.settings.optimizer != "gd", batch_of=batch_of,
+                                              ops=self.ops)
         return self.workspaces[size]
 
     def _batches(self, seed: int) -> Iterator[tuple[Array | None, float | None]]:

@@ -154,7 +154,7 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
                 X_val, y_val, encoded_val, spec_val, weights_val = given
                 validation: tuple[Any, ...] | None = self._placed(X_val, y_val, encoded_val, spec_val, weights_val,
                                                                   xp, device, dtype, training=False).validation
-            elif self.optimizer != "lbfgs" and self._early_stopping(data.columns.shape[1]):
+            elif self._stochastic and self._early_stopping(data.columns.shape[1]):
                 fraction = check_fraction(self.validation_fraction, "validation_fraction", low_open=True)
                 data, validation = data.held_out(fraction, rng, self.seed)
             else:
@@ -162,8 +162,7 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
             first_epoch = state.epochs
             stopped = self._train(data, parameters, state, self.num_iterations, layer_dims, validation, costs, rng)
             self.n_iter_ = state.epochs - first_epoch  # this fit's epochs (a warm start's too, as scikit-learn)
-            # L-BFGS warns by itself, with scikit-learn's message.
-            unconverged = not stopped and self.n_iter_no_change is not None and self.optimizer != "lbfgs"
+            unconverged = not stopped and self.n_iter_no_change is not None and self._stochastic
             unscaled = unconverged and looks_unscaled(data.columns)
         if unconverged:
             warn_not_converged(self, unscaled)
@@ -262,6 +261,12 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
             raise ValueError(f"X has {columns.shape[0]} features, but {type(self).__name__} is expecting "
                              f"{self.n_features_in_} features as input.")
 
+    @property
+    def _stochastic(self) -> bool:
+        """Whether the optimiser steps on batches and stops early (all but L-BFGS: full batch, stopped
+        by its own rules, warning by itself, without ``partial_fit``)."""
+        return self.optimizer != "lbfgs"
+
     def _early_stopping(self, m: int) -> bool:
         """Whether to hold out a validation set: ``early_stopping``, or ``"auto"``: above 10,000 examples."""
         if self.early_stopping == "auto":
@@ -292,10 +297,10 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
             if self.print_cost:
                 print(f"Cost after epoch {state.epochs - 1}: {cost}")
 
-        lbfgs = self.optimizer == "lbfgs"  # full batch, stopped by its own rules
-        plan = Plan(epochs, 1, state, sample_order(self, data, rng), None if lbfgs else self.n_iter_no_change,
-                    self.tol, callbacks=Callbacks(on_cost=record, on_score=lambda i, score: scores.append(score),
-                                                  on_stop=stopped.append), checked=True, max_fun=self.max_fun)
+        patience = self.n_iter_no_change if self._stochastic else None
+        calls = Callbacks(on_cost=record, on_score=lambda i, score: scores.append(score), on_stop=stopped.append)
+        plan = Plan(epochs, 1, state, sample_order(self, data, rng), patience, self.tol, callbacks=calls, checked=True,
+                    max_fun=self.max_fun)
         xp, _ = columns_placement(data.columns)
         try:
             trained, _ = run(xp, data.columns, data.targets, parameters, len(layer_dims) - 1,

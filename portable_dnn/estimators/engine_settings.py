@@ -15,7 +15,7 @@ from .inputs import FitData
 
 def engine_settings(model: Any, data: FitData) -> Settings:
     """``model``'s settings as the engine's, for training on ``data``, checked once (:class:`Settings`)."""
-    batch = None if model.batch_size is None or model.optimizer == "lbfgs" else min(
+    batch = None if model.batch_size is None or not model._stochastic else min(
         check_count(model.batch_size, "batch_size", minimum=1), data.columns.shape[1])
     return Settings(
         learning_rate=model.learning_rate, hidden_activation=model.hidden_activation, optimizer=model.optimizer,

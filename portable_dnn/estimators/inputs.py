@@ -81,7 +81,7 @@ def checked_validation(model: Any, X: Array, X_val: Any, y_val: Any, sample_weig
         return None
     if X_val is None or y_val is None:
         raise ValueError("X_val and y_val: give both (the samples early stopping scores) or neither")
-    if model.optimizer == "lbfgs":
+    if not model._stochastic:
         raise ValueError("X_val and y_val: optimizer='lbfgs' does not stop early (it stops by tol on the gradient "
                          "and max_fun); pass them with a stochastic optimizer")
     if model.early_stopping is False:
@@ -113,14 +113,16 @@ def as_columns(X: Array, xp: ModuleType, device: Any, dtype: Any, check_cast: bo
     ``check_cast``, values that a narrowing cast made infinite are refused (the only check after
     the entry's). Sparse X: sparse columns (:func:`~portable_dnn._backend.sparse.sparse_columns`)."""
     if is_sparse(X):
-        return sparse_columns(X, xp, device, dtype)
-    X = move_to(X, xp, device)
-    if X.dtype == dtype:
-        return X.T
-    columns = xp.astype(X, dtype).T
+        columns = sparse_columns(X, xp, device, dtype)
+        values = columns.data  # the stored values: what a cast can make infinite
+    else:
+        X = move_to(X, xp, device)
+        if X.dtype == dtype:
+            return X.T
+        columns = values = xp.astype(X, dtype).T
     narrowing = xp.isdtype(X.dtype, "real floating") and xp.finfo(dtype).max < xp.finfo(X.dtype).max
     if check_cast and narrowing and not is_dask_array(X):
-        check_finite(xp, X=columns)
+        check_finite(xp, X=values)
     return columns
 
 

@@ -81,7 +81,7 @@ class stochastic_only:
     def __get__(self, instance: Any, owner: type | None = None) -> Callable[..., Any]:
         if instance is None:
             return self.method
-        if getattr(instance, "optimizer", None) == "lbfgs":
+        if not instance._stochastic:
             raise AttributeError(f"{self.method.__name__} is only available for stochastic optimizers. "
                                  f"{instance.optimizer} is not stochastic.")
         return types.MethodType(self.method, instance)

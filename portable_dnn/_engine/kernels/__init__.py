@@ -27,18 +27,19 @@ from .torch import torch_kernels
 __all__ = ["Kernels", "adam_portable", "kernels", "momentum_portable", "one_pass_enabled"]
 
 
-def kernels(xp: ModuleType, device: Any = None) -> Kernels:
+def kernels(xp: ModuleType, device: Any = None, sparse: bool = False) -> Kernels:
     """The :class:`Kernels` for namespace ``xp`` on ``device``: in place for NumPy, CuPy and
     PyTorch (whose functions take ``out=`` and multiply float by bool), the standard's forms
-    elsewhere (JAX compiled, Dask persisted after each step)."""
+    elsewhere (JAX compiled, Dask persisted after each step). ``sparse``: for sparse inputs X
+    (NumPy, CuPy: :func:`.sparse.with_sparse_inputs`; the dense kernels never test for them)."""
     name = backend_name(xp)
     placement = placement_forms(xp, device)
     if name == "torch":
         return torch_kernels(importlib.import_module(name), device, placement)
     if name in ("numpy", "cupy"):
         library = importlib.import_module(name)  # the library behind the namespace, for out=
-        return with_sparse_inputs(library, out_kernels(library, xp, placement,
-                                                       **(_optimizer_kernels_cupy(library) if name == "cupy" else {})))
+        dense = out_kernels(library, xp, placement, **(_optimizer_kernels_cupy(library) if name == "cupy" else {}))
+        return with_sparse_inputs(library, dense) if sparse else dense
     if name == "jax":
         return portable_kernels(xp, device, compile=_jax_compile(device), **_jax_gather(xp))
     if is_lazy(xp):
