@@ -63,7 +63,7 @@ class Workspace:
             n = parameters[f"W{l}"].shape[0]
             self.Z[l] = xp.empty((n, m), **place)
             if l > 1 or gradients or not self.kernels.fused_subtraction:
-                self.dW[l] = xp.empty(tuple(parameters[f"W{l}"].shape), **place)
+                self.dW[l] = xp.empty_like(parameters[f"W{l}"])  # in W's layout: the update reads both
             if gradients:
                 self.db[l] = xp.empty((n, 1), **place)
         if batch_of is not None:

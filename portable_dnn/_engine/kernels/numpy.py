@@ -80,9 +80,16 @@ def _optimizer_kernels_out(library: ModuleType, one_pass: bool = False) -> dict[
     def one_pass_for(W: Any) -> dict[str, Callable[..., None]] | None:
         return _one_pass_kernels(library) if one_pass and W.ndim == 2 else None
 
+    def in_memory_order(*arrays: Any) -> tuple[Any, ...]:
+        """The arrays as the one-pass loops (row by row) walk them fastest: transposed where W (the
+        first) is column-major (an estimator's weights, drawn as scikit-learn's); element-wise, the
+        same numbers."""
+        column_major = arrays[0].flags.f_contiguous and not arrays[0].flags.c_contiguous
+        return tuple(array.T for array in arrays) if column_major else arrays
+
     def momentum(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
         if (compiled := one_pass_for(W)) is not None:
-            compiled["momentum"](W, g, v, library.array((beta, lr), dtype=W.dtype))
+            compiled["momentum"](*in_memory_order(W, g, v), library.array((beta, lr), dtype=W.dtype))
             return W, v
         library.multiply(v, beta, out=v)
         library.add(v, g, out=v)
@@ -93,7 +100,7 @@ def _optimizer_kernels_out(library: ModuleType, one_pass: bool = False) -> dict[
              eps_hat: float) -> tuple[Any, Any, Any]:
         if (compiled := one_pass_for(W)) is not None:
             constants = (beta1, beta2, squared_gradient_weight(beta1, beta2), step_size, eps_hat)
-            compiled["adam"](W, g, v, s, library.array(constants, dtype=W.dtype))
+            compiled["adam"](*in_memory_order(W, g, v, s), library.array(constants, dtype=W.dtype))
             return W, v, s
         library.multiply(v, beta1, out=v)
         library.add(v, g, out=v)
