@@ -119,9 +119,7 @@ def minimize_lbfgs(xp: ModuleType, objective: Objective, x0: Array, *, max_iter:
         if gd_old < 0:
             search = MoreThuente(stpmax=MAX_STEP)
             task, stp = search.start(stp, f, gd_old)
-            for tries in range(MAX_LINE_SEARCH + 1):
-                if tries == MAX_LINE_SEARCH:
-                    break
+            for _ in range(MAX_LINE_SEARCH):  # SciPy's maxls: the 21st trial is not evaluated
                 x = settle({"x": x_old + stp * d})["x"]
                 stats, g = objective(x, d, g_old)
                 evaluations += 1
@@ -212,6 +210,8 @@ def fit_lbfgs(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array
     ``plan.tol`` the gradient's (``pgtol``), ``plan.max_fun`` the evaluations'. Each iteration counts
     as an epoch of ``plan.state``; ``plan.callbacks`` are called per iteration, ``on_stop`` when it
     converged. Warns (``ConvergenceWarning``, scikit-learn's message) when it did not."""
+    if plan.epochs == 0:
+        return dict(parameters), []
     keys = parameter_keys(L)
     ops = kernels(xp, array_device(Y), sparse=is_sparse(X))  # Y: X may be sparse
     total = None if host_weights is None else float(host_weights.sum())
@@ -233,8 +233,6 @@ def fit_lbfgs(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array
         if calls.on_iteration is not None:
             calls.on_iteration(epoch)
 
-    if plan.epochs == 0:
-        return dict(parameters), costs
     result = minimize_lbfgs(xp, objective, pack(xp, parameters, keys), max_iter=plan.epochs, max_fun=plan.max_fun,
                             pgtol=plan.tol, on_iteration=on_iteration, settle=ops.settle)
     if result.iterations and not recorded(result.iterations) and calls.on_cost is not None:
