@@ -25,6 +25,7 @@ from .cost import compute_cost, one_hot
 from .datasets import Dataset, load_digits, load_digits_parity, load_h5_dataset, load_moons
 from .estimators.classifier import DeepNeuralNetwork
 from .estimators.regressor import DeepNeuralNetworkRegressor
+from .export.onnx_graph import to_onnx
 from .gradient_check import dictionary_to_vector, gradient_check_n, gradients_to_vector, vector_to_dictionary
 from .initialization import INIT_SCHEMES, initialize_parameters, initialize_parameters_deep
 from .io import load_metadata, load_parameters, load_state, save_parameters
@@ -109,6 +110,7 @@ __all__ = [
     "tanh",
     "tanh_backward",
     "to_numpy",
+    "to_onnx",
     "train",
     "two_layer_model",
     "update_lr",

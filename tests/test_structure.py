@@ -13,8 +13,8 @@ PACKAGE = Path(portable_dnn.__file__).parent
 #: Modules where the host is genuinely involved: seeded draws, host copies and files, the command line,
 #: and the estimators (labels: strings, sorted classes; scikit-learn-style input checks).
 HOST_MODULES = {"_random.py", "_splits.py", "_backend/transfers.py", "io.py", "datasets.py", "__main__.py",
-                "_validation.py"}
-HOST_FOLDERS = {"cli", "estimators"}
+                "_validation.py", "onnx.py"}
+HOST_FOLDERS = {"cli", "estimators", "export"}
 
 #: The layers, lowest first: a module imports only from its own layer and the ones below it.
 LAYERS = [
@@ -24,6 +24,7 @@ LAYERS = [
     {"_engine"},
     {"training", "models", "gradient_check"},
     {"estimators"},
+    {"export", "onnx"},
     {"cli", "__main__"},
 ]
 

@@ -17,10 +17,16 @@ from ..optimizers import OptimizerState
 Model = TypeVar("Model")
 
 
-def save_model(model: Any, path: str | os.PathLike[str]) -> Path:
-    """Save the fitted ``model`` to ``path`` (see ``save``)."""
+def model_settings(model: Any) -> dict[str, Any]:
+    """The constructor settings a model file records (all but the placement), as JSON takes them."""
     settings = {k: v for k, v in model.get_params().items() if k not in ("device", "dtype")}
     settings["hidden_layers"] = list(settings["hidden_layers"])
+    return settings
+
+
+def save_model(model: Any, path: str | os.PathLike[str]) -> Path:
+    """Save the fitted ``model`` to ``path`` (see ``save``)."""
+    settings = model_settings(model)
     state = model.optimizer_state_
     arrays = {**{f"v.{key}": value for key, value in state.v.items()},
               **{f"s.{key}": value for key, value in state.s.items()}}

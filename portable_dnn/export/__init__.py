@@ -1,0 +1,1 @@
+"""From a fitted model to other runtimes: ONNX graphs (:mod:`.onnx_graph`)."""
