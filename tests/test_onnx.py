@@ -87,16 +87,18 @@ def test_onnx_runtime_gives_predict_and_predict_proba_of_a_model_trained_on_the_
 
 
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh", "sigmoid", "identity"])
-def test_every_hidden_activation_exports_exactly_in_float64(activation):
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_every_hidden_activation_exports(activation, dtype):
     X = host_data()
+    tolerance = TOLERANCE[dtype]
     for kind in ("multiclass", "regression"):
         model = fitted(kind, X, hidden_activation=activation)
-        outputs = run_onnx(dnn.to_onnx(model, dtype="float64"), X)
+        outputs = run_onnx(dnn.to_onnx(model, dtype=dtype), X.astype(dtype))
         if kind == "multiclass":
-            np.testing.assert_allclose(outputs["probabilities"], model.predict_proba(X), rtol=0, atol=1e-12)
+            np.testing.assert_allclose(outputs["probabilities"], model.predict_proba(X), rtol=0, atol=tolerance)
             np.testing.assert_array_equal(outputs["label"], model.predict(X))
         else:
-            np.testing.assert_allclose(outputs["variable"], model.predict(X), rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(outputs["variable"], model.predict(X), rtol=tolerance, atol=tolerance)
 
 
 def test_a_model_trained_on_array_api_strict_device1_exports_its_own_numbers():
