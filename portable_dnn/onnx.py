@@ -7,10 +7,11 @@ skl2onnx, so that ``skl2onnx.to_onnx`` converts a pipeline that ends in a
     onx = to_onnx(make_pipeline(StandardScaler(), DeepNeuralNetwork()).fit(X, y), X[:1].astype("float32"),
                   options={"zipmap": False})
 
-As for skl2onnx's classifiers, the options ``zipmap`` (by default a ZipMap of the probabilities) and
-``nocl`` (True: the labels are the class indices) apply. The converted outputs are named as skl2onnx names ``MLPClassifier``'s (``label``, ``probabilities``)
-and ``MLPRegressor``'s (``variable``); they compute in the input's float type (float32, or float64
-for a double input). Needs the ``onnx`` extra: ``pip install 'portable_dnn[onnx]'``.
+As for skl2onnx's classifiers, the options ``zipmap`` (by default a ZipMap of the probabilities)
+and ``nocl`` (True: the labels are the class indices) apply. The outputs are named as skl2onnx names
+``MLPClassifier``'s (``label``, ``probabilities``) and ``MLPRegressor``'s (``variable``); they compute
+in the input's float type (float32, or float64 for a double input). Needs the ``onnx`` extra:
+``pip install 'portable_dnn[onnx]'``.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ HOST_FOLDERS = {"cli", "estimators", "export"}
 #: The layers, lowest first: a module imports only from its own layer and the ones below it.
 LAYERS = [
     {"_backend", "_version", "_checks"},
-    {"_parameters", "_random", "_splits", "_validation", "_outputs", "activations", "cost", "regularization",
-     "initialization", "optimizers", "propagation", "minibatch", "io", "datasets"},
+    {"_parameters", "_random", "_splits", "_summary", "_validation", "_outputs", "activations", "cost",
+     "regularization", "initialization", "optimizers", "propagation", "minibatch", "io", "datasets"},
     {"_engine"},
     {"training", "models", "gradient_check"},
     {"estimators"},

@@ -24,11 +24,14 @@ from .._backend import (
 )
 from .._backend.transfers import move_to, to_numpy
 from .._engine.settings import Settings
-from .._outputs import predicted_classes_kernel
+from .._outputs import layer_activations, predicted_classes_kernel
+from .._summary import summary_text
 from .._version import __version__
 from ..datasets import Dataset, load_digits, load_digits_parity, load_h5_dataset, load_moons, read_h5_split
+from ..estimators.classifier import DeepNeuralNetwork
+from ..estimators.regressor import DeepNeuralNetworkRegressor
 from ..initialization import initialize_parameters_deep
-from ..io import load_parameters, save_parameters
+from ..io import load_metadata, load_parameters, save_parameters
 from ..minibatch import hold_out
 from ..models import predict_proba
 from ..training import TrainingDivergedError, train
@@ -247,3 +250,20 @@ def command_info(args: argparse.Namespace) -> None:
         except Exception as error:  # a library present but unusable (no CUDA driver, ...)
             status = f"unavailable ({type(error).__name__}: {error})"
         print(f"  {name:<17} {status}")
+
+
+def model_summary(path: Path) -> str:
+    """The summary of the model file ``path`` (an estimator's, or one of ``train`` on the course's data)."""
+    metadata = load_metadata(path)
+    kind = metadata.get("kind")
+    if kind is not None:
+        estimator = DeepNeuralNetworkRegressor if kind == "DeepNeuralNetworkRegressor" else DeepNeuralNetwork
+        lines: list[str] = []
+        estimator.load(path).summary(print_fn=lines.append)
+        return "\n".join(lines)
+    layer_dims = metadata["layer_dims"]
+    activations = metadata.get("activations") or layer_activations(len(layer_dims) - 1, layer_dims[-1])
+    classes = metadata.get("classes")
+    return summary_text(f"L_layer_model ({path.name})", layer_dims, activations, loss="cross_entropy",
+                        dtype=metadata.get("dtype", "float64"), device="(a file: loaded where predict runs)",
+                        notes=[f"Classes: {', '.join(map(str, classes))}"] if classes else [])

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from .._backend import BackendUnavailableError, install_extra
 from ..io import load_metadata
-from .commands import command_info, command_predict, command_train, placement
+from .commands import command_info, command_predict, command_train, model_summary, placement
 from .own_data import predict_table, train_on_table
 from .parser import CommandError, build_parser
 from .tables import is_table
@@ -35,7 +35,23 @@ def predict(args: argparse.Namespace) -> None:
         command_predict(args, metadata, xp, device)
 
 
-COMMANDS = {"train": train, "predict": predict, "info": command_info}
+def info(args: argparse.Namespace) -> None:
+    """``portable-dnn info``: the backends here; ``portable-dnn info MODEL``: the model's summary."""
+    if args.model is None:
+        command_info(args)
+    else:
+        print(model_summary(args.model))
+
+
+def export(args: argparse.Namespace) -> None:
+    """``portable-dnn export MODEL OUT``: the saved model as ONNX."""
+    from ..export.onnx_graph import export_file
+
+    written = export_file(args.model, args.out, dtype=args.dtype, target_opset=args.opset)
+    print(f"Wrote {written}")
+
+
+COMMANDS = {"train": train, "predict": predict, "info": info, "export": export}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -88,7 +88,7 @@ def _integer(text: str, minimum: int, expected: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``portable-dnn`` parser: ``train``, ``predict`` and ``info``."""
+    """The ``portable-dnn`` parser: ``train``, ``predict``, ``info`` and ``export``."""
     parser = _Parser(prog="portable-dnn", description=__doc__.splitlines()[0].split(": ", 1)[1])
     parser.add_argument("--version", action="version", version=f"portable_dnn {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -103,7 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
                                           "for a model trained on your table, a table file like it")
     predict_cmd.add_argument("--target", help="your table's target column, to score the predictions against")
     _add_table_options(train_cmd)
-    commands.add_parser("info", help="list the backends and devices available here")
+    info_cmd = commands.add_parser("info", help="list the backends and devices available here, or summarise a model")
+    info_cmd.add_argument("model", type=Path, nargs="?", help="a model file: print its layers, as Keras' summary")
+    export_cmd = commands.add_parser("export", help="write a saved model as ONNX (needs the onnx extra)")
+    export_cmd.add_argument("model", type=Path, help="a model file written by 'train' (or an estimator's save)")
+    export_cmd.add_argument("out", type=Path, help="the .onnx file to write")
+    export_cmd.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                            help="the graph's float type (default: float32)")
+    export_cmd.add_argument("--opset", type=_positive_int, default=None, help="the ONNX opset (default: 17)")
     return parser
 
 

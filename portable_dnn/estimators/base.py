@@ -7,7 +7,7 @@ network's output. The targets are objects (:mod:`.targets`); scikit-learn's para
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
@@ -16,13 +16,15 @@ import array_api_compat
 import numpy as np
 from array_api_compat import is_dask_array
 
-from .._backend import Array, device_scope, resolve_placement
+from .._backend import Array, backend_name, device_scope, dtype_name, resolve_placement
 from .._checks import check_fraction
 from .._engine.run import Callbacks, Plan, run
 from .._engine.step import forward_activations
 from .._engine.trainer import TrainingDivergedError
+from .._outputs import layer_activations
 from .._parameters import num_layers
 from .._random import random_state
+from .._summary import summary_text
 from .._validation import check_consistent_length, check_features, not_fitted_error
 from ..initialization import check_layer_dims, initialize_parameters_deep
 from ..optimizers import OptimizerState
@@ -361,6 +363,21 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
         device scope (:func:`.elsewhere.predict_elsewhere`), else None."""
         self._check_fitted()
         return predict_elsewhere(self, X, method)
+
+    def summary(self, print_fn: Callable[[str], Any] = print) -> None:
+        """Print the fitted network as Keras' ``Model.summary()`` does (through ``print_fn``): each
+        layer's parameters (``W1``, ``b1``, ...) and their shapes, its output shape, activation and
+        parameter count; then the total, the loss, the dtype and the device."""
+        self._check_fitted()
+        W1, targets = self.parameters_["W1"], self._fitted_targets()
+        xp = array_api_compat.array_namespace(W1)
+        L, units = len(self.layer_dims_) - 1, self.layer_dims_[-1]
+        notes = [f"Classes: {', '.join(map(str, self.classes_))}"] \
+            if getattr(self, "classes_", None) is not None and not getattr(self, "multilabel_", False) else []
+        print_fn(summary_text(type(self).__name__, self.layer_dims_,
+                              layer_activations(L, units, self.hidden_activation, targets.loss),
+                              loss=targets.loss, dtype=dtype_name(xp, W1.dtype),
+                              device=f"{array_api_compat.device(W1)} ({backend_name(xp)})", notes=notes))
 
     # -- saving ------------------------------------------------------------------------------------
 

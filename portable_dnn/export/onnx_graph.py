@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from .._backend.transfers import to_numpy
-from .._outputs import output_activation
+from .._outputs import layer_activations, output_activation
 from .._parameters import num_layers
 from .._version import __version__
 from ..activations import LEAKY_SLOPE
 from ..estimators.classifier import DeepNeuralNetwork
 from ..estimators.model_files import model_settings
 from ..estimators.regressor import DeepNeuralNetworkRegressor
+from ..io import load_metadata, load_parameters
 
 #: The opset :func:`to_onnx` writes by default (ONNX 1.12, 2022: every current runtime reads it), and
 #: the oldest it writes (``Softmax`` over one axis, as ``predict_proba`` takes it, came in 13).
@@ -222,7 +225,12 @@ def to_onnx(model: Any, *, dtype: Any = "float32", target_opset: int | None = No
     """
     onnx = import_onnx("to_onnx")
     network = Network.of(model, check_graph_dtype(dtype))
-    opset = check_opset(onnx, target_opset)
+    return network_model(onnx, network, type(model).__name__, model_metadata(model), check_opset(onnx, target_opset))
+
+
+def network_model(onnx: Any, network: Network, title: str, metadata: dict[str, str], opset: int) -> Any:
+    """The checked ``onnx.ModelProto`` of ``network`` (input ``X``; see :func:`to_onnx`), the graph
+    named ``title``, with ``metadata``."""
     helper, element = onnx.helper, onnx.helper.np_dtype_to_tensor_dtype(network.weights[0].dtype)
     builder = OnnxBuilder(onnx)
     add_network(builder, network, "X", {"label": "label", "probabilities": "probabilities", "variable": "variable"})
@@ -236,15 +244,48 @@ def to_onnx(model: Any, *, dtype: Any = "float32", target_opset: int | None = No
         outputs = [helper.make_tensor_value_info("label", label_type,
                                                  [None, classes] if network.head == "multilabel" else [None]),
                    helper.make_tensor_value_info("probabilities", element, [None, classes])]
-    graph = helper.make_graph(builder.nodes, type(model).__name__, [helper.make_tensor_value_info(
-        "X", element, [None, n_features])], outputs, builder.initializers)
+    graph = helper.make_graph(builder.nodes, title, [helper.make_tensor_value_info("X", element, [None, n_features])],
+                              outputs, builder.initializers)
     opsets = [helper.make_opsetid("", opset)]
     onnx_model = helper.make_model(graph, opset_imports=opsets, producer_name="portable_dnn",
                                    producer_version=__version__, ir_version=helper.find_min_ir_version_for(opsets),
-                                   doc_string=f"A {type(model).__name__} exported by portable_dnn {__version__}")
-    helper.set_model_props(onnx_model, model_metadata(model))
+                                   doc_string=f"A {title} exported by portable_dnn {__version__}")
+    helper.set_model_props(onnx_model, metadata)
     onnx.checker.check_model(onnx_model, full_check=True)
     return onnx_model
+
+
+def export_file(path: str | os.PathLike[str], out: str | os.PathLike[str], *, dtype: Any = "float32",
+                target_opset: int | None = None) -> Path:
+    """Write the model file ``path`` (an estimator's ``save``, or ``portable-dnn train``'s on the
+    course's data) as ONNX to ``out``; returns ``out``. A course model's input is what it trains on:
+    each example's values as a row, images flattened and scaled to [0, 1] (``pixel_max`` in its metadata)."""
+    onnx = import_onnx("exporting to ONNX")
+    graph_dtype, opset = check_graph_dtype(dtype), check_opset(onnx, target_opset)
+    saved = load_metadata(path)
+    kind = saved.get("kind")
+    if kind is not None:  # an estimator's file
+        estimator = DeepNeuralNetworkRegressor if kind == "DeepNeuralNetworkRegressor" else DeepNeuralNetwork
+        model = estimator.load(path)
+        proto = network_model(onnx, Network.of(model, graph_dtype), kind, model_metadata(model), opset)
+    else:
+        parameters = {key: to_numpy(value) for key, value in load_parameters(path).items()}
+        L = num_layers(parameters)
+        activations = saved.get("activations") or layer_activations(L, parameters[f"W{L}"].shape[0])
+        units = parameters[f"W{L}"].shape[0]
+        classes = saved.get("classes") or [str(k) for k in range(max(2, units))]
+        network = Network([parameters[f"W{l}"].astype(graph_dtype) for l in range(1, L + 1)],
+                          [parameters[f"b{l}"].reshape(-1).astype(graph_dtype) for l in range(1, L + 1)],
+                          activations[0] if L > 1 else "identity", activations[-1],
+                          "binary" if units == 1 else "multiclass", graph_labels(np.asarray(classes)))
+        metadata = {"portable_dnn.version": __version__, "portable_dnn.estimator": "L_layer_model",
+                    "portable_dnn.layer_dims": _json(saved["layer_dims"]),
+                    "portable_dnn.classes": _json([str(label) for label in classes]),
+                    "portable_dnn.settings": _json({key: value for key, value in saved.items()
+                                                    if key not in ("costs", "classes", "layer_dims", "format")})}
+        proto = network_model(onnx, network, "L_layer_model", metadata, opset)
+    Path(out).write_bytes(proto.SerializeToString())
+    return Path(out)
 
 
 def model_metadata(model: Any) -> dict[str, str]:
