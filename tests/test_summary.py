@@ -31,7 +31,8 @@ def test_summary_names_layers_shapes_counts_and_the_placement(make, xp, device, 
 def test_summary_through_print_fn_with_classes_and_before_fit():
     X = np.random.RandomState(0).randn(40, 3)
     lines = []
-    DeepNeuralNetwork(hidden_layers=(1000,), num_iterations=1, n_iter_no_change=None).fit(X, np.arange(40) % 3).summary(print_fn=lines.append)
+    model = DeepNeuralNetwork(hidden_layers=(1000,), num_iterations=1, n_iter_no_change=None)
+    model.fit(X, np.arange(40) % 3).summary(print_fn=lines.append)
     text = lines[0].splitlines()
     assert text[5].split()[-2:] == ["relu", "4,000"] and text[6].split()[-2:] == ["softmax", "3,003"]
     assert "Total params: 7,003" in text and "Classes: 0, 1, 2" in text
