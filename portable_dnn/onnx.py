@@ -36,7 +36,7 @@ class _ContainerBuilder:
 
     def constant(self, stem: str, value: np.ndarray) -> str:
         onnx = import_onnx("portable_dnn.onnx")
-        name = self.scope.get_unique_variable_name(stem)
+        name: str = self.scope.get_unique_variable_name(stem)
         if value.dtype == object:
             self.container.add_initializer(name, onnx.TensorProto.STRING, list(value.shape),
                                            [str(label).encode("utf-8") for label in value.ravel()])
@@ -46,7 +46,7 @@ class _ContainerBuilder:
         return name
 
     def node(self, op: str, inputs: list[str], output: str | None = None, **attributes: Any) -> str:
-        output = output if output is not None else self.scope.get_unique_variable_name(op.lower())
+        output = output if output is not None else str(self.scope.get_unique_variable_name(op.lower()))
         self.container.add_node(op, inputs, output, name=self.scope.get_unique_operator_name(op), **attributes)
         return output
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from ._backend import Array, on_the_arrays_device
 from ._engine.inputs import check_finite
-from ._engine.run import Callbacks, Plan, run
+from ._engine.plan import Callbacks, Plan
+from ._engine.run import run
 from ._engine.settings import Settings, check_epochs
 from ._engine.stopping import CostCallback, IterationCallback
 from ._engine.trainer import TrainingDivergedError

@@ -40,7 +40,7 @@ from .step import Workspace, cost_and_gradients
 from .trainer import TrainingDivergedError
 
 if TYPE_CHECKING:
-    from .run import Plan
+    from .plan import Plan
 
 #: SciPy's defaults as scikit-learn's MLPs use them: ``factr`` (``ftol = factr * eps``), the memory,
 #: the line search's evaluations, its largest step.
@@ -95,11 +95,12 @@ class _Memory:
 
 def minimize_lbfgs(xp: ModuleType, objective: Objective, x0: Array, *, max_iter: int, max_fun: int, pgtol: float,
                    factr: float = FACTR, memory: int = MEMORY,
-                   on_iteration: Callable[[int, float], None] | None = None,
+                   on_iteration: Callable[[int, float, Array], bool | None] | None = None,
                    settle: Callable[[dict[str, Array]], dict[str, Array]] = lambda arrays: arrays) -> LbfgsResult:
     """Minimise ``objective`` from ``x0`` (n,) as SciPy's L-BFGS-B without bounds (see the module):
-    ``on_iteration(iteration, f)`` at each new iterate (from 1). ``settle`` computes the vectors
-    it keeps where the library is lazy (Dask: their graphs do not grow)."""
+    ``on_iteration(iteration, f, x)`` at each new iterate (from 1); where it returns True, the
+    minimisation stops there (status 0, "STOP: A CALLBACK ASKED TO STOP"). ``settle`` computes the
+    vectors it keeps where the library is lazy (Dask: their graphs do not grow)."""
     zeros = xp.zeros_like(x0)
     x = x0
     stats, g = objective(x, zeros, zeros)
@@ -136,8 +137,8 @@ def minimize_lbfgs(xp: ModuleType, objective: Objective, x0: Array, *, max_iter:
             history.clear()
             continue
         iterations += 1
-        if on_iteration is not None:
-            on_iteration(iterations, f)
+        if on_iteration is not None and on_iteration(iterations, f, x):
+            return LbfgsResult(x, f, iterations, evaluations, 0, "STOP: A CALLBACK ASKED TO STOP")
         if iterations >= max_iter:
             return LbfgsResult(x, f, iterations, evaluations, 1, "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT")
         if evaluations > max_fun:
@@ -223,7 +224,9 @@ def fit_lbfgs(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array
     def recorded(iteration: int) -> bool:
         return (iteration - 1) % plan.record_every == 0
 
-    def on_iteration(iteration: int, f: float) -> None:
+    shapes = parameter_shapes(parameters, L)
+
+    def on_iteration(iteration: int, f: float, x: Array) -> bool:
         epoch = first + iteration - 1
         state.epochs += 1
         if recorded(iteration):
@@ -232,7 +235,14 @@ def fit_lbfgs(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array
                 calls.on_cost(epoch, f)
         if calls.on_iteration is not None:
             calls.on_iteration(epoch)
+        # x is never overwritten: its views are the parameters as they stand
+        stop = calls.on_epoch is not None and calls.on_epoch(epoch, lambda: unpack(xp, x, shapes))
+        if calls.on_epoch_begin is not None and not stop and iteration < plan.epochs:
+            calls.on_epoch_begin(epoch + 1)  # the next iteration's, begun as this one ends
+        return stop
 
+    if calls.on_epoch_begin is not None:
+        calls.on_epoch_begin(first)
     result = minimize_lbfgs(xp, objective, pack(xp, parameters, keys), max_iter=plan.epochs, max_fun=plan.max_fun,
                             pgtol=plan.tol, on_iteration=on_iteration, settle=ops.settle)
     if result.iterations and not recorded(result.iterations) and calls.on_cost is not None:
@@ -248,4 +258,4 @@ def fit_lbfgs(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array
         if result.iterations == plan.epochs:
             message += f"\nIncrease the number of iterations to improve the convergence (num_iterations={plan.epochs})."
         warnings.warn(message, convergence_warning(), stacklevel=4)
-    return unpack(xp, result.x, parameter_shapes(parameters, L)), costs
+    return unpack(xp, result.x, shapes), costs

@@ -5,7 +5,6 @@ from Dask blocks. :func:`~portable_dnn.train` and the estimators both call it.""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -13,55 +12,15 @@ from array_api_compat import is_dask_array
 
 from .._backend import Array, is_lazy
 from .._backend.transfers import move_to
-from .._checks import check_count
 from .._outputs import targets
 from .._random import check_generator
-from ..optimizers import OptimizerState
 from .inputs import check_finite, check_targets, weighted
 from .lbfgs import fit_lbfgs
+from .plan import Plan
 from .settings import Settings
-from .stopping import CostCallback, EarlyStopping, IterationCallback
+from .stopping import EarlyStopping
 from .streaming import StreamTrainer, chunk_placement
 from .trainer import EpochRunner, Trainer, TrainingDivergedError, run_epochs
-
-
-@dataclass(frozen=True)
-class Callbacks:
-    """``on_iteration(epoch)`` after each epoch; ``on_cost(epoch, cost)`` for the recorded epochs and
-    the last; ``on_score(epoch, score)`` for each validation score; ``on_stop(epoch)`` when the
-    stopping rule ends training. None: not called."""
-
-    on_iteration: IterationCallback | None = None
-    on_cost: CostCallback | None = None
-    on_score: CostCallback | None = None
-    on_stop: IterationCallback | None = None
-
-
-@dataclass
-class Plan:
-    """What a run does beyond each step (see :func:`~portable_dnn.train` for each), checked once."""
-
-    epochs: int
-    record_every: int = 100
-    state: OptimizerState | None = None
-    #: A ``numpy.random.RandomState``, False (in order) or None (the course's order): see ``train``.
-    shuffle: Any = None
-    n_iter_no_change: float | None = None
-    tol: float = 1e-4
-    copy_X: bool = True
-    callbacks: Callbacks = field(default_factory=Callbacks)
-    #: The caller checked X, the targets, the sample weights and the validation data once where
-    #: they entered (the estimators): they are encoded here, not checked again.
-    checked: bool = False
-    #: L-BFGS's limit on the cost's evaluations (scikit-learn's ``max_fun``).
-    max_fun: int = 15000
-
-    def __post_init__(self) -> None:
-        self.epochs = check_count(self.epochs, "num_epochs")
-        self.record_every = check_count(self.record_every, "record_every", minimum=1)
-        self.max_fun = check_count(self.max_fun, "max_fun", minimum=1)
-        if self.state is not None and not isinstance(self.state, OptimizerState):
-            raise TypeError(f"state: expected an OptimizerState, got {type(self.state).__name__}")
 
 
 def run(xp: ModuleType, X: Array, Y: Array, parameters: Mapping[str, Array], L: int, settings: Settings,
@@ -113,6 +72,4 @@ def _epochs(xp: ModuleType, trainer: EpochRunner, settings: Settings, plan: Plan
     """The plan's epochs of ``trainer``, with its stopping rule on ``validation_data`` (or the cost)."""
     stopping = EarlyStopping(xp, L, plan.n_iter_no_change, plan.tol, validation_data, units,
                              settings.hidden_activation, like, settings.loss, checked=plan.checked)
-    calls = plan.callbacks
-    return run_epochs(xp, trainer, settings, plan.epochs, plan.record_every, stopping, parameters, calls.on_cost,
-                      calls.on_iteration, calls.on_score, calls.on_stop)
+    return run_epochs(xp, trainer, settings, plan.epochs, plan.record_every, stopping, parameters, plan.callbacks)

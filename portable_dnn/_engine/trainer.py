@@ -19,9 +19,10 @@ from ..optimizers import OptimizerState
 from ..regularization import l2_cost_kernel
 from .inputs import all_finite
 from .kernels import kernels
+from .plan import Callbacks
 from .settings import Settings
 from .step import Dropout, StepResult, Workspace, batch_cost, gathering_steps, training_step
-from .stopping import CostCallback, EarlyStopping, IterationCallback
+from .stopping import EarlyStopping
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -193,20 +194,23 @@ class EpochRunner(Protocol):
     def run_epoch(self, record: bool) -> Array | None: ...
 
 
-def run_epochs(xp: ModuleType, trainer: EpochRunner, settings: Settings, epochs: int,
-                  record_every: int, stopping: EarlyStopping, parameters: Mapping[str, Array],
-                  on_cost: CostCallback | None, on_iteration: IterationCallback | None,
-                  on_score: CostCallback | None,
-                  on_stop: IterationCallback | None) -> tuple[dict[str, Array], list[float]]:
+def run_epochs(xp: ModuleType, trainer: EpochRunner, settings: Settings, epochs: int, record_every: int,
+               stopping: EarlyStopping, parameters: Mapping[str, Array],
+               calls: Callbacks) -> tuple[dict[str, Array], list[float]]:
     """``epochs`` epochs of ``trainer``, from ``parameters`` (never modified): ``(parameters, costs)``,
-    the costs of every ``record_every``-th epoch (see :func:`~portable_dnn.train`)."""
+    the costs of every ``record_every``-th epoch (see :func:`~portable_dnn.train`), ``calls`` made."""
     last_finite = dict(parameters)  # the caller's, never modified: no copy needed until epoch 1
     costs: list[float] = []
+
+    def current() -> dict[str, Array]:
+        return {key: xp.asarray(value, copy=True) for key, value in trainer.parameters.items()}
+
     for i in range(epochs):
         recorded = i % record_every == 0
         # A snapshot every record_every epochs (one parameter set), kept once its cost is finite.
-        start = {key: xp.asarray(value, copy=True) for key, value in trainer.parameters.items()} \
-            if recorded and i > 0 else None
+        start = current() if recorded and i > 0 else None
+        if calls.on_epoch_begin is not None:
+            calls.on_epoch_begin(i)
         cost_array = trainer.run_epoch(record=recorded or i == epochs - 1 or stopping.needs_costs)
         cost = None
         if cost_array is not None:
@@ -217,18 +221,19 @@ def run_epochs(xp: ModuleType, trainer: EpochRunner, settings: Settings, epochs:
                 last_finite = start
             if recorded:
                 costs.append(cost)
-            if on_cost is not None and (recorded or i == epochs - 1):
-                on_cost(i, cost)
-        if on_iteration is not None:
-            on_iteration(i)
-        if stopping.active and stopping.should_stop(cost, trainer.parameters, on_score, i):
-            if settings.adapt(trainer.state):  # "adaptive": a fifth of the learning rate, and on
-                stopping.count = 0
-                continue
-            if on_stop is not None:
-                on_stop(i)
+            if calls.on_cost is not None and (recorded or i == epochs - 1):
+                calls.on_cost(i, cost)
+        if calls.on_iteration is not None:
+            calls.on_iteration(i)
+        stop = stopping.active and stopping.should_stop(cost, trainer.parameters, calls.on_score, i)
+        if stop and settings.adapt(trainer.state):  # "adaptive": a fifth of the learning rate, and on
+            stopping.count, stop = 0, False
+        if calls.on_epoch is not None and calls.on_epoch(i, current):
+            stop = True
+        if stop:
+            if calls.on_stop is not None:
+                calls.on_stop(i)
             break
     if epochs and not all_finite(xp, trainer.parameters):
         raise TrainingDivergedError(epochs, math.nan, settings.learning_rate, last_finite, costs)
     return stopping.best_parameters or trainer.parameters, costs
-

@@ -18,7 +18,8 @@ from array_api_compat import is_dask_array
 
 from .._backend import Array, backend_name, device_scope, dtype_name, resolve_placement
 from .._checks import check_fraction
-from .._engine.run import Callbacks, Plan, run
+from .._engine.plan import Callbacks, Plan
+from .._engine.run import run
 from .._engine.step import forward_activations
 from .._engine.trainer import TrainingDivergedError
 from .._outputs import layer_activations
@@ -372,8 +373,9 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
         W1, targets = self.parameters_["W1"], self._fitted_targets()
         xp = array_api_compat.array_namespace(W1)
         L, units = len(self.layer_dims_) - 1, self.layer_dims_[-1]
-        notes = [f"Classes: {', '.join(map(str, self.classes_))}"] \
-            if getattr(self, "classes_", None) is not None and not getattr(self, "multilabel_", False) else []
+        classes = getattr(self, "classes_", None)
+        notes = [f"Classes: {', '.join(map(str, classes))}"] \
+            if classes is not None and not getattr(self, "multilabel_", False) else []
         print_fn(summary_text(type(self).__name__, self.layer_dims_,
                               layer_activations(L, units, self.hidden_activation, targets.loss),
                               loss=targets.loss, dtype=dtype_name(xp, W1.dtype),

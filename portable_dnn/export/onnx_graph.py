@@ -44,7 +44,7 @@ ONNX_ACTIVATIONS: dict[str, tuple[str, dict[str, Any]] | None] = {
 }
 
 #: The NumPy dtypes the graph computes in, by the names ``to_onnx`` takes.
-GRAPH_DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
+GRAPH_DTYPES: dict[str, np.dtype[Any]] = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
 
 
 class GraphBuilder(Protocol):
@@ -201,15 +201,15 @@ def check_opset(onnx: Any, target_opset: Any) -> int:
     return int(target_opset)
 
 
-def check_graph_dtype(dtype: Any) -> np.dtype:
+def check_graph_dtype(dtype: Any) -> np.dtype[Any]:
     """The graph's float dtype from ``"float32"``/``"float64"`` (or the NumPy dtypes)."""
     try:
         key = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
     except TypeError:
-        key = None
+        key = ""
     if key not in GRAPH_DTYPES:
         raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
-    return GRAPH_DTYPES[key]
+    return GRAPH_DTYPES[str(key)]
 
 
 def to_onnx(model: Any, *, dtype: Any = "float32", target_opset: int | None = None) -> Any:
