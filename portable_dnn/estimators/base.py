@@ -31,6 +31,7 @@ from ..initialization import check_layer_dims, initialize_parameters_deep
 from ..optimizers import OptimizerState
 from .advice import explain_divergence, looks_unscaled, warn_not_converged
 from .attributes import ScikitLearnAttributes, check_feature_names
+from .callbacks import CallbackSupport, FitTasks, ProgressLine, callbacks_torn_down, wants_callbacks
 from .elsewhere import predict_elsewhere
 from .engine_settings import engine_settings, sample_order
 from .inputs import FitData, as_columns, checked_validation, columns_placement, placed_weights, training_placement
@@ -41,7 +42,7 @@ from .targets import Targets
 Self = TypeVar("Self", bound="NetworkEstimator")
 
 
-class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
+class NetworkEstimator(ScikitLearnAttributes, EstimatorParams, CallbackSupport):
     """The settings and training shared by the classifier and the regressor (see
     :class:`DeepNeuralNetwork` for each setting). What their targets are is an object of
     ``_targets`` (:mod:`.targets`)."""
@@ -135,6 +136,10 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
         A fit that fails leaves the model unfitted, except when training diverges: the
         model then keeps the last finite parameters and the costs recorded until then.
         """
+        with callbacks_torn_down(self):
+            return self._fit(X, y, sample_weight, X_val, y_val, sample_weight_val)
+
+    def _fit(self: Self, X: Any, y: Any, sample_weight: Any, X_val: Any, y_val: Any, sample_weight_val: Any) -> Self:
         warm = bool(self.warm_start) and hasattr(self, "parameters_")
         if not warm:
             for name in self._fitted_attributes:
@@ -163,7 +168,9 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
             else:
                 validation = None
             first_epoch = state.epochs
-            stopped = self._train(data, parameters, state, self.num_iterations, layer_dims, validation, costs, rng)
+            tasks = self._tasks(X, y, sample_weight, "fit", self.num_iterations)
+            stopped = self._train(data, parameters, state, self.num_iterations, layer_dims, validation, costs, rng,
+                                  tasks)
             self.n_iter_ = state.epochs - first_epoch  # this fit's epochs (a warm start's too, as scikit-learn)
             unconverged = not stopped and self.n_iter_no_change is not None and self._stochastic
             unscaled = unconverged and looks_unscaled(data.columns)
@@ -174,6 +181,10 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
     def _partial_fit(self: Self, X: Any, y: Any, spec: Any, sample_weight: Any = None) -> Self:
         """One epoch from the current parameters and optimiser state (new ones the first time, for
         the targets ``spec`` describes), the samples weighted by ``sample_weight`` (as in :meth:`fit`)."""
+        with callbacks_torn_down(self):
+            return self._partial_fit_epoch(X, y, spec, sample_weight)
+
+    def _partial_fit_epoch(self: Self, X: Any, y: Any, spec: Any, sample_weight: Any) -> Self:
         fitted = hasattr(self, "parameters_")
         hidden = self._hidden_sizes()
         X, encoded, spec = self._checked(X, y, spec, reset=not fitted)
@@ -183,14 +194,21 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
             data = self._placed(X, y, encoded, spec, sample_weight, xp, device, dtype)
             if not fitted:
                 layer_dims, parameters = self._new_network(data, hidden, rng)
-                self._train(data, parameters, OptimizerState(), 1, layer_dims, None, [], rng)
+                self._train(data, parameters, OptimizerState(), 1, layer_dims, None, [], rng,
+                            self._tasks(X, y, sample_weight, "partial_fit", 1))
                 return self
             self._check_n_features(data.columns)
             spec.check_same(self._fitted_targets(),
                             "partial_fit: y must have the same {what} as before: {fitted}, got {given}")
             self._train(data, self.parameters_, self.optimizer_state_, 1, self.layer_dims_, None, list(self.costs_),
-                        rng)
+                        rng, self._tasks(X, y, sample_weight, "partial_fit", 1))
         return self
+
+    def _tasks(self, X: Any, y: Any, sample_weight: Any, task: str, epochs: int) -> FitTasks | None:
+        """This fit's tasks for scikit-learn's callbacks (None without callbacks: nothing is called)."""
+        if not wants_callbacks(self):
+            return None
+        return FitTasks(self, X, y, sample_weight, task, "epoch" if self._stochastic else "iteration", epochs)
 
     def _checked(self, X: Any, y: Any, spec: Any, reset: bool) -> tuple[Array, Any, Targets]:
         """Where the data enters, each input checked once: ``(X, the targets encoded on the host,
@@ -287,21 +305,39 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
 
     def _train(self, data: FitData, parameters: dict[str, Array], state: OptimizerState, epochs: int,
                layer_dims: list[int], validation: tuple[Any, ...] | None, costs: list[float],
-               rng: np.random.RandomState) -> bool:
+               rng: np.random.RandomState, tasks: FitTasks | None = None) -> bool:
         """Train ``epochs`` epochs on ``data`` with this model's settings, through the engine's one
         entry (its mini-batches in the order ``rng`` draws, as scikit-learn's MLPs shuffle; a Dask
-        stream's by ``seed``), and set the fitted attributes (appending to ``costs``). Returns
-        whether the stopping rule ended training."""
+        stream's by ``seed``), and set the fitted attributes (appending to ``costs``); each epoch
+        reported to ``tasks`` (scikit-learn's callbacks) and by ``print_cost``. Returns whether the
+        stopping rule (or a callback) ended training."""
         scores: list[float] = []
         stopped: list[int] = []
+        progress = ProgressLine(epochs) if self.print_cost else None
 
         def record(epoch: int, cost: float) -> None:
             costs.append(cost)
-            if self.print_cost:
-                print(f"Cost after epoch {state.epochs - 1}: {cost}")
+            if progress is not None:
+                progress.cost(state.epochs - 1, cost)
 
+        def score(epoch: int, value: float) -> None:
+            scores.append(value)
+            if progress is not None:
+                progress.score(epoch, value)
+
+        def fitted_so_far(current: Callable[[], dict[str, Array]]) -> dict[str, Any]:
+            """The attributes of the model as it stands (for a callback's ``fitted_estimator``)."""
+            return {"parameters_": current(), "costs_": list(costs), "layer_dims_": list(layer_dims),
+                    "n_features_in_": layer_dims[0], **data.spec.attributes(), "optimizer_state_": state,
+                    "n_iter_": state.epochs, "validation_scores_": list(scores) if validation is not None else None,
+                    "best_validation_score_": max(scores) if validation is not None and scores else None}
+
+        on_epoch = None if tasks is None else \
+            (lambda epoch, current: tasks.end(lambda: fitted_so_far(current)))
         patience = self.n_iter_no_change if self._stochastic else None
-        calls = Callbacks(on_cost=record, on_score=lambda i, score: scores.append(score), on_stop=stopped.append)
+        calls = Callbacks(on_cost=record, on_score=score, on_stop=stopped.append,
+                          on_iteration=None if progress is None else progress.epoch,
+                          on_epoch_begin=None if tasks is None else tasks.begin, on_epoch=on_epoch)
         plan = Plan(epochs, 1, state, sample_order(self, data, rng), patience, self.tol, callbacks=calls, checked=True,
                     max_fun=self.max_fun)
         xp, _ = columns_placement(data.columns)
@@ -312,9 +348,14 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams):
             self._set_fitted(error.parameters, costs, layer_dims, data.spec, state)
             explain_divergence(error, data.columns)
             raise
+        finally:
+            if progress is not None:
+                progress.close()
         self._set_fitted(trained, costs, layer_dims, data.spec, state)
         self.validation_scores_ = scores if validation is not None else None
         self.best_validation_score_ = max(scores) if validation is not None else None
+        if tasks is not None:
+            tasks.close()
         return bool(stopped)
 
     def _set_fitted(self, parameters: dict[str, Array], costs: list[float], layer_dims: list[int],
