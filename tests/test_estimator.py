@@ -491,3 +491,15 @@ def test_divergence_from_unscaled_inputs_says_to_scale_them(digits):
     X, y, _, _ = digits
     with pytest.raises(dnn.TrainingDivergedError, match="inputs reach 1.7e\\+308 in magnitude: scale your data"):
         DeepNeuralNetwork(hidden_layers=(4,), num_iterations=3, n_iter_no_change=None).fit(X / X.max() * 1.7e308, y)
+
+
+def test_predict_log_proba_is_minus_infinity_where_a_probability_is_zero_without_a_warning():
+    X = np.random.RandomState(0).randn(100, 3)
+    model = DeepNeuralNetwork(hidden_layers=(4,), num_iterations=5, n_iter_no_change=None, dtype="float32")
+    model.fit(X, (X[:, 0] > 0).astype(int))
+    far = np.concatenate([X, X * 1e6])
+    probabilities = model.predict_proba(far)
+    assert (probabilities == 0).any()
+    logs = model.predict_log_proba(far)  # NumPy's "divide by zero" warning would be an error here
+    assert np.isneginf(logs[probabilities == 0]).all()
+    np.testing.assert_array_equal(logs[probabilities > 0], np.log(probabilities[probabilities > 0]))

@@ -32,7 +32,7 @@ from ..optimizers import OptimizerState
 from .advice import explain_divergence, looks_unscaled, warn_not_converged
 from .attributes import ScikitLearnAttributes, check_feature_names
 from .callbacks import CallbackSupport, FitTasks, ProgressLine, callbacks_torn_down, wants_callbacks
-from .elsewhere import predict_elsewhere
+from .elsewhere import check_dispatch_namespace, predict_elsewhere
 from .engine_settings import engine_settings, sample_order
 from .inputs import FitData, as_columns, checked_validation, columns_placement, placed_weights, training_placement
 from .model_files import load_model, save_model
@@ -402,8 +402,10 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams, CallbackSupport):
 
     def _elsewhere(self, X: Any, method: str) -> Any:
         """``method`` (``"predict"``, ``"predict_proba"``) where it does not run in this model's
-        device scope (:func:`.elsewhere.predict_elsewhere`), else None."""
+        device scope (:func:`.elsewhere.predict_elsewhere`), else None; ``X`` checked first under
+        scikit-learn's array API dispatch (:func:`.elsewhere.check_dispatch_namespace`)."""
         self._check_fitted()
+        check_dispatch_namespace(self, X, method)
         return predict_elsewhere(self, X, method)
 
     def summary(self, print_fn: Callable[[str], Any] = print) -> None:

@@ -21,6 +21,7 @@ from .._outputs import predicted_classes_kernel
 from .._validation import ConvergenceWarning, host_sample_weight
 from .advice import UNSCALED
 from .base import AUTO_EARLY_STOPPING, NetworkEstimator
+from .elsewhere import check_dispatch_namespace
 from .params import stochastic_only, with_keywords
 from .targets import Labels
 
@@ -174,6 +175,7 @@ class DeepNeuralNetwork(NetworkEstimator):
             target_tags=TargetTags(required=True),
             classifier_tags=ClassifierTags(multi_class=True, multi_label=True),
             input_tags=InputTags(sparse=True),  # scipy.sparse, on NumPy
+            array_api_support=True,  # any array API namespace and device, predictions in X's
         )
 
     # -- training and prediction ----------------------------------------------------------------
@@ -222,9 +224,14 @@ class DeepNeuralNetwork(NetworkEstimator):
         return self.layer_dims_[-1]
 
     def predict_log_proba(self, X: Any) -> Array:
-        """The natural logarithm of :meth:`predict_proba` (``-inf`` where a probability is 0)."""
+        """The natural logarithm of :meth:`predict_proba` (``-inf`` where a probability is 0, without
+        NumPy's warning)."""
+        self._check_fitted()
+        check_dispatch_namespace(self, X, "predict_log_proba")
         probabilities = self.predict_proba(X)
-        return array_api_compat.array_namespace(probabilities).log(probabilities)
+        xp = array_api_compat.array_namespace(probabilities)
+        positive = probabilities > 0
+        return xp.where(positive, xp.log(xp.where(positive, probabilities, 1.0)), -xp.inf)
 
     def predict_proba(self, X: Any) -> Array:
         """Class probabilities (m, n_classes) in ``classes_`` order, in ``X``'s namespace (a Dask

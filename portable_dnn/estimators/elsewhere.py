@@ -1,19 +1,46 @@
-"""Predictions that do not run in a fitted model's device scope: of a Dask ``X``, lazily, block by
-block (on the workers of a ``dask.distributed`` cluster where there is one), and of a model whose
-parameters are Dask arrays, with a host copy of them."""
+"""Where predictions run: not in a fitted model's device scope for a Dask ``X`` (lazily, block by
+block, on the workers of a ``dask.distributed`` cluster where there is one) and for a model whose
+parameters are Dask arrays (with a host copy of them); and, under scikit-learn's
+``array_api_dispatch``, only for an ``X`` in the fitted namespace and device."""
 
 from __future__ import annotations
 
 import copy
 import importlib
+import sys
 from typing import Any, TypeVar
 
+import array_api_compat
 import numpy as np
 from array_api_compat import is_dask_array
 
+from .._backend import backend_name
 from .._backend.transfers import to_numpy
 
 Model = TypeVar("Model")
+
+
+def check_dispatch_namespace(model: Any, X: Any, method: str) -> None:
+    """Under scikit-learn's ``array_api_dispatch=True``, a ``ValueError`` (scikit-learn's words) unless
+    ``X`` is in the namespace and on the device of the fitted parameters, as scikit-learn's array API
+    estimators insist; otherwise any ``X`` (its predictions come back to its own namespace)."""
+    sklearn = sys.modules.get("sklearn")
+    if sklearn is None or not sklearn.get_config().get("array_api_dispatch", False):
+        return
+    W1 = model.parameters_["W1"]
+    fitted_xp, fitted_device = array_api_compat.array_namespace(W1), array_api_compat.device(W1)
+    if not array_api_compat.is_array_api_obj(X) or array_api_compat.is_numpy_array(X):
+        if array_api_compat.is_numpy_namespace(fitted_xp):
+            return
+        xp, where = np, "cpu"
+    else:
+        xp, where = array_api_compat.array_namespace(X), array_api_compat.device(X)
+        if xp is fitted_xp and where == fitted_device:
+            return
+    differ = f"Array namespaces used during fit ({backend_name(fitted_xp)}) and {method} ({backend_name(xp)}) differ." \
+        if xp is not fitted_xp else f"Devices used during fit ({fitted_device}) and {method} ({where}) differ."
+    raise ValueError(f"Inputs passed to {type(model).__name__}.{method}() must use the same namespace and the same "
+                     f"device as those passed to fit(). {differ}")
 
 
 def predict_elsewhere(model: Any, X: Any, method: str) -> Any:

@@ -79,6 +79,7 @@ validation_scores_, best_validation_score_
             target_tags=TargetTags(required=True, multi_output=True, single_output=True),
             regressor_tags=RegressorTags(),
             input_tags=InputTags(sparse=True),  # scipy.sparse, on NumPy
+            array_api_support=True,  # any array API namespace and device, predictions in X's
         )
 
     # -- training and prediction ----------------------------------------------------------------
