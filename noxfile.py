@@ -143,8 +143,8 @@ def gpu_dry_run(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """The benchmark tables: full-batch iterations (benchmarks/bench.py; arguments after -- go to
-    it), mini-batch epochs (benchmarks/minibatch.py), then Dask streaming and out-of-core training
-    (benchmarks/out_of_core.py).
+    it), mini-batch epochs (benchmarks/minibatch.py), inference in ONNX Runtime
+    (benchmarks/inference.py), then Dask streaming and out-of-core training (benchmarks/out_of_core.py).
 
     Peers: scikit-learn, JAX, and PyTorch (``$PORTABLE_DNN_BENCH_TORCH``, default ``torch==2.13.0``;
     set it empty to leave PyTorch out). CuPy and PyTorch CUDA join on a GPU machine.
@@ -158,6 +158,7 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench.py", *session.posargs)
     session.run("python", "benchmarks/minibatch.py")
     session.run("python", "benchmarks/minibatch.py", "--time-to-accuracy", "--json", "benchmark-time-to-accuracy.json")
+    session.run("python", "benchmarks/inference.py")  # ONNX Runtime beside predict and MLPClassifier.predict
     session.run("python", "benchmarks/out_of_core.py")  # writes a 4 GB file to the temporary folder
 
 
