@@ -4,7 +4,8 @@ and 10,000 rows, in one process on the CPU.
 
 Both classifiers: hidden layers (100, 100), 64 features, 10 classes, trained briefly on the same
 data (the speed of a prediction does not depend on how well it was trained). Each entry is the
-median of repeated calls (at least 50, and at least 0.5 s of them), after a warm-up call. ONNX
+median over 7 rounds, the contenders interleaved round by round, of a round's mean time per call
+(at least 20 calls and 0.2 s in each), after a warm-up call. ONNX
 Runtime runs with its default threads (``intra_op_num_threads=0``: one per core).
 ``python benchmarks/inference.py [--json FILE]``.
 """
@@ -27,16 +28,19 @@ from portable_dnn import DeepNeuralNetwork
 HIDDEN, FEATURES, CLASSES, BATCHES = (100, 100), 64, 10, (1, 10_000)
 
 
-def median_seconds(call, minimum_calls=50, minimum_seconds=0.5):
-    """The median time of one ``call()`` (after one warm-up call)."""
-    call()
-    times: list[float] = []
-    started = time.perf_counter()
-    while len(times) < minimum_calls or time.perf_counter() - started < minimum_seconds:
-        begin = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - begin)
-    return float(np.median(times))
+def interleaved_seconds(calls, rounds=7, minimum_calls=20, minimum_seconds=0.2):
+    """Each of ``calls``' median over ``rounds`` of its mean time per call, the calls interleaved."""
+    for call in calls:
+        call()  # warm-up
+    samples: list[list[float]] = [[] for _ in calls]
+    for _ in range(rounds):
+        for call, times in zip(calls, samples, strict=True):
+            count, started = 0, time.perf_counter()
+            while count < minimum_calls or time.perf_counter() - started < minimum_seconds:
+                call()
+                count += 1
+            times.append((time.perf_counter() - started) / count)
+    return [float(np.median(times)) for times in samples]
 
 
 def contenders(X, y):
@@ -70,10 +74,13 @@ def main(argv: list[str]) -> None:
     X = rng.randn(10_000, FEATURES)
     y = rng.randint(0, CLASSES, size=10_000)
     results = []
-    for name, predict, rows in contenders(X, y):
-        for batch in BATCHES:
-            seconds = median_seconds(lambda predict=predict, part=rows[:batch]: predict(part))
-            results.append({"method": name, "batch": batch, "seconds": seconds, "rows_per_second": batch / seconds})
+    methods = contenders(X, y)
+    for batch in BATCHES:
+        times = interleaved_seconds([lambda predict=predict, part=rows[:batch]: predict(part)
+                                     for _, predict, rows in methods])
+        results += [{"method": name, "batch": batch, "seconds": seconds, "rows_per_second": batch / seconds}
+                    for (name, _, _), seconds in zip(methods, times, strict=True)]
+    results.sort(key=lambda r: ([name for name, _, _ in methods].index(r["method"]), r["batch"]))
     onnx32 = {r["batch"]: r["seconds"] for r in results if r["method"] == "ONNX Runtime, float32 export"}
     print(f"Inference, hidden layers {HIDDEN}, {FEATURES} features, {CLASSES} classes; {os.cpu_count()} CPU cores; "
           f"onnxruntime {ort.__version__}, portable_dnn {dnn.__version__}\n")
