@@ -18,7 +18,7 @@ from array_api_compat import is_dask_array
 
 from .._backend import Array, backend_name, device_scope, dtype_name, resolve_placement
 from .._checks import check_fraction
-from .._engine.plan import Callbacks, Plan
+from .._engine.plan import Plan
 from .._engine.run import run
 from .._engine.step import forward_activations
 from .._engine.trainer import TrainingDivergedError
@@ -31,7 +31,7 @@ from ..initialization import check_layer_dims, initialize_parameters_deep
 from ..optimizers import OptimizerState
 from .advice import explain_divergence, looks_unscaled, warn_not_converged
 from .attributes import ScikitLearnAttributes, check_feature_names
-from .callbacks import CallbackSupport, FitTasks, ProgressLine, callbacks_torn_down, wants_callbacks
+from .callbacks import CallbackSupport, EpochReports, FitTasks, callbacks_torn_down, wants_callbacks
 from .elsewhere import check_dispatch_namespace, predict_elsewhere
 from .engine_settings import engine_settings, sample_order
 from .inputs import FitData, as_columns, checked_validation, columns_placement, placed_weights, training_placement
@@ -311,35 +311,12 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams, CallbackSupport):
         stream's by ``seed``), and set the fitted attributes (appending to ``costs``); each epoch
         reported to ``tasks`` (scikit-learn's callbacks) and by ``print_cost``. Returns whether the
         stopping rule (or a callback) ended training."""
-        scores: list[float] = []
-        stopped: list[int] = []
-        progress = ProgressLine(epochs) if self.print_cost else None
-
-        def record(epoch: int, cost: float) -> None:
-            costs.append(cost)
-            if progress is not None:
-                progress.cost(state.epochs - 1, cost)
-
-        def score(epoch: int, value: float) -> None:
-            scores.append(value)
-            if progress is not None:
-                progress.score(epoch, value)
-
-        def fitted_so_far(current: Callable[[], dict[str, Array]]) -> dict[str, Any]:
-            """The attributes of the model as it stands (for a callback's ``fitted_estimator``)."""
-            return {"parameters_": current(), "costs_": list(costs), "layer_dims_": list(layer_dims),
-                    "n_features_in_": layer_dims[0], **data.spec.attributes(), "optimizer_state_": state,
-                    "n_iter_": state.epochs, "validation_scores_": list(scores) if validation is not None else None,
-                    "best_validation_score_": max(scores) if validation is not None and scores else None}
-
-        on_epoch = None if tasks is None else \
-            (lambda epoch, current: tasks.end(lambda: fitted_so_far(current)))
+        described = {"layer_dims_": list(layer_dims), "n_features_in_": layer_dims[0], **data.spec.attributes()}
+        reports = EpochReports(costs, state, epochs, print_cost=bool(self.print_cost), tasks=tasks,
+                               validated=validation is not None, described=described)
         patience = self.n_iter_no_change if self._stochastic else None
-        calls = Callbacks(on_cost=record, on_score=score, on_stop=stopped.append,
-                          on_iteration=None if progress is None else progress.epoch,
-                          on_epoch_begin=None if tasks is None else tasks.begin, on_epoch=on_epoch)
-        plan = Plan(epochs, 1, state, sample_order(self, data, rng), patience, self.tol, callbacks=calls, checked=True,
-                    max_fun=self.max_fun)
+        plan = Plan(epochs, 1, state, sample_order(self, data, rng), patience, self.tol,
+                    callbacks=reports.callbacks(), checked=True, max_fun=self.max_fun)
         xp, _ = columns_placement(data.columns)
         try:
             trained, _ = run(xp, data.columns, data.targets, parameters, len(layer_dims) - 1,
@@ -349,14 +326,13 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams, CallbackSupport):
             explain_divergence(error, data.columns)
             raise
         finally:
-            if progress is not None:
-                progress.close()
+            reports.close()
         self._set_fitted(trained, costs, layer_dims, data.spec, state)
-        self.validation_scores_ = scores if validation is not None else None
-        self.best_validation_score_ = max(scores) if validation is not None else None
+        self.validation_scores_ = reports.scores if validation is not None else None
+        self.best_validation_score_ = max(reports.scores) if validation is not None else None
         if tasks is not None:
             tasks.close()
-        return bool(stopped)
+        return bool(reports.stopped)
 
     def _set_fitted(self, parameters: dict[str, Array], costs: list[float], layer_dims: list[int],
                     spec: Any, state: OptimizerState | None = None) -> None:

@@ -11,6 +11,10 @@ import importlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .._backend import Array
+from .._engine.plan import Callbacks
+from ..optimizers import OptimizerState
+
 
 def callback_support() -> Any:
     """scikit-learn's ``sklearn.callback`` module, or an ImportError saying what is needed."""
@@ -113,3 +117,51 @@ class ProgressLine:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+class EpochReports:
+    """One training run's reports after each epoch, as the engine's :class:`Callbacks`: the costs
+    (appended to ``costs``) and validation scores (where ``validated``), whether training was
+    stopped, ``print_cost``'s lines and bar, and scikit-learn's callbacks (``tasks``), whose
+    ``fitted_estimator`` has ``described`` (what training does not change: layers, targets)."""
+
+    def __init__(self, costs: list[float], state: OptimizerState, epochs: int, *, print_cost: bool,
+                 tasks: FitTasks | None, validated: bool, described: dict[str, Any]) -> None:
+        self.costs, self.state, self.tasks, self.validated, self.described = costs, state, tasks, validated, described
+        self.scores: list[float] = []
+        self.stopped: list[int] = []
+        self.progress = ProgressLine(epochs) if print_cost else None
+
+    def callbacks(self) -> Callbacks:
+        progress, tasks = self.progress, self.tasks
+        return Callbacks(on_cost=self._cost, on_score=self._score, on_stop=self.stopped.append,
+                         on_iteration=None if progress is None else progress.epoch,
+                         on_epoch_begin=None if tasks is None else tasks.begin,
+                         on_epoch=None if tasks is None else self._epoch)
+
+    def _cost(self, epoch: int, cost: float) -> None:
+        self.costs.append(cost)
+        if self.progress is not None:
+            self.progress.cost(self.state.epochs - 1, cost)
+
+    def _score(self, epoch: int, value: float) -> None:
+        self.scores.append(value)
+        if self.progress is not None:
+            self.progress.score(epoch, value)
+
+    def _epoch(self, epoch: int, current: Callable[[], dict[str, Array]]) -> bool:
+        assert self.tasks is not None
+        return self.tasks.end(lambda: self.fitted_so_far(current))
+
+    def fitted_so_far(self, current: Callable[[], dict[str, Array]]) -> dict[str, Any]:
+        """The fitted attributes of the model as it stands, ``current()`` its parameters."""
+        scores = list(self.scores) if self.validated else None
+        return {**self.described, "parameters_": current(), "costs_": list(self.costs),
+                "optimizer_state_": self.state, "n_iter_": self.state.epochs, "validation_scores_": scores,
+                "best_validation_score_": max(scores) if scores else None}
+
+    def close(self) -> None:
+        """After training (ended well or not): the progress bar closed."""
+        if self.progress is not None:
+            self.progress.close()
+
