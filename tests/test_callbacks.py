@@ -103,6 +103,11 @@ def test_lbfgs_reports_each_iteration_and_ends_the_one_it_did_not_run():
         [("end", "iteration", i) for i in range(model.n_iter_ + 1)]  # the last begun, never run: ended empty
     assert [epoch for epoch, *_ in recorder.ended] == list(range(model.n_iter_))
     assert [cost for _, cost, _, _ in recorder.ended] == model.loss_curve_
+    capped = Recorder()
+    with pytest.warns(Warning, match="lbfgs failed to converge after 3 iteration"):
+        DeepNeuralNetwork(hidden_layers=(8,), optimizer="lbfgs", num_iterations=3).set_callbacks(capped).fit(X, y)
+    assert [task for task in capped.events if task[1] == "iteration"] == \
+        [(kind, "iteration", i) for i in range(3) for kind in ("begin", "end")]  # none begun past the limit
     stopping = Recorder(stop_after=4)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
