@@ -503,3 +503,10 @@ def test_predict_log_proba_is_minus_infinity_where_a_probability_is_zero_without
     logs = model.predict_log_proba(far)  # NumPy's "divide by zero" warning would be an error here
     assert np.isneginf(logs[probabilities == 0]).all()
     np.testing.assert_array_equal(logs[probabilities > 0], np.log(probabilities[probabilities > 0]))
+
+
+def test_the_convergence_warning_points_at_the_callers_line():
+    X = np.random.RandomState(0).randn(50, 3)
+    with pytest.warns(Warning, match="epochs ran out before the stopping rule") as caught:
+        DeepNeuralNetwork(num_iterations=2).fit(X, (X[:, 0] > 0).astype(int))
+    assert caught[0].filename == __file__

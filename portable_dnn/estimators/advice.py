@@ -39,7 +39,7 @@ def warn_not_converged(model: Any, unscaled: bool) -> None:
         "Train longer (a larger num_iterations)."
     warnings.warn(f"{type(model).__name__}: num_iterations={model.num_iterations} epochs ran out before the "
                   f"stopping rule (n_iter_no_change={model.n_iter_no_change}, tol={model.tol}) ended training: "
-                  f"it has not converged yet. {advice}", warning, stacklevel=3)
+                  f"it has not converged yet. {advice}", warning, stacklevel=4)
 
 
 def explain_divergence(error: TrainingDivergedError, columns: Array) -> None:

@@ -107,31 +107,33 @@ def add_network(graph: GraphBuilder, network: Network, X: str, outputs: dict[str
     ``outputs["variable"]`` (a regressor)."""
     A = X
     L = len(network.weights)
+    # The output layer writes the head's array output itself: a regressor's values, or the
+    # probabilities of a softmax or of multilabel sigmoid units (a binary unit's feed two columns).
+    last_output = {"regression": "variable", "multiclass": "probabilities", "multilabel": "probabilities"}
     for l, (W, b) in enumerate(zip(network.weights, network.biases, strict=True), start=1):
         Z = graph.node("Gemm", [A, graph.constant(f"W{l}", W), graph.constant(f"b{l}", b)], transB=1)
         name = network.hidden_activation if l < L else network.output_activation
-        last = l == L and network.head == "regression"
-        A = _activate(graph, name, Z, outputs["variable"] if last else None, W.dtype)
+        output = outputs[last_output[network.head]] if l == L and network.head in last_output else None
+        A = _activate(graph, name, Z, output, W.dtype)
     if network.head == "regression":
         return
     dtype = network.weights[0].dtype
+    labels_are_indices = network.classes is not None and network.classes.dtype == np.int64 and \
+        np.array_equal(network.classes, np.arange(len(network.classes)))
+    index_output = outputs["label"] if labels_are_indices else None
     if network.head == "multiclass":
-        graph.node("Identity", [A], outputs["probabilities"])
-        index = graph.node("ArgMax", [outputs["probabilities"]], axis=1, keepdims=0)  # the first of ties, as xp's
+        index = graph.node("ArgMax", [A], index_output, axis=1, keepdims=0)  # the first of ties, as xp's
     else:  # sigmoid units: above one half, as predict's
         above = graph.node("Greater", [A, graph.constant("half", np.asarray(0.5, dtype=dtype))])
         if network.head == "multilabel":
-            graph.node("Identity", [A], outputs["probabilities"])
             graph.node("Cast", [above], outputs["label"], to=INT64)
             return
         negative = graph.node("Sub", [graph.constant("one", np.asarray(1.0, dtype=dtype)), A])
         graph.node("Concat", [negative, A], outputs["probabilities"], axis=1)
         flat = graph.node("Reshape", [above, graph.constant("flat", np.asarray([-1], dtype=np.int64))])
-        index = graph.node("Cast", [flat], to=INT64)
-    assert network.classes is not None
-    if network.classes.dtype == np.int64 and np.array_equal(network.classes, np.arange(len(network.classes))):
-        graph.node("Identity", [index], outputs["label"])  # the classes are their indices
-    else:
+        index = graph.node("Cast", [flat], index_output, to=INT64)
+    if not labels_are_indices:
+        assert network.classes is not None
         graph.node("Gather", [graph.constant("classes", network.classes), index], outputs["label"], axis=0)
 
 
