@@ -199,3 +199,54 @@ def test_print_cost_prints_the_course_lines_under_a_progress_bar(capsys):
     model.partial_fit(X, y)
     assert capsys.readouterr().out == f"Cost after epoch 4: {model.loss_curve_[-1]}\n"
     assert dnn.__version__
+
+
+class Failing(Recorder):
+    """A callback that raises at one of its hooks (scikit-learn's own test of the protocol)."""
+
+    def __init__(self, fail_at):
+        super().__init__()
+        self.fail_at = fail_at
+
+    def setup(self, estimator, context):
+        super().setup(estimator, context)
+        self._fail("setup")
+
+    def on_fit_task_begin(self, estimator, context):
+        super().on_fit_task_begin(estimator, context)
+        self._fail("on_fit_task_begin")
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        super().on_fit_task_end(estimator, context, fitted_estimator=fitted_estimator)
+        self._fail("on_fit_task_end")
+
+    def teardown(self, estimator, context):
+        super().teardown(estimator, context)
+        self._fail("teardown")
+
+    def _fail(self, hook):
+        if self.fail_at == hook:
+            raise ValueError(f"failed at {hook}")
+
+
+@pytest.mark.parametrize("fail_at", ["setup", "on_fit_task_begin", "on_fit_task_end", "teardown"])
+def test_a_failing_callback_is_torn_down_once_and_the_next_fit_starts_clean(fail_at):
+    X, y = data()
+    failing = Failing(fail_at)
+    model = DeepNeuralNetwork(**QUICK, num_iterations=3).set_callbacks(failing)
+    with pytest.raises(ValueError, match=f"failed at {fail_at}"):
+        model.fit(X, y)
+    assert [event[0] for event in failing.events].count("setup") == 1
+    assert [event[0] for event in failing.events].count("teardown") == 1
+    assert not hasattr(model, "_callback_fit_ctx")
+    recorder = Recorder()
+    model.set_callbacks(recorder).fit(X, y)
+    assert len(recorder.ended) == 3 and model.n_iter_ == 3
+
+
+def test_every_teardown_runs_and_their_errors_come_together():
+    X, y = data()
+    first, second = Failing("teardown"), Failing("teardown")
+    with pytest.raises(Exception, match="The following callback teardown errors occurred") as raised:
+        DeepNeuralNetwork(**QUICK, num_iterations=2).set_callbacks(first, second).fit(X, y)
+    assert type(raised.value).__name__ == "ExceptionGroup" and len(raised.value.exceptions) == 2
