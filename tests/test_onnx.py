@@ -243,3 +243,13 @@ def test_skl2onnx_zipmap_and_nocl_options(skl2onnx):
     indices = run_onnx(skl2onnx.to_onnx(model, X[:1].astype(np.float32), options={"zipmap": False, "nocl": True}),
                        X.astype(np.float32))["label"]
     np.testing.assert_array_equal(indices, np.searchsorted(model.classes_, model.predict(X)))
+
+
+def test_skl2onnx_casts_an_integer_input_to_float32(skl2onnx):
+    X = np.round(host_data() * 3)
+    model = DeepNeuralNetwork(**QUICK).fit(X, targets_for("multiclass", X / 3))
+    proto = skl2onnx.to_onnx(model, X[:1].astype(np.int64), options={"zipmap": False})
+    assert proto.graph.node[0].op_type == "Cast"
+    outputs = run_onnx(proto, X.astype(np.int64))
+    np.testing.assert_array_equal(outputs["label"], model.predict(X))
+    np.testing.assert_allclose(outputs["probabilities"], model.predict_proba(X), rtol=0, atol=1e-5)
