@@ -135,6 +135,11 @@ def test_the_graph_declares_its_input_outputs_opset_and_metadata():
     settings = json.loads(metadata["portable_dnn.settings"])
     assert settings["hidden_layers"] == [7, 5] and settings["hidden_activation"] == "tanh"
     assert settings["num_iterations"] == 15
+    assert "portable_dnn.feature_names" not in metadata
+    pandas = pytest.importorskip("pandas")
+    named = DeepNeuralNetwork(**QUICK).fit(pandas.DataFrame(X, columns=list("abcdef")), targets_for("binary", X))
+    named_metadata = {p.key: p.value for p in dnn.to_onnx(named).metadata_props}
+    assert json.loads(named_metadata["portable_dnn.feature_names"]) == list("abcdef")
 
 
 def test_target_opset_is_written_and_checked():

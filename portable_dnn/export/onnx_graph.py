@@ -292,12 +292,15 @@ def export_file(path: str | os.PathLike[str], out: str | os.PathLike[str], *, dt
 
 def model_metadata(model: Any) -> dict[str, str]:
     """What an exported model records of ``model``: the library's version, the estimator, its layers
-    and settings (JSON), and a classifier's classes."""
+    and settings (JSON), a classifier's classes, and the feature names it was fitted with."""
     metadata = {"portable_dnn.version": __version__, "portable_dnn.estimator": type(model).__name__,
                 "portable_dnn.layer_dims": json.dumps([int(n) for n in model.layer_dims_]),
                 "portable_dnn.settings": _json(model_settings(model))}
     if isinstance(model, DeepNeuralNetwork):
         metadata["portable_dnn.classes"] = _json(np.asarray(model.classes_).tolist())
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:  # X's columns, in order
+        metadata["portable_dnn.feature_names"] = _json([str(name) for name in names])
     return metadata
 
 
