@@ -47,8 +47,11 @@ def test_the_iterates_are_scipys(max_iter):
     theirs = scipy_lbfgs(X0, maxiter=max_iter, gtol=1e-5)
     assert (ours.iterations, ours.evaluations, ours.status) == (theirs.nit, theirs.nfev, theirs.status)
     assert ours.message == theirs.message
-    np.testing.assert_allclose(ours.x, theirs.x, rtol=1e-10, atol=1e-12)
-    assert math.isclose(ours.f, theirs.fun, rel_tol=1e-10, abs_tol=1e-14)
+    # Rounding (SciPy's compiled loops against NumPy's) grows on Rosenbrock's valley: 1e-14 relative
+    # at 13 iterations, up to 1.3e-10 at 30 on some CPUs; a different step differs in the leading digits.
+    rtol = 1e-12 if max_iter <= 13 else 1e-8
+    np.testing.assert_allclose(ours.x, theirs.x, rtol=rtol, atol=1e-12)
+    assert math.isclose(ours.f, theirs.fun, rel_tol=rtol, abs_tol=1e-14)
 
 
 def test_max_fun_is_checked_after_an_iteration_as_scipys():
