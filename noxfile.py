@@ -144,7 +144,8 @@ def gpu_dry_run(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """The benchmark tables: full-batch iterations (benchmarks/bench.py; arguments after -- go to
     it), mini-batch epochs (benchmarks/minibatch.py), inference in ONNX Runtime
-    (benchmarks/inference.py), then Dask streaming and out-of-core training (benchmarks/out_of_core.py).
+    (benchmarks/inference.py), a large sparse X (benchmarks/sparse_memory.py), then Dask streaming and
+    out-of-core training (benchmarks/out_of_core.py).
 
     Peers: scikit-learn, JAX, and PyTorch (``$PORTABLE_DNN_BENCH_TORCH``, default ``torch==2.13.0``;
     set it empty to leave PyTorch out). CuPy and PyTorch CUDA join on a GPU machine.
@@ -159,6 +160,7 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/minibatch.py")
     session.run("python", "benchmarks/minibatch.py", "--time-to-accuracy", "--json", "benchmark-time-to-accuracy.json")
     session.run("python", "benchmarks/inference.py")  # ONNX Runtime beside predict and MLPClassifier.predict
+    session.run("python", "benchmarks/sparse_memory.py")  # 100,000 x 100,000 CSR, beside MLPClassifier
     session.run("python", "benchmarks/out_of_core.py")  # writes a 4 GB file to the temporary folder
 
 

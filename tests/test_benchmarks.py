@@ -44,3 +44,19 @@ def test_the_jax_rows_run_on_jaxs_cpu_device_whatever_its_default():
                             check=False, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "on cpu:0"
+
+
+def test_the_sparse_benchmark_prints_its_three_rows():
+    """``benchmarks/sparse_memory.py`` on a small CSR: a row per implementation, each with its numbers."""
+    pytest.importorskip("sklearn", reason="scikit-learn is not installed")
+    result = subprocess.run([sys.executable, "benchmarks/sparse_memory.py", "--rows", "1000", "--features", "3000",
+                             "--density", "0.01"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line.split("|")[1:-1] for line in result.stdout.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [row[0].strip() for row in rows[1:]] == [
+        "portable_dnn (numba's one-pass updates)", "portable_dnn (no numba)", "scikit-learn MLPClassifier"]
+    for row in rows[1:]:
+        seconds, before, peak = (float(cell) for cell in row[1:])
+        assert 0 < seconds and 0 < before <= peak
+    stored = int(result.stdout.splitlines()[-1].split(" stored values")[0].replace(",", ""))
+    assert 29_000 < stored <= 30_000  # 30 a row at random columns, a few summed
