@@ -1,6 +1,6 @@
-"""The benchmarks' placement: their CPU tables stay on the CPU where a GPU is the default device,
-and JAX never preallocates a GPU's memory for them (stood in by two CPU devices, JAX's default the
-second)."""
+"""The benchmarks: their CPU tables stay on the CPU where a GPU is the default device, and JAX never
+preallocates a GPU's memory for them (stood in by two CPU devices, JAX's default the second); the
+sparse benchmark runs and prints its rows."""
 
 from __future__ import annotations
 
