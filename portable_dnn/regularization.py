@@ -7,7 +7,7 @@ activations by ``1 / keep_prob`` (forward and backward alike), never the input o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import ModuleType
 
 from ._backend import Array, on_the_arrays_device
@@ -26,18 +26,25 @@ def check_keep_prob(keep_prob: object) -> float:
     return check_fraction(keep_prob, "keep_prob", low_open=True, high_open=False)
 
 
-def squared_weights_kernel(xp: ModuleType, parameters: Mapping[str, Array], L: int) -> Array:
+def squared_weights_kernel(xp: ModuleType, parameters: Mapping[str, Array], L: int,
+                           squared_sum: Callable[[Array], Array] | None = None) -> Array:
     """``sum_l sum(W_l ** 2)`` as a 0-d array (no host sync), each a dot product of W with itself
-    (no temporary the size of W)."""
-    total = xp.tensordot(parameters["W1"], parameters["W1"], axes=2)
+    (no temporary the size of W in the library's default layout), or ``squared_sum(W_l)`` where
+    given (the training's kernel, which knows the weights' layout)."""
+    if squared_sum is None:
+        def squared_sum(W: Array) -> Array:
+            return xp.tensordot(W, W, axes=2)
+    total = squared_sum(parameters["W1"])
     for l in range(2, L + 1):
-        total = total + xp.tensordot(parameters[f"W{l}"], parameters[f"W{l}"], axes=2)
+        total = total + squared_sum(parameters[f"W{l}"])
     return total
 
 
-def l2_cost_kernel(xp: ModuleType, parameters: Mapping[str, Array], L: int, lambd: float, m: float) -> Array:
-    """The L2 term of the cost, ``lambd / (2 m) * sum_l ||W_l||^2`` (0-d array)."""
-    return (lambd / (2.0 * m)) * squared_weights_kernel(xp, parameters, L)
+def l2_cost_kernel(xp: ModuleType, parameters: Mapping[str, Array], L: int, lambd: float, m: float,
+                   squared_sum: Callable[[Array], Array] | None = None) -> Array:
+    """The L2 term of the cost, ``lambd / (2 m) * sum_l ||W_l||^2`` (0-d array; ``squared_sum`` as
+    :func:`squared_weights_kernel` takes it)."""
+    return (lambd / (2.0 * m)) * squared_weights_kernel(xp, parameters, L, squared_sum)
 
 
 def drop(A: Array, D: Array, keep_prob: float) -> Array:

@@ -289,7 +289,8 @@ def cost_and_gradients(xp: ModuleType, settings: Settings, L: int, workspace: Wo
     activations = forward_activations(xp, X, parameters, L, workspace, settings.hidden_activation, None, settings.loss)
     cost = batch_cost(xp, settings, activations[L], Y)
     if settings.lambd:
-        cost = cost + l2_cost_kernel(xp, parameters, L, settings.lambd, X.shape[1] if total is None else total)
+        cost = cost + l2_cost_kernel(xp, parameters, L, settings.lambd, X.shape[1] if total is None else total,
+                                     workspace.kernels.squared_sum)
     gradients: dict[str, Array] = {}
 
     def keep(key: str, parameter: Array, gradient: Array) -> Array:

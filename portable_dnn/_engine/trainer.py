@@ -164,8 +164,8 @@ class Trainer:
                 eps_hat = settings.epsilon if settings.epsilon_hat else settings.epsilon * correction
             m = stop - start if weight is None else weight
             # The step's L2 term from its starting weights, before they are updated (in place).
-            l2 = l2_cost_kernel(self.xp, self.parameters, self.L, settings.lambd, m) if record and settings.lambd \
-                else None
+            l2 = l2_cost_kernel(self.xp, self.parameters, self.L, settings.lambd, m, self.ops.squared_sum) \
+                if record and settings.lambd else None
             self.parameters, state.v, state.s, AL, Y = self._step(indices, weight, learning_rate, step_size, eps_hat)
             if record:
                 cost = batch_cost(self.xp, settings, AL, Y)

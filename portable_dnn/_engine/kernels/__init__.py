@@ -20,7 +20,7 @@ from .cupy import _optimizer_kernels_cupy
 from .dask import _persist
 from .jax import _jax_compile, _jax_gather
 from .numpy import one_pass_enabled, out_kernels
-from .portable import Kernels, adam_portable, momentum_portable, placement_forms, portable_kernels
+from .portable import Kernels, adam_portable, common_forms, momentum_portable, portable_kernels
 from .sparse import with_sparse_inputs
 from .torch import torch_kernels
 
@@ -33,12 +33,12 @@ def kernels(xp: ModuleType, device: Any = None, sparse: bool = False) -> Kernels
     elsewhere (JAX compiled, Dask persisted after each step). ``sparse``: for sparse inputs X
     (NumPy, CuPy: :func:`.sparse.with_sparse_inputs`; the dense kernels never test for them)."""
     name = backend_name(xp)
-    placement = placement_forms(xp, device)
+    common = common_forms(xp, device)
     if name == "torch":
-        return torch_kernels(importlib.import_module(name), device, placement)
+        return torch_kernels(importlib.import_module(name), device, common)
     if name in ("numpy", "cupy"):
         library = importlib.import_module(name)  # the library behind the namespace, for out=
-        dense = out_kernels(library, xp, placement, **(_optimizer_kernels_cupy(library) if name == "cupy" else {}))
+        dense = out_kernels(library, xp, common, **(_optimizer_kernels_cupy(library) if name == "cupy" else {}))
         return with_sparse_inputs(library, dense) if sparse else dense
     if name == "jax":
         return portable_kernels(xp, device, compile=_jax_compile(device), **_jax_gather(xp))

@@ -146,7 +146,16 @@ def _optimizer_kernels_out(library: ModuleType, one_pass: bool = False) -> dict[
 
 
 
-def out_kernels(library: ModuleType, xp: ModuleType, placement: dict[str, Callable[..., Any]],
+def _squared_sum(library: ModuleType, W: Any) -> Any:
+    """``sum(W ** 2)`` (0-d) as a dot product of W with itself, over its transpose where W is
+    column-major (an estimator's weights): the dot product reshapes its operands in C order, which
+    would copy a column-major W twice (80 MB and 55 ms a step for a 100 x 100,000 float32 layer)."""
+    if W.flags.f_contiguous and not W.flags.c_contiguous:
+        W = W.T
+    return library.tensordot(W, W, axes=2)
+
+
+def out_kernels(library: ModuleType, xp: ModuleType, common: dict[str, Callable[..., Any]],
                 **library_forms: Any) -> Kernels:
     """The :class:`Kernels` of NumPy or CuPy (``library``, behind the namespace ``xp``): every
     product and update written into its buffer with ``out=``; ``library_forms`` (CuPy's fused
@@ -172,6 +181,7 @@ def out_kernels(library: ModuleType, xp: ModuleType, placement: dict[str, Callab
         reuses_buffers=True,
         sigmoid_=functools.partial(sigmoid_kernel, xp),
         sliced_matmul=name != "cupy",
-        **{**placement, **_optimizer_kernels_out(library, one_pass=name == "numpy" and one_pass_allowed()),
+        **{**common, "squared_sum": functools.partial(_squared_sum, library),
+           **_optimizer_kernels_out(library, one_pass=name == "numpy" and one_pass_allowed()),
            **library_forms},
     )

@@ -54,6 +54,12 @@ def take_columns_portable(xp: ModuleType, X: Any, indices: Any, out: Any) -> Any
     return xp.take(X, indices, axis=1)
 
 
+def squared_sum_portable(xp: ModuleType, W: Any) -> Any:
+    """``sum(W ** 2)`` as a 0-d array: a dot product of W with itself (no temporary of W's size
+    where W's layout is the library's default)."""
+    return xp.tensordot(W, W, axes=2)
+
+
 def own_copy_portable(xp: ModuleType, x: Any) -> Any:
     """A new copy of ``x``."""
     return xp.asarray(x, copy=True)
@@ -100,7 +106,9 @@ class Kernels(NamedTuple):
     off the CPU unless ``compile(step, donate=False)``), the step itself elsewhere. ``own_copy(x)``
     is a new copy of ``x`` for the training to update in place (PyTorch: C-contiguous, as its fused kernels need);
     ``upload(host)`` a host NumPy array on the device (:func:`move_to`; PyTorch CUDA: from
-    pinned memory, without waiting for the queued work).
+    pinned memory, without waiting for the queued work). ``squared_sum(W)`` is ``sum(W ** 2)`` as a
+    0-d array (:func:`squared_sum_portable`; NumPy, CuPy: over W's transpose where W is
+    column-major, which the dot product would otherwise copy), for the L2 term.
     """
 
     matmul: Callable[[Any, Any, Any], Any]
@@ -123,6 +131,7 @@ class Kernels(NamedTuple):
     compile: Callable[..., Callable[..., Any]] = lambda step, donate=True: step
     own_copy: Callable[[Any], Any] = None  # type: ignore[assignment]  # set by kernels()
     upload: Callable[[Any], Any] = None  # type: ignore[assignment]  # set by kernels()
+    squared_sum: Callable[[Any], Any] = None  # type: ignore[assignment]  # set by kernels()
 
 
 
@@ -138,12 +147,14 @@ def portable_kernels(xp: ModuleType, device: Any, **library_forms: Any) -> Kerne
         reuses_buffers=False,
         sigmoid_=functools.partial(sigmoid_kernel, xp),
         adam=functools.partial(adam_portable, xp),
-        **{**placement_forms(xp, device), "take_columns": functools.partial(take_columns_portable, xp),
+        **{**common_forms(xp, device), "take_columns": functools.partial(take_columns_portable, xp),
            **library_forms},
     )
 
 
-def placement_forms(xp: ModuleType, device: Any) -> dict[str, Callable[..., Any]]:
-    """``own_copy`` and ``upload`` in their portable forms, for ``xp`` on ``device``."""
+def common_forms(xp: ModuleType, device: Any) -> dict[str, Callable[..., Any]]:
+    """``own_copy``, ``upload`` and ``squared_sum`` in their portable forms, for ``xp`` on ``device``
+    (every library's defaults)."""
     return {"own_copy": functools.partial(own_copy_portable, xp),
-            "upload": functools.partial(upload_portable, xp, device)}
+            "upload": functools.partial(upload_portable, xp, device),
+            "squared_sum": functools.partial(squared_sum_portable, xp)}

@@ -139,7 +139,7 @@ def _optimizer_kernels_torch(torch: ModuleType, device: Any) -> dict[str, Callab
 
 
 
-def torch_kernels(torch: ModuleType, device: Any, placement: dict[str, Callable[..., Any]]) -> Kernels:
+def torch_kernels(torch: ModuleType, device: Any, common: dict[str, Callable[..., Any]]) -> Kernels:
     """PyTorch's :class:`Kernels` on ``device``. Its CPU heuristics (bias folding by alignment, the
     mask in chunks) apply only on CPU devices: on a GPU each chunk would be a kernel launch."""
     cpu = on_cpu(device)
@@ -172,5 +172,5 @@ def torch_kernels(torch: ModuleType, device: Any, placement: dict[str, Callable[
         reuses_buffers=True,
         sigmoid_=lambda Z: Z.sigmoid_(),
         fused_subtraction=True,
-        **{**placement, **_optimizer_kernels_torch(torch, device)},  # type: ignore[arg-type]
+        **{**common, **_optimizer_kernels_torch(torch, device)},  # type: ignore[arg-type]
     )
