@@ -7,6 +7,7 @@ activations by ``1 / keep_prob`` (forward and backward alike), never the input o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from types import ModuleType
 
@@ -26,14 +27,18 @@ def check_keep_prob(keep_prob: object) -> float:
     return check_fraction(keep_prob, "keep_prob", low_open=True, high_open=False)
 
 
+def squared_sum_kernel(xp: ModuleType, W: Array) -> Array:
+    """``sum(W ** 2)`` as a 0-d array: a dot product of W with itself (no temporary the size of W
+    where W is in the library's default layout)."""
+    return xp.tensordot(W, W, axes=2)
+
+
 def squared_weights_kernel(xp: ModuleType, parameters: Mapping[str, Array], L: int,
                            squared_sum: Callable[[Array], Array] | None = None) -> Array:
-    """``sum_l sum(W_l ** 2)`` as a 0-d array (no host sync), each a dot product of W with itself
-    (no temporary the size of W in the library's default layout), or ``squared_sum(W_l)`` where
-    given (the training's kernel, which knows the weights' layout)."""
+    """``sum_l sum(W_l ** 2)`` as a 0-d array (no host sync): :func:`squared_sum_kernel` of each
+    W, or ``squared_sum(W_l)`` where given (the training's kernel, which knows the weights' layout)."""
     if squared_sum is None:
-        def squared_sum(W: Array) -> Array:
-            return xp.tensordot(W, W, axes=2)
+        squared_sum = functools.partial(squared_sum_kernel, xp)
     total = squared_sum(parameters["W1"])
     for l in range(2, L + 1):
         total = total + squared_sum(parameters[f"W{l}"])

@@ -14,9 +14,9 @@ from portable_dnn._engine.kernels.portable import (
     momentum_portable,
     own_copy_portable,
     sgd_portable,
-    squared_sum_portable,
     upload_portable,
 )
+from portable_dnn.regularization import squared_sum_kernel
 
 pytestmark = pytest.mark.device_specific  # the GPU check runs these first (tests/conftest.py)
 
@@ -120,7 +120,7 @@ def test_squared_sums_agree_with_the_portable_form_in_either_layout(dtype, xp, o
         total = ops.squared_sum(W)
         assert total.shape == ()
         check(total, np.sum(values**2), dtype=dtype, atol=0, rtol=rtol)
-        check(squared_sum_portable(xp, W), np.sum(values**2), dtype=dtype, atol=0, rtol=rtol)
+        check(squared_sum_kernel(xp, W), np.sum(values**2), dtype=dtype, atol=0, rtol=rtol)
 
 
 def test_the_squared_sum_of_column_major_weights_copies_nothing():

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from ..._backend.transfers import move_to
 from ...activations import relu_kernel, sigmoid_kernel
+from ...regularization import squared_sum_kernel
 
 
 def momentum_portable(W: Any, g: Any, v: Any, scratch: Any, beta: float, lr: float) -> tuple[Any, Any]:
@@ -52,12 +53,6 @@ def add_scaled_portable(a: Any, b: Any, c: float, scratch: Any) -> Any:
 def take_columns_portable(xp: ModuleType, X: Any, indices: Any, out: Any) -> Any:
     """The columns ``indices`` of ``X`` (n, m): (n, len(indices))."""
     return xp.take(X, indices, axis=1)
-
-
-def squared_sum_portable(xp: ModuleType, W: Any) -> Any:
-    """``sum(W ** 2)`` as a 0-d array: a dot product of W with itself (no temporary of W's size
-    where W's layout is the library's default)."""
-    return xp.tensordot(W, W, axes=2)
 
 
 def own_copy_portable(xp: ModuleType, x: Any) -> Any:
@@ -107,7 +102,7 @@ class Kernels(NamedTuple):
     is a new copy of ``x`` for the training to update in place (PyTorch: C-contiguous, as its fused kernels need);
     ``upload(host)`` a host NumPy array on the device (:func:`move_to`; PyTorch CUDA: from
     pinned memory, without waiting for the queued work). ``squared_sum(W)`` is ``sum(W ** 2)`` as a
-    0-d array (:func:`squared_sum_portable`; NumPy, CuPy: over W's transpose where W is
+    0-d array (:func:`~portable_dnn.regularization.squared_sum_kernel`; NumPy, CuPy: over W's transpose where W is
     column-major, which the dot product would otherwise copy), for the L2 term.
     """
 
@@ -157,4 +152,4 @@ def common_forms(xp: ModuleType, device: Any) -> dict[str, Callable[..., Any]]:
     (every library's defaults)."""
     return {"own_copy": functools.partial(own_copy_portable, xp),
             "upload": functools.partial(upload_portable, xp, device),
-            "squared_sum": functools.partial(squared_sum_portable, xp)}
+            "squared_sum": functools.partial(squared_sum_kernel, xp)}
