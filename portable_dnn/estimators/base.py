@@ -328,8 +328,8 @@ class NetworkEstimator(ScikitLearnAttributes, EstimatorParams, CallbackSupport):
         finally:
             reports.close()
         self._set_fitted(trained, costs, layer_dims, data.spec, state)
-        self.validation_scores_ = reports.scores if validation is not None else None
-        self.best_validation_score_ = max(reports.scores) if validation is not None else None
+        for name, value in reports.validation_attributes().items():
+            setattr(self, name, value)
         if tasks is not None:
             tasks.close()
         return bool(reports.stopped)

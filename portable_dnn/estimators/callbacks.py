@@ -153,12 +153,15 @@ class EpochReports:
         assert self.tasks is not None
         return self.tasks.end(lambda: self.fitted_so_far(current))
 
+    def validation_attributes(self) -> dict[str, Any]:
+        """``validation_scores_`` and ``best_validation_score_`` so far (None without validation)."""
+        scores = list(self.scores) if self.validated else None
+        return {"validation_scores_": scores, "best_validation_score_": max(scores) if scores else None}
+
     def fitted_so_far(self, current: Callable[[], dict[str, Array]]) -> dict[str, Any]:
         """The fitted attributes of the model as it stands, ``current()`` its parameters."""
-        scores = list(self.scores) if self.validated else None
         return {**self.described, "parameters_": current(), "costs_": list(self.costs),
-                "optimizer_state_": self.state, "n_iter_": self.state.epochs, "validation_scores_": scores,
-                "best_validation_score_": max(scores) if scores else None}
+                "optimizer_state_": self.state, "n_iter_": self.state.epochs, **self.validation_attributes()}
 
     def close(self) -> None:
         """After training (ended well or not): the progress bar closed."""
